@@ -1,0 +1,6 @@
+//! The terminal shell of the app and the newcomer's demo.
+//!
+//! Built in its own issue; the workspace already compiles it so that the
+//! dependency direction of DESIGN §3 holds from the first commit.
+
+pub use suikang_protocol as protocol;

@@ -1,0 +1,43 @@
+//! `suikang-protocol`: what phones, checkpoints and issuers agree on.
+//!
+//! Pure: no I/O, no async, no clock reads — every time is an argument. The
+//! byte layout is documented in `FORMAT.md` beside this crate.
+
+/// Colours and the colour rule (问题三).
+pub mod color;
+/// Control measures and who may impose and release each (问题十).
+pub mod control;
+/// Issuer-signed credentials and their compact encoding.
+pub mod credential;
+/// Identity documents, their validation, and masking.
+pub mod document;
+/// The QR text: prefix, version, base45.
+pub mod payload;
+/// Device-signed presentations, what the QR code carries.
+pub mod presentation;
+/// Proxy application: who may apply for whom (问题二).
+pub mod proxy;
+/// The root-signed list of issuers and their keys (问题八).
+pub mod trust;
+/// Offline verification of a scanned code.
+pub mod verify;
+/// Wire time: whole minutes and seconds since the Unix epoch.
+pub mod wire_time;
+
+pub use color::{AppliedBy, Color};
+pub use control::{
+    Authority, AuthorityRole, Control, ControlReason, ControlReasons, Executor, RightsError,
+    may_impose, may_release,
+};
+pub use credential::{
+    Binding, CodeId, Credential, CredentialError, IssuerId, KeyId, SignedCredential,
+};
+pub use document::{
+    Document, DocumentError, DocumentKind, MaskedDocument, MaskedName, NameError, ResidentId,
+    mask_document, mask_name,
+};
+pub use payload::{Payload, PayloadError, decode_payload};
+pub use presentation::{Presentation, PresentationError};
+pub use proxy::{ProxyError, Relationship, check_proxy_guardian};
+pub use trust::{ColorScheme, IssuerEntry, IssuerKey, Rgb, TrustList, TrustListError};
+pub use verify::{Refusal, VerificationPolicy, VerifiedCode, verify, verify_payload};
