@@ -13,6 +13,8 @@ pub mod credential;
 pub mod document;
 /// The QR text: prefix, version, base45.
 pub mod payload;
+/// What a device signs at login to bind its key.
+pub mod device_binding;
 /// Device-signed presentations, what the QR code carries.
 pub mod presentation;
 /// Proxy application: who may apply for whom (问题二).
