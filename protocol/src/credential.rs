@@ -114,7 +114,10 @@ impl Credential {
     pub fn sign(mut self, issuer_key: &SigningKey) -> Result<SignedCredential, CredentialError> {
         let validity = self.expires_at - self.issued_at;
         self.issued_at = wire_time::truncate_to_minute(self.issued_at);
-        self.expires_at = self.issued_at + Duration::minutes(validity.whole_minutes());
+        self.expires_at = self
+            .issued_at
+            .checked_add(Duration::minutes(validity.whole_minutes()))
+            .ok_or(CredentialError::TimeOutOfRange)?;
         let mut bytes = Vec::with_capacity(140);
         self.encode_body(&mut bytes)?;
         let signature = issuer_key.sign(&bytes);
@@ -260,11 +263,15 @@ impl SignedCredential {
         let issuer = IssuerId(u16::from_be_bytes(r.array()?));
         let key_id = KeyId(r.u8()?);
         let code_id = CodeId(u64::from_be_bytes(r.array()?));
-        let issued_at = wire_time::from_minutes(u32::from_be_bytes(r.array()?));
+        let issued_at = wire_time::from_minutes(u32::from_be_bytes(r.array()?))
+            .ok_or(CredentialError::TimeOutOfRange)?;
         let validity = u16::from_be_bytes(r.array()?);
         if validity == 0 {
             return Err(CredentialError::BadValidity);
         }
+        let expires_at = issued_at
+            .checked_add(Duration::minutes(validity.into()))
+            .ok_or(CredentialError::TimeOutOfRange)?;
         let controls =
             ControlReasons::from_bits(r.u8()?).ok_or(CredentialError::ReservedBitsSet)?;
         let masked_name = decode_name(&mut r)?;
@@ -292,7 +299,7 @@ impl SignedCredential {
             masked_document,
             binding,
             issued_at,
-            expires_at: issued_at + Duration::minutes(validity.into()),
+            expires_at,
         };
         let signed = SignedCredential {
             credential,
@@ -383,5 +390,22 @@ impl<'a> Reader<'a> {
         let bytes = self.take(len)?;
         let s = std::str::from_utf8(bytes).map_err(|_| CredentialError::BadName)?;
         s.chars().next().ok_or(CredentialError::BadName)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// u32 minutes reach past the year 9999: such a time is an error, not a panic.
+    #[test]
+    fn an_issue_time_past_the_year_9999_is_refused() {
+        let mut bytes = vec![CREDENTIAL_VERSION, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1];
+        bytes.extend_from_slice(&u32::MAX.to_be_bytes());
+        bytes.extend_from_slice(&[0, 1, 0, 0, b'A', 0x05, b'A', b'B', b'C', b'D']);
+        assert_eq!(
+            SignedCredential::decode_prefix(&bytes).unwrap_err(),
+            CredentialError::TimeOutOfRange
+        );
     }
 }

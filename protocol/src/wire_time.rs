@@ -5,8 +5,9 @@ pub(crate) fn to_minutes(t: OffsetDateTime) -> Option<u32> {
     u32::try_from(t.unix_timestamp().div_euclid(60)).ok()
 }
 
-pub(crate) fn from_minutes(minutes: u32) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(i64::from(minutes) * 60).expect("u32 minutes are in range")
+/// `None` past the year 9999, which u32 minutes can reach.
+pub(crate) fn from_minutes(minutes: u32) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(i64::from(minutes) * 60).ok()
 }
 
 /// Whole seconds since the Unix epoch, as a presentation carries its time.
