@@ -3,18 +3,20 @@
 //! Pure: no I/O, no async, no clock reads — every time is an argument. The
 //! byte layout is documented in `FORMAT.md` beside this crate.
 
+/// HTTP JSON request and response bodies shared by the server and the phone core.
+pub mod api;
 /// Colours and the colour rule (问题三).
 pub mod color;
 /// Control measures and who may impose and release each (问题十).
 pub mod control;
 /// Issuer-signed credentials and their compact encoding.
 pub mod credential;
+/// What a device signs at login to bind its key.
+pub mod device_binding;
 /// Identity documents, their validation, and masking.
 pub mod document;
 /// The QR text: prefix, version, base45.
 pub mod payload;
-/// What a device signs at login to bind its key.
-pub mod device_binding;
 /// Device-signed presentations, what the QR code carries.
 pub mod presentation;
 /// Proxy application: who may apply for whom (问题二).

@@ -1,0 +1,839 @@
+//! The HTTP JSON API between the phone core (and checkpoints, authorities)
+//! and an issuing server: every request and response body, and the error
+//! body. The server documents these in OpenAPI (feature `openapi`).
+//!
+//! Conventions: times are RFC 3339; keys and signatures are lowercase hex;
+//! nonces and credential bytes are base64url without padding; code ids are
+//! 16 hex digits (the [`CodeId`] display form). Full names and document
+//! numbers go *in* (login, proxy application, authority look-up) and never
+//! come back out: responses carry only the masked forms.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+use crate::color::{AppliedBy, Color};
+use crate::control::{AuthorityRole, ControlReason};
+use crate::credential::CodeId;
+use crate::document::{DocumentKind, MaskedDocument, MaskedName, mask_name, visible_per_side};
+use crate::proxy::Relationship;
+use crate::verify::Refusal;
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+// ---------------------------------------------------------------- errors
+
+/// The body of every refusal: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    /// For people reading logs of the client: never personal data.
+    pub message: String,
+}
+
+/// What went wrong, named for the user's situation. Clients match on this;
+/// the HTTP status is in the comment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: the body is not JSON.
+    MalformedJson,
+    /// 422: JSON of the wrong shape: a missing field, an unknown enum value.
+    InvalidRequest,
+    /// 415: the body is not sent as `application/json`.
+    UnsupportedMediaType,
+    /// 413: the body is larger than the server accepts.
+    PayloadTooLarge,
+    /// 404: no such endpoint.
+    NoSuchEndpoint,
+    /// 405: the endpoint exists, not with this method.
+    MethodNotAllowed,
+    /// 422: the document number fails its kind's rules (length, check digit…).
+    InvalidDocumentNumber,
+    /// 422: the name is empty, too long or has control characters.
+    InvalidName,
+    /// 422: a key, signature, nonce or code id is not well formed.
+    InvalidEncoding,
+    /// 401: no bearer token was sent.
+    MissingToken,
+    /// 401: the token is not one this server issued, or was replaced.
+    InvalidToken,
+    /// 401: the access token has expired: refresh the session.
+    TokenExpired,
+    /// 401: the person signed in on another device; this session ended.
+    SignedInElsewhere,
+    /// 401: the session was ended (logout, or a reused refresh token).
+    SessionEnded,
+    /// 401: a refresh token was used twice; the session is revoked.
+    RefreshTokenReused,
+    /// 403: this kind of account may not call this endpoint.
+    WrongAccountKind,
+    /// 404: no open login challenge with that id.
+    ChallengeNotFound,
+    /// 410: the login challenge expired: start again.
+    ChallengeExpired,
+    /// 409: the login challenge was already answered: start again.
+    ChallengeAlreadyUsed,
+    /// 401: the face result is not signed by the vendor or not for this challenge.
+    FaceResultInvalid,
+    /// 401: the face does not match the document's holder.
+    FaceMismatch,
+    /// 401: the liveness check failed (a photo, a mask, a screen).
+    LivenessFailed,
+    /// 429: too many failed face checks for this document: try later.
+    LoginLocked,
+    /// 401: the device key signature over the challenge nonce does not verify.
+    DeviceBindingInvalid,
+    /// 404: no such code among the caller's own and dependents' codes.
+    CodeNotFound,
+    /// 404: the caller has not applied for a code yet.
+    NoCodeYet,
+    /// 403: a relative applying on someone's behalf must be 18 or older.
+    GuardianUnderAge,
+    /// 403: the relative's document carries no birth date to prove adulthood.
+    GuardianAgeUnknown,
+    /// 422: a relative must declare living with the person.
+    CoResidenceNotDeclared,
+    /// 409: the guardian already holds as many dependents as allowed.
+    TooManyDependents,
+    /// 422: one cannot apply by proxy for oneself.
+    CannotProxyForSelf,
+    /// 409: the person already holds their own code; no proxy is needed.
+    HolderHasOwnCode,
+    /// 422: an institution's relationship does not match its account.
+    RelationshipMismatch,
+    /// 404: no person with that document is known.
+    PersonNotFound,
+    /// 403: this authority does not manage that measure (问题十).
+    MayNotImpose,
+    /// 403: this authority may not lift that measure (问题十).
+    MayNotRelease,
+    /// 403: only the organisation that executed the control may lift it.
+    NotTheExecutingOrganisation,
+    /// 403: only a community of the control's district may lift it.
+    OutsideDistrict,
+    /// 409: that control is already active on the person.
+    ControlAlreadyActive,
+    /// 404: that control is not active on the person.
+    ControlNotActive,
+    /// 422: an `Idempotency-Key` was reused for a different request.
+    IdempotencyKeyReused,
+    /// 400: the `Idempotency-Key` header is empty, too long or not ASCII.
+    InvalidIdempotencyKey,
+    /// 404: this server does not run the face-vendor simulator.
+    FaceSimulatorDisabled,
+    /// 500: the server failed; nothing was changed.
+    Internal,
+}
+
+// ---------------------------------------------------------------- shared parts
+
+/// An identity document as typed in: its kind and number.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DocumentInput {
+    pub kind: DocumentKind,
+    pub number: String,
+}
+
+impl std::fmt::Debug for DocumentInput {
+    /// Never prints the number.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DocumentInput({:?}, …)", self.kind)
+    }
+}
+
+/// A colour scheme as shown: `#RRGGBB` each.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ColorsView {
+    pub red: String,
+    pub blue: String,
+    pub green: String,
+}
+
+/// The issuer as the app shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IssuerView {
+    pub issuer_id: u16,
+    pub slug: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub colors: ColorsView,
+}
+
+// ---------------------------------------------------------------- login
+
+/// Start of login: real name and document (实名认证).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LoginStartRequest {
+    pub name: String,
+    pub document: DocumentInput,
+}
+
+impl std::fmt::Debug for LoginStartRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LoginStartRequest({:?})", self.document)
+    }
+}
+
+/// What the face vendor's SDK needs to run a capture for this challenge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct FaceVendorParams {
+    /// `simulated` in development and tests.
+    pub vendor: String,
+    /// The vendor's public key (hex) the server checks results with.
+    pub vendor_public_key: String,
+    /// Liveness actions the SDK asks of the person, in order.
+    pub liveness_actions: Vec<String>,
+}
+
+/// A face-verification challenge (人脸识别): the vendor's result must be
+/// bound to this nonce and come back before `expires_at`, once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct FaceChallenge {
+    pub challenge_id: String,
+    /// base64url, 32 random bytes.
+    pub nonce: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: OffsetDateTime,
+    pub vendor: FaceVendorParams,
+}
+
+/// What the (simulated) camera saw.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FaceCapture {
+    /// The document's holder, alive.
+    Match,
+    /// Someone else.
+    Mismatch,
+    /// A photo, a mask or a screen.
+    Spoof,
+}
+
+/// The vendor's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FaceOutcome {
+    Match,
+    Mismatch,
+    LivenessFailed,
+}
+
+/// The vendor's signed result, bound to the challenge nonce. Carries no
+/// face data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignedFaceResult {
+    pub vendor: String,
+    pub challenge_id: String,
+    /// base64url, as in the challenge.
+    pub nonce: String,
+    pub outcome: FaceOutcome,
+    /// hex Ed25519 signature of the vendor over the fields above.
+    pub signature: String,
+}
+
+/// The simulator's SDK side over HTTP (`--face-vendor simulated` only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SimulateCaptureRequest {
+    pub challenge: FaceChallenge,
+    pub capture: FaceCapture,
+}
+
+/// End of login: the vendor's result and the device's new key, with proof
+/// that the device holds it (`device_binding::sign_binding` over the nonce).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LoginFinishRequest {
+    pub challenge_id: String,
+    pub face_result: SignedFaceResult,
+    /// hex, 32 bytes.
+    pub device_public_key: String,
+    /// hex, 64 bytes.
+    pub device_binding_signature: String,
+}
+
+/// A session: a short-lived access token and a single-use refresh token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SessionTokens {
+    pub access_token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub access_expires_at: OffsetDateTime,
+    pub refresh_token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub refresh_expires_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for SessionTokens {
+    /// Never prints a token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionTokens")
+            .field("access_expires_at", &self.access_expires_at)
+            .field("refresh_expires_at", &self.refresh_expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+impl std::fmt::Debug for RefreshRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RefreshRequest(…)")
+    }
+}
+
+/// Who the caller is, as the app shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SessionView {
+    pub masked_name: String,
+    pub masked_document: String,
+    pub document_kind: DocumentKind,
+    /// hex: the key the caller's credentials are bound to.
+    pub device_public_key: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub access_expires_at: OffsetDateTime,
+    pub issuer: IssuerView,
+}
+
+// ---------------------------------------------------------------- codes
+
+/// Apply for one's own code (blue). No body fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ApplySelfRequest {}
+
+/// Apply on someone's behalf (代申领, 问题二).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ApplyProxyRequest {
+    pub name: String,
+    pub document: DocumentInput,
+    pub relationship: Relationship,
+    /// A relative declares living with the person (recorded).
+    #[serde(default)]
+    pub co_resident_declared: bool,
+}
+
+impl std::fmt::Debug for ApplyProxyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ApplyProxyRequest({:?}, {:?})",
+            self.document, self.relationship
+        )
+    }
+}
+
+/// The code an application produced, or found (一人一码).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ApplyResponse {
+    pub code_id: String,
+    pub color: Color,
+    pub applied_by: AppliedBy,
+    /// False when the person already had this code.
+    pub created: bool,
+}
+
+/// Whose code this is, from the caller's side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CodeRole {
+    /// My code (我的穗康码).
+    Own,
+    /// A code the caller holds on someone's behalf.
+    Dependent,
+}
+
+/// One active control as the holder sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ControlView {
+    pub reason: ControlReason,
+    pub label_zh: String,
+    pub label_en: String,
+    pub district: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub since: OffsetDateTime,
+}
+
+/// A signed credential as issued.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct IssuedCredential {
+    /// base64url of the credential bytes (FORMAT.md), signature included.
+    pub credential: String,
+    pub key_id: u8,
+    pub printed: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub issued_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: OffsetDateTime,
+    /// Sync again after this: the server issues a fresh credential then.
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub refresh_after: OffsetDateTime,
+}
+
+/// A code with its credential and what the code screen shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CodeView {
+    pub code_id: String,
+    pub role: CodeRole,
+    /// For a dependent: how the caller is related.
+    pub relationship: Option<Relationship>,
+    pub color: Color,
+    pub color_rgb: String,
+    pub color_name_zh: String,
+    pub color_name_en: String,
+    pub applied_by: AppliedBy,
+    pub controls: Vec<ControlView>,
+    pub masked_name: String,
+    pub masked_document: String,
+    pub document_kind: DocumentKind,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub status_changed_at: OffsetDateTime,
+    /// Bound to the caller's device key; absent for an account without one
+    /// (an institution prints its dependents' codes instead).
+    pub credential: Option<IssuedCredential>,
+}
+
+/// The caller's own code first, then the dependents' (the arrows, 问题二).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CodesResponse {
+    pub issuer: IssuerView,
+    pub own: Option<CodeView>,
+    pub dependents: Vec<CodeView>,
+}
+
+/// A printed page's code (打印版): an unbound credential with a longer
+/// validity, shown as printed at checkpoints.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PrintedCodeResponse {
+    pub code: CodeView,
+    pub printed: IssuedCredential,
+    /// The text to put in the QR code (`SK1:…`).
+    pub qr_text: String,
+}
+
+// ---------------------------------------------------------------- health declaration
+
+/// A symptom a holder can declare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Symptom {
+    Fever,
+    Cough,
+    Fatigue,
+    SoreThroat,
+    ShortnessOfBreath,
+    Diarrhoea,
+    LossOfTasteOrSmell,
+}
+
+/// Travel from a key epidemic area: where from, when, and the district of
+/// Guangzhou the person arrived in (its community releases the control).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct KeyAreaTravel {
+    pub area: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub arrived_on: Date,
+    pub district: String,
+}
+
+/// A health declaration (健康申报) for oneself or a dependent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct HealthDeclarationRequest {
+    /// A dependent's code id; absent for one's own code.
+    #[serde(default)]
+    pub code_id: Option<String>,
+    #[serde(default)]
+    pub symptoms: Vec<Symptom>,
+    #[serde(default)]
+    pub travel_from_key_area: Option<KeyAreaTravel>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct HealthDeclarationResponse {
+    pub declaration_id: i64,
+    pub code_id: String,
+    pub color: Color,
+    /// Controls the declaration put in place (arrival from a key area).
+    pub controls_imposed: Vec<ControlReason>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub recorded_at: OffsetDateTime,
+}
+
+// ---------------------------------------------------------------- online verification
+
+/// A scanned code, for a checkpoint's online check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OnlineVerifyRequest {
+    pub qr_text: String,
+}
+
+/// What a checkpoint shows for a code that passed the offline checks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct VerifiedCodeView {
+    pub issuer: IssuerView,
+    pub code_id: String,
+    pub color: Color,
+    pub controls: Vec<ControlReason>,
+    pub masked_name: String,
+    pub masked_document: String,
+    pub document_kind: DocumentKind,
+    pub printed: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub issued_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub expires_at: OffsetDateTime,
+}
+
+/// The holder's status on the issuing server now, which may be newer than
+/// the credential's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CurrentStatus {
+    pub color: Color,
+    pub controls: Vec<ControlReason>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub status_changed_at: OffsetDateTime,
+}
+
+/// The verification outcome: either the code, or why it was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct OnlineVerifyResponse {
+    pub valid: bool,
+    pub refusal: Option<Refusal>,
+    pub refusal_label_zh: Option<String>,
+    pub code: Option<VerifiedCodeView>,
+    /// Known only for this server's own codes.
+    pub current_status: Option<CurrentStatus>,
+    /// The server's status differs from the credential's: trust the server.
+    pub status_changed_since_issue: bool,
+}
+
+// ---------------------------------------------------------------- authority
+
+/// Impose a control on a person (问题十).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImposeControlRequest {
+    pub document: DocumentInput,
+    pub reason: ControlReason,
+}
+
+/// Release a control (问题十).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseControlRequest {
+    pub document: DocumentInput,
+    pub reason: ControlReason,
+}
+
+/// Look up a person's controls. A POST, so the document number stays out of
+/// URLs and access logs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ListControlsRequest {
+    pub document: DocumentInput,
+}
+
+/// An authority as recorded on a control or in the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuthorityView {
+    pub role: AuthorityRole,
+    pub organisation: String,
+    pub district: String,
+}
+
+/// One active control as an authority sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ControlRecord {
+    pub reason: ControlReason,
+    pub district: String,
+    /// The executing authority; absent when a health declaration imposed it.
+    pub executed_by: Option<AuthorityView>,
+    pub by_health_declaration: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub since: OffsetDateTime,
+}
+
+/// A person's controls and colour, after an action or a look-up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ControlsResponse {
+    pub masked_document: String,
+    pub masked_name: Option<String>,
+    pub code_id: Option<String>,
+    /// Absent when the person has no code yet.
+    pub color: Option<Color>,
+    pub controls: Vec<ControlRecord>,
+    /// The audit entry an impose or release wrote.
+    pub audit_id: Option<i64>,
+}
+
+// ---------------------------------------------------------------- helpers
+
+/// A code id in its API form.
+pub fn code_id_text(id: CodeId) -> String {
+    id.to_string()
+}
+
+/// Parses a code id in its API form (16 hex digits).
+pub fn parse_code_id(text: &str) -> Option<CodeId> {
+    (text.len() == 16 && text.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| u64::from_str_radix(text, 16).ok().map(CodeId))
+        .flatten()
+}
+
+impl MaskedName {
+    /// Reads back a masked name as the API shows it (`张*明`), so a server
+    /// can keep only the masked form of a name and still sign credentials.
+    pub fn from_display(text: &str) -> Option<MaskedName> {
+        let masked = mask_name(text).ok()?;
+        (masked.to_string() == text).then_some(masked)
+    }
+}
+
+impl MaskedDocument {
+    /// Reads back a masked document number as the API shows it
+    /// (`4401**********123X`), so a server can keep only the masked form.
+    pub fn from_display(kind: DocumentKind, text: &str) -> Option<MaskedDocument> {
+        let n = text.len();
+        if !(1..=31).contains(&n) || !text.is_ascii() {
+            return None;
+        }
+        let side = visible_per_side(n);
+        let (head, rest) = text.split_at(side);
+        let (middle, tail) = rest.split_at(n - 2 * side);
+        let visible_ok = head
+            .bytes()
+            .chain(tail.bytes())
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+        (visible_ok && middle.bytes().all(|b| b == b'*')).then(|| MaskedDocument {
+            kind,
+            length: n as u8,
+            head: head.to_owned(),
+            tail: tail.to_owned(),
+        })
+    }
+}
+
+// ---------------------------------------------------------------- OpenAPI schemas of protocol enums
+
+/// OpenAPI schemas for the protocol's own types that appear in API bodies:
+/// each is a string enum of its serde names (a test checks they parse).
+#[cfg(feature = "openapi")]
+mod schemas {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
+    use utoipa::{PartialSchema, ToSchema};
+
+    macro_rules! string_enum_schema {
+        ($ty:ty, $name:literal, [$($value:literal),* $(,)?]) => {
+            impl PartialSchema for $ty {
+                fn schema() -> RefOr<Schema> {
+                    ObjectBuilder::new()
+                        .schema_type(SchemaType::new(Type::String))
+                        .enum_values(Some([$($value),*]))
+                        .into()
+                }
+            }
+            impl ToSchema for $ty {
+                fn name() -> std::borrow::Cow<'static, str> {
+                    std::borrow::Cow::Borrowed($name)
+                }
+            }
+        };
+    }
+
+    string_enum_schema!(crate::Color, "Color", ["red", "blue", "green"]);
+    string_enum_schema!(crate::AppliedBy, "AppliedBy", ["holder", "proxy"]);
+    string_enum_schema!(
+        crate::DocumentKind,
+        "DocumentKind",
+        [
+            "resident_id",
+            "passport",
+            "hk_macao_permit",
+            "taiwan_permit"
+        ]
+    );
+    string_enum_schema!(
+        crate::ControlReason,
+        "ControlReason",
+        [
+            "home_isolation",
+            "centralised_isolation",
+            "close_contact",
+            "suspected_case",
+            "confirmed_case",
+            "nucleic_acid_positive",
+            "arrival_from_key_area"
+        ]
+    );
+    string_enum_schema!(
+        crate::AuthorityRole,
+        "AuthorityRole",
+        ["district", "cdc", "medical_institution", "community"]
+    );
+    string_enum_schema!(
+        crate::Relationship,
+        "Relationship",
+        [
+            "adult_relative",
+            "residents_committee",
+            "village_committee",
+            "property_management"
+        ]
+    );
+    string_enum_schema!(
+        crate::Refusal,
+        "Refusal",
+        [
+            "Malformed",
+            "UnsupportedVersion",
+            "UnknownIssuer",
+            "UnknownKey",
+            "KeyNotValidAtThatTime",
+            "BadIssuerSignature",
+            "CredentialExpired",
+            "CredentialNotYetValid",
+            "BadDeviceSignature",
+            "PresentationStale",
+            "PresentationFromTheFuture",
+            "PrintedCredentialExpired"
+        ]
+    );
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use serde::de::DeserializeOwned;
+
+        fn values_parse<T: ToSchema + DeserializeOwned>() {
+            let RefOr::T(Schema::Object(object)) = T::schema() else {
+                panic!("{} is an object schema", T::name());
+            };
+            for value in object.enum_values.expect("enum values") {
+                serde_json::from_value::<T>(value.clone())
+                    .unwrap_or_else(|_| panic!("{value} is a {}", T::name()));
+            }
+        }
+
+        #[test]
+        fn every_documented_enum_value_parses() {
+            values_parse::<crate::Color>();
+            values_parse::<crate::AppliedBy>();
+            values_parse::<crate::DocumentKind>();
+            values_parse::<crate::ControlReason>();
+            values_parse::<crate::AuthorityRole>();
+            values_parse::<crate::Relationship>();
+            values_parse::<crate::Refusal>();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{Document, mask_document};
+    use time::macros::date;
+
+    #[test]
+    fn masked_forms_read_back_to_what_was_masked() {
+        for name in ["张", "张三", "张小明", "欧阳娜娜", "Li Wei"] {
+            let masked = mask_name(name).unwrap();
+            assert_eq!(MaskedName::from_display(&masked.to_string()), Some(masked));
+        }
+        let today = date!(2026 - 11 - 28);
+        for (kind, number) in [
+            (DocumentKind::ResidentId, "11010519491231002X"),
+            (DocumentKind::Passport, "E1234567"),
+            (DocumentKind::HkMacaoPermit, "H12345678"),
+            (DocumentKind::TaiwanPermit, "12345678"),
+        ] {
+            let masked = mask_document(&Document::parse(kind, number, today).unwrap());
+            assert_eq!(
+                MaskedDocument::from_display(kind, &masked.to_string()),
+                Some(masked)
+            );
+        }
+        assert_eq!(
+            MaskedDocument::from_display(DocumentKind::Passport, "E1234567"),
+            None
+        );
+    }
+
+    #[test]
+    fn code_ids_round_trip_and_refuse_other_text() {
+        let id = CodeId(0x0123_4567_89ab_cdef);
+        assert_eq!(parse_code_id(&code_id_text(id)), Some(id));
+        assert_eq!(parse_code_id("0123"), None);
+        assert_eq!(parse_code_id("+123456789abcdef"), None);
+    }
+}
