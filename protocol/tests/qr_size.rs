@@ -30,3 +30,11 @@ fn the_largest_realistic_presentation_fits_qr_version_10_at_level_m() {
         text.len()
     );
 }
+
+#[test]
+fn a_typical_presentation_is_200_bytes_and_304_characters() {
+    let credential = sign(resident_credential(), SUIKANG_KEY_SEED);
+    let presentation = Presentation::sign(&credential, &key(DEVICE_SEED), NOW).unwrap();
+    assert_eq!(presentation.as_bytes().len(), 200, "update FORMAT.md");
+    assert_eq!(presentation.to_qr_text().len(), 304, "update FORMAT.md");
+}
