@@ -19,7 +19,9 @@ pub fn sign_binding(device_key: &SigningKey, nonce: &[u8]) -> Signature {
 
 /// Whether `signature` proves possession of `device_key` for this nonce.
 pub fn verify_binding(device_key: &VerifyingKey, nonce: &[u8], signature: &Signature) -> bool {
-    device_key.verify_strict(&binding_message(nonce), signature).is_ok()
+    device_key
+        .verify_strict(&binding_message(nonce), signature)
+        .is_ok()
 }
 
 #[cfg(test)]
@@ -31,8 +33,16 @@ mod tests {
         let key = SigningKey::from_bytes(&[9; 32]);
         let signature = sign_binding(&key, b"nonce-1");
         assert!(verify_binding(&key.verifying_key(), b"nonce-1", &signature));
-        assert!(!verify_binding(&key.verifying_key(), b"nonce-2", &signature));
+        assert!(!verify_binding(
+            &key.verifying_key(),
+            b"nonce-2",
+            &signature
+        ));
         let other = SigningKey::from_bytes(&[8; 32]);
-        assert!(!verify_binding(&other.verifying_key(), b"nonce-1", &signature));
+        assert!(!verify_binding(
+            &other.verifying_key(),
+            b"nonce-1",
+            &signature
+        ));
     }
 }

@@ -16,9 +16,12 @@ fn name() -> impl Strategy<Value = String> {
     prop_oneof![
         "[\\p{Han}]{1,8}",
         "[A-Za-z][A-Za-z ]{0,30}[A-Za-z]",
-        proptest::collection::vec(any::<char>().prop_filter("printable", |c| !c.is_control()), 1..64)
-            .prop_map(|cs| cs.into_iter().collect::<String>())
-            .prop_filter("not blank", |s| !s.trim().is_empty()),
+        proptest::collection::vec(
+            any::<char>().prop_filter("printable", |c| !c.is_control()),
+            1..64
+        )
+        .prop_map(|cs| cs.into_iter().collect::<String>())
+        .prop_filter("not blank", |s| !s.trim().is_empty()),
     ]
 }
 
@@ -27,10 +30,14 @@ fn document() -> impl Strategy<Value = suikang_protocol::Document> {
     use suikang_protocol::{Document, DocumentKind};
     prop_oneof![
         Just(Document::parse(DocumentKind::ResidentId, "11010519491231002X", today).unwrap()),
-        "[A-Z][0-9]{8}".prop_map(move |n| Document::parse(DocumentKind::Passport, &n, today).unwrap()),
-        "[0-9A-Z]{5}[0-9]".prop_map(move |n| Document::parse(DocumentKind::Passport, &n, today).unwrap()),
-        "[HM][0-9]{10}".prop_map(move |n| Document::parse(DocumentKind::HkMacaoPermit, &n, today).unwrap()),
-        "[0-9]{8}".prop_map(move |n| Document::parse(DocumentKind::TaiwanPermit, &n, today).unwrap()),
+        "[A-Z][0-9]{8}"
+            .prop_map(move |n| Document::parse(DocumentKind::Passport, &n, today).unwrap()),
+        "[0-9A-Z]{5}[0-9]"
+            .prop_map(move |n| Document::parse(DocumentKind::Passport, &n, today).unwrap()),
+        "[HM][0-9]{10}"
+            .prop_map(move |n| Document::parse(DocumentKind::HkMacaoPermit, &n, today).unwrap()),
+        "[0-9]{8}"
+            .prop_map(move |n| Document::parse(DocumentKind::TaiwanPermit, &n, today).unwrap()),
     ]
 }
 
