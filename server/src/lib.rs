@@ -1,6 +1,32 @@
-//! The reference issuing authority: HTTP API, storage, signing keys, roles.
+//! `suikang-server`: the reference issuing authority (DESIGN §6) — HTTP
+//! API, storage, signing keys, roles, and the face-vendor simulator.
 //!
-//! Built in its own issue; the workspace already compiles it so that the
-//! dependency direction of DESIGN §3 holds from the first commit.
+//! Start it in process with [`start_in_process`] (or two issuers with
+//! [`start_suikang_and_yuekang`]); the binary wraps [`start`].
 
+/// Admin work: accounts, trusted issuers, key rotation.
+pub mod admin;
+/// Server state: callers, document look-up keys, trust list, issuing.
+pub mod app;
+/// Issuer profile, policy and key sources.
+pub mod config;
+/// Refusals, named for the user, and their HTTP form.
+pub mod error;
+/// The simulated face vendor's SDK side and result check.
+pub mod face_simulator;
+/// Secrets on disk (0600).
+pub mod keys;
+/// HTTP routes, handlers, idempotency and the OpenAPI document.
+pub mod routes;
+/// Starting an instance, on a port or in process.
+pub mod run;
+/// The `Store` trait, its SQLite implementation and contract suite.
+pub mod store;
+
+pub use config::{IssuerProfile, KeySource, Policy, ServerConfig};
+pub use error::ApiError;
+pub use run::{
+    InProcessOptions, RunningServer, StartError, start, start_in_process, start_suikang_and_yuekang,
+};
+pub use store::{SqliteStore, Store};
 pub use suikang_protocol as protocol;

@@ -1,0 +1,512 @@
+//! The server's state and the rules it applies between HTTP and the store:
+//! who is calling, document look-up keys, the trust list, and issuing
+//! credentials. Every domain rule itself is asked of `suikang_protocol`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+
+use axum::extract::FromRequestParts;
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::SigningKey;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
+use suikang_protocol::api::{
+    CodeRole, CodeView, ColorsView, ControlView, DocumentInput, IssuedCredential, IssuerView,
+    code_id_text,
+};
+use suikang_protocol::{
+    Authority, Binding, Color, ColorScheme, ControlReasons, Credential, Document, IssuerEntry,
+    IssuerKey, KeyId, MaskedDocument, MaskedName, Relationship, SignedCredential, TrustList,
+    mask_name, wire_time,
+};
+use time::{Duration, OffsetDateTime};
+
+use crate::config::{IssuerProfile, Policy};
+use crate::error::ApiError;
+use crate::keys;
+use crate::store::{
+    Account, AccountId, AccountKind, ActiveControl, DocKey, Guardian, Person, PersonFacts,
+    SessionEnd, SessionRecord, Store, StoreError, TokenHash,
+};
+
+/// How long a fresh issuer key is valid for.
+pub const ISSUER_KEY_LIFETIME: Duration = Duration::days(3650);
+
+/// The trust list as published now, with the key to sign credentials with.
+pub struct TrustState {
+    pub sequence: u64,
+    pub list: TrustList,
+    pub signed_json: String,
+    pub etag: String,
+    pub own: IssuerEntry,
+    /// The newest of our keys valid now, if its secret is on disk.
+    pub signing: Option<(KeyId, SigningKey, OffsetDateTime)>,
+}
+
+/// One running issuer.
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub issuer: IssuerProfile,
+    pub policy: Policy,
+    pub data_dir: PathBuf,
+    pub face_simulator: bool,
+    root: SigningKey,
+    document_secret: [u8; 32],
+    issuer_keys: RwLock<BTreeMap<u8, SigningKey>>,
+    trust: RwLock<Arc<TrustState>>,
+    /// Seconds added to the wall clock (tests move time forward).
+    clock_offset: AtomicI64,
+    pub(crate) openapi_json: OnceLock<String>,
+}
+
+/// HMAC of a document's kind and normalised number (DESIGN §2: the server
+/// finds people without keeping their numbers).
+pub fn document_key(secret: &[u8; 32], document: &Document) -> DocKey {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("any key length");
+    mac.update(&[document.kind() as u8]);
+    mac.update(document.number().as_bytes());
+    DocKey(mac.finalize().into_bytes().into())
+}
+
+pub fn token_hash(token: &str) -> TokenHash {
+    TokenHash(Sha256::digest(token.as_bytes()).into())
+}
+
+/// A new bearer token: a kind prefix and 32 random bytes.
+pub fn new_token(prefix: &str) -> String {
+    format!(
+        "{prefix}{}",
+        URL_SAFE_NO_PAD.encode(keys::random_bytes::<32>())
+    )
+}
+
+pub const ACCESS_PREFIX: &str = "ska_";
+pub const REFRESH_PREFIX: &str = "skr_";
+pub const ACCOUNT_PREFIX: &str = "skt_";
+
+pub fn rgb_text(c: suikang_protocol::Rgb) -> String {
+    format!("#{}", hex::encode_upper(c.0))
+}
+
+fn colors_view(c: &ColorScheme) -> ColorsView {
+    ColorsView {
+        red: rgb_text(c.red),
+        blue: rgb_text(c.blue),
+        green: rgb_text(c.green),
+    }
+}
+
+/// Our own entry in the trust list, from the profile and our keys.
+pub fn own_entry(profile: &IssuerProfile, keys: &[crate::store::IssuerKeyRecord]) -> IssuerEntry {
+    IssuerEntry {
+        id: profile.id,
+        slug: profile.slug.clone(),
+        name_zh: profile.name_zh.clone(),
+        name_en: profile.name_en.clone(),
+        colors: profile.colors,
+        keys: keys
+            .iter()
+            .map(|k| IssuerKey {
+                id: KeyId(k.key_id),
+                public_key: k.public_key,
+                not_before: k.not_before,
+                not_after: k.not_after,
+            })
+            .collect(),
+    }
+}
+
+/// The trust list the store describes: us, then every trusted issuer.
+pub async fn build_trust_list(
+    store: &dyn Store,
+    profile: &IssuerProfile,
+    now: OffsetDateTime,
+) -> Result<(u64, IssuerEntry, TrustList), ApiError> {
+    let sequence = store.trust_sequence().await?;
+    let own = own_entry(profile, &store.issuer_keys().await?);
+    let mut issuers = vec![own.clone()];
+    for (id, json) in store.trusted_issuers().await? {
+        if id == profile.id.0 {
+            continue;
+        }
+        let entry: IssuerEntry = serde_json::from_str(&json)
+            .map_err(|_| ApiError::from(StoreError::Corrupt("trusted issuer")))?;
+        issuers.push(entry);
+    }
+    let list = TrustList::new(sequence, wire_time::truncate_to_second(now), issuers)
+        .map_err(|_| ApiError::from(StoreError::Corrupt("trust list")))?;
+    Ok((sequence, own, list))
+}
+
+impl App {
+    pub(crate) async fn new(
+        store: Arc<dyn Store>,
+        issuer: IssuerProfile,
+        policy: Policy,
+        data_dir: PathBuf,
+        face_simulator: bool,
+        root: SigningKey,
+        document_secret: [u8; 32],
+        issuer_keys: BTreeMap<u8, SigningKey>,
+    ) -> Result<Arc<App>, ApiError> {
+        let now = OffsetDateTime::now_utc();
+        let (sequence, own, list) = build_trust_list(&*store, &issuer, now).await?;
+        let placeholder = TrustState {
+            sequence,
+            signed_json: list.to_signed_json(&root),
+            etag: String::new(),
+            list,
+            own,
+            signing: None,
+        };
+        let app = Arc::new(App {
+            store,
+            issuer,
+            policy,
+            data_dir,
+            face_simulator,
+            root,
+            document_secret,
+            issuer_keys: RwLock::new(issuer_keys),
+            trust: RwLock::new(Arc::new(placeholder)),
+            clock_offset: AtomicI64::new(0),
+            openapi_json: OnceLock::new(),
+        });
+        app.reload_trust().await?;
+        Ok(app)
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc() + Duration::seconds(self.clock_offset.load(Ordering::Relaxed))
+    }
+
+    /// Moves this server's clock forward (tests: expiry, re-issue).
+    pub fn advance_clock(&self, by: Duration) {
+        self.clock_offset
+            .fetch_add(by.whole_seconds(), Ordering::Relaxed);
+    }
+
+    pub fn root_key(&self) -> &SigningKey {
+        &self.root
+    }
+
+    pub fn trust(&self) -> Arc<TrustState> {
+        self.trust.read().expect("trust lock").clone()
+    }
+
+    /// Rebuilds the trust list and signing key from the store (after a key
+    /// rotation or a newly trusted issuer, also done offline by the admin
+    /// commands: a background task calls this when the sequence moves).
+    pub async fn reload_trust(&self) -> Result<(), ApiError> {
+        let now = self.now();
+        let (sequence, own, list) = build_trust_list(&*self.store, &self.issuer, now).await?;
+        {
+            let mut keys = self.issuer_keys.write().expect("keys lock");
+            if let Ok(on_disk) = keys::load_issuer_keys(&self.data_dir) {
+                for (id, key) in on_disk {
+                    keys.entry(id).or_insert(key);
+                }
+            }
+        }
+        let signing = {
+            let keys = self.issuer_keys.read().expect("keys lock");
+            own.keys
+                .iter()
+                .filter(|k| k.is_valid_at(now))
+                .filter_map(|k| {
+                    let secret = keys.get(&k.id.0)?;
+                    (secret.verifying_key().to_bytes() == k.public_key)
+                        .then(|| (k.id, secret.clone(), k.not_before))
+                })
+                .max_by_key(|(id, _, _)| *id)
+        };
+        let signed_json = list.to_signed_json(&self.root);
+        let etag = format!(
+            "\"{}-{}\"",
+            sequence,
+            hex::encode(&Sha256::digest(signed_json.as_bytes())[..8])
+        );
+        *self.trust.write().expect("trust lock") = Arc::new(TrustState {
+            sequence,
+            list,
+            signed_json,
+            etag,
+            own,
+            signing,
+        });
+        Ok(())
+    }
+
+    pub fn issuer_view(&self) -> IssuerView {
+        IssuerView {
+            issuer_id: self.issuer.id.0,
+            slug: self.issuer.slug.clone(),
+            name_zh: self.issuer.name_zh.clone(),
+            name_en: self.issuer.name_en.clone(),
+            colors: colors_view(&self.issuer.colors),
+        }
+    }
+
+    pub fn doc_key(&self, document: &Document) -> DocKey {
+        document_key(&self.document_secret, document)
+    }
+
+    pub fn parse_document(&self, input: &DocumentInput) -> Result<Document, ApiError> {
+        Document::parse(input.kind, &input.number, self.now().date())
+            .map_err(ApiError::InvalidDocumentNumber)
+    }
+
+    /// What may be kept about a person: the keyed hash, masked forms and
+    /// the birth date a resident ID proves.
+    pub fn facts(&self, document: &Document, name: Option<&str>) -> Result<PersonFacts, ApiError> {
+        let masked_name = name
+            .map(|n| mask_name(n).map_err(ApiError::InvalidName))
+            .transpose()?
+            .map(|m| m.to_string());
+        Ok(PersonFacts {
+            doc_key: self.doc_key(document),
+            document_kind: document.kind(),
+            masked_document: document.masked().to_string(),
+            masked_name,
+            birth_date: document.birth_date(),
+        })
+    }
+
+    /// Signs `person`'s credential. Device-bound ones are issued in periods
+    /// of half the validity counted from the last status change, so a sync
+    /// re-issues once past half validity and at once after a change;
+    /// printed ones start now.
+    pub fn issue(
+        &self,
+        trust: &TrustState,
+        person: &Person,
+        controls: ControlReasons,
+        binding: Binding,
+    ) -> Result<(SignedCredential, IssuedCredential), ApiError> {
+        let code = person.code.ok_or(ApiError::NoCodeYet)?;
+        let (key_id, key, not_before) = trust.signing.as_ref().ok_or_else(|| {
+            tracing::error!("no valid issuer key to sign with");
+            ApiError::Internal
+        })?;
+        let now = self.now();
+        let printed = binding == Binding::Printed;
+        let validity = if printed {
+            self.policy.printed_validity
+        } else {
+            self.policy.credential_validity
+        };
+        let half = Duration::minutes((validity.whole_minutes() / 2).max(1));
+        let issued_at = if printed {
+            wire_time::truncate_to_minute(now)
+        } else {
+            let base = wire_time::truncate_to_minute(person.status_changed_at);
+            let periods = ((now - base).whole_minutes() / half.whole_minutes()).max(0);
+            base + half * periods as i32
+        };
+        let issued_at = issued_at.max(wire_time::truncate_to_minute(*not_before));
+        let corrupt = || ApiError::from(StoreError::Corrupt("masked identity"));
+        let masked_name = person
+            .masked_name
+            .as_deref()
+            .and_then(MaskedName::from_display)
+            .ok_or_else(corrupt)?;
+        let masked_document =
+            MaskedDocument::from_display(person.document_kind, &person.masked_document)
+                .ok_or_else(corrupt)?;
+        let signed = Credential {
+            issuer: self.issuer.id,
+            key_id: *key_id,
+            code_id: code.code_id,
+            applied_by: code.applied_by,
+            controls,
+            masked_name,
+            masked_document,
+            binding,
+            issued_at,
+            expires_at: issued_at + validity,
+        }
+        .sign(key)
+        .map_err(|_| corrupt())?;
+        let c = signed.credential();
+        let issued = IssuedCredential {
+            credential: URL_SAFE_NO_PAD.encode(signed.as_bytes()),
+            key_id: key_id.0,
+            printed,
+            issued_at: c.issued_at,
+            expires_at: c.expires_at,
+            refresh_after: c.issued_at + half,
+        };
+        Ok((signed, issued))
+    }
+
+    /// A code as the app shows it, with a credential when `binding` is given.
+    pub fn code_view(
+        &self,
+        trust: &TrustState,
+        person: &Person,
+        controls: &[ActiveControl],
+        role: CodeRole,
+        relationship: Option<Relationship>,
+        binding: Option<Binding>,
+    ) -> Result<CodeView, ApiError> {
+        let code = person.code.ok_or(ApiError::NoCodeYet)?;
+        let reasons: ControlReasons = controls.iter().map(|c| c.control.reason).collect();
+        let color = Color::of(code.applied_by, reasons);
+        let credential = binding
+            .map(|b| {
+                self.issue(trust, person, reasons, b)
+                    .map(|(_, issued)| issued)
+            })
+            .transpose()?;
+        Ok(CodeView {
+            code_id: code_id_text(code.code_id),
+            role,
+            relationship,
+            color,
+            color_rgb: rgb_text(self.issuer.colors.of(color)),
+            color_name_zh: color.name_zh().to_owned(),
+            color_name_en: color.name_en().to_owned(),
+            applied_by: code.applied_by,
+            controls: controls
+                .iter()
+                .map(|c| ControlView {
+                    reason: c.control.reason,
+                    label_zh: c.control.reason.label_zh().to_owned(),
+                    label_en: c.control.reason.label_en().to_owned(),
+                    district: c.control.district.clone(),
+                    since: c.since,
+                })
+                .collect(),
+            masked_name: person.masked_name.clone().unwrap_or_default(),
+            masked_document: person.masked_document.clone(),
+            document_kind: person.document_kind,
+            status_changed_at: person.status_changed_at,
+            credential,
+        })
+    }
+
+    /// Who holds a bearer token, checked for expiry and for an ended session.
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
+        let value = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or(ApiError::MissingToken)?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(ApiError::InvalidToken)?;
+        let hash = token_hash(token);
+        if token.starts_with(ACCESS_PREFIX) {
+            let session = self
+                .store
+                .session_by_access(hash)
+                .await?
+                .ok_or(ApiError::InvalidToken)?;
+            match session.ended {
+                Some(SessionEnd::SignedInElsewhere) => return Err(ApiError::SignedInElsewhere),
+                Some(_) => return Err(ApiError::SessionEnded),
+                None => {}
+            }
+            if self.now() >= session.access_expires_at {
+                return Err(ApiError::TokenExpired);
+            }
+            return Ok(Caller::Resident(session));
+        }
+        if token.starts_with(ACCOUNT_PREFIX) {
+            let account = self
+                .store
+                .account_by_token(hash)
+                .await?
+                .ok_or(ApiError::InvalidToken)?;
+            return Ok(match account.kind {
+                AccountKind::Authority(role) => Caller::Authority(Authority {
+                    role,
+                    organisation: account.organisation,
+                    district: account.district,
+                }),
+                AccountKind::Institution(relationship) => Caller::Institution {
+                    id: account.id,
+                    relationship,
+                },
+            });
+        }
+        Err(ApiError::InvalidToken)
+    }
+
+    /// Adds or replaces another issuer in our trust list.
+    pub async fn trust_issuer(&self, entry: &IssuerEntry) -> Result<(), ApiError> {
+        let json = serde_json::to_string(entry).map_err(|_| ApiError::Internal)?;
+        self.store.put_trusted_issuer(entry.id.0, json).await?;
+        self.reload_trust().await
+    }
+
+    pub async fn create_account(
+        &self,
+        kind: AccountKind,
+        organisation: &str,
+        district: &str,
+        display_name: &str,
+    ) -> Result<(Account, String), ApiError> {
+        Ok(crate::admin::create_account(
+            &*self.store,
+            kind,
+            organisation,
+            district,
+            display_name,
+            self.now(),
+        )
+        .await?)
+    }
+}
+
+/// The caller of an endpoint, from the bearer token.
+#[derive(Clone, Debug)]
+pub enum Caller {
+    /// A resident signed in on their device.
+    Resident(SessionRecord),
+    /// A residents'/village committee or property management account.
+    Institution {
+        id: AccountId,
+        relationship: Relationship,
+    },
+    /// An authority account (district, CDC, medical institution, community).
+    Authority(Authority),
+}
+
+impl Caller {
+    pub fn resident(&self) -> Result<&SessionRecord, ApiError> {
+        match self {
+            Caller::Resident(s) => Ok(s),
+            _ => Err(ApiError::WrongAccountKind),
+        }
+    }
+
+    pub fn guardian(&self) -> Result<Guardian, ApiError> {
+        match self {
+            Caller::Resident(s) => Ok(Guardian::Person(s.person)),
+            Caller::Institution { id, .. } => Ok(Guardian::Institution(*id)),
+            Caller::Authority(_) => Err(ApiError::WrongAccountKind),
+        }
+    }
+
+    pub fn authority(&self) -> Result<&Authority, ApiError> {
+        match self {
+            Caller::Authority(a) => Ok(a),
+            _ => Err(ApiError::WrongAccountKind),
+        }
+    }
+}
+
+impl FromRequestParts<Arc<App>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
+        app.authenticate(&parts.headers).await
+    }
+}

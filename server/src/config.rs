@@ -1,0 +1,128 @@
+//! What an instance is (which issuer) and its policy.
+
+use std::path::PathBuf;
+
+use ed25519_dalek::SigningKey;
+use suikang_protocol::{ColorScheme, IssuerEntry, IssuerId, Rgb};
+use time::Duration;
+
+/// The issuer this instance plays.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuerProfile {
+    pub id: IssuerId,
+    pub slug: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub colors: ColorScheme,
+}
+
+impl IssuerProfile {
+    /// 穗康码, issuer 1.
+    pub fn suikang() -> IssuerProfile {
+        IssuerProfile {
+            id: IssuerId(1),
+            slug: "suikang".into(),
+            name_zh: "穗康码".into(),
+            name_en: "Suikang code".into(),
+            colors: ColorScheme::SUIKANG,
+        }
+    }
+
+    /// 粤康码, issuer 2.
+    pub fn yuekang() -> IssuerProfile {
+        IssuerProfile {
+            id: IssuerId(2),
+            slug: "yuekang".into(),
+            name_zh: "粤康码".into(),
+            name_en: "Yuekang code".into(),
+            colors: ColorScheme {
+                red: Rgb([0xE0, 0x3C, 0x31]),
+                blue: Rgb([0x21, 0x5F, 0xC8]),
+                green: Rgb([0x0E, 0x9F, 0x5A]),
+            },
+        }
+    }
+}
+
+/// The tunable rules (defaults from the issue and DESIGN §4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// A device-bound credential's validity; re-issued past half of it.
+    pub credential_validity: Duration,
+    /// A printed credential's validity (问题五).
+    pub printed_validity: Duration,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub challenge_ttl: Duration,
+    /// Failed face checks per document in `face_failure_window` that lock login.
+    pub face_failure_limit: u32,
+    pub face_failure_window: Duration,
+    /// How many dependents a relative may hold; institutions are not limited.
+    pub max_relative_dependents: u32,
+    /// Largest request body, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            credential_validity: Duration::hours(24),
+            printed_validity: Duration::days(7),
+            access_token_ttl: Duration::hours(1),
+            refresh_token_ttl: Duration::days(30),
+            challenge_ttl: Duration::minutes(5),
+            face_failure_limit: 5,
+            face_failure_window: Duration::hours(1),
+            max_relative_dependents: 10,
+            body_limit: 16 * 1024,
+        }
+    }
+}
+
+impl Policy {
+    /// The longest validity of any credential this server signs: how long a
+    /// retired key must stay in the trust list.
+    pub fn longest_validity(&self) -> Duration {
+        self.credential_validity.max(self.printed_validity)
+    }
+}
+
+/// Where a key comes from.
+#[derive(Clone, Debug, Default)]
+pub enum KeySource {
+    /// Created on first start under the data directory (0600), then loaded.
+    #[default]
+    InDataDir,
+    /// A hex secret in this file.
+    File(PathBuf),
+    /// Given in process (tests, two instances sharing one root).
+    Given(SigningKey),
+}
+
+/// Everything needed to start an instance.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub data_dir: PathBuf,
+    pub issuer: IssuerProfile,
+    pub policy: Policy,
+    pub root_key: KeySource,
+    pub issuer_key: KeySource,
+    /// Other issuers to trust, put in the trust list at start.
+    pub trusted_issuers: Vec<IssuerEntry>,
+    /// Run the face-vendor simulator (the only vendor for now).
+    pub face_simulator: bool,
+}
+
+impl ServerConfig {
+    pub fn new(data_dir: impl Into<PathBuf>, issuer: IssuerProfile) -> ServerConfig {
+        ServerConfig {
+            data_dir: data_dir.into(),
+            issuer,
+            policy: Policy::default(),
+            root_key: KeySource::InDataDir,
+            issuer_key: KeySource::InDataDir,
+            trusted_issuers: Vec::new(),
+            face_simulator: true,
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! What the API refuses, named for the user's situation, and how each is
+//! sent: a status and `{"error": {"code", "message"}}`. Messages never carry
+//! personal data.
+
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use suikang_protocol::api::{ErrorBody, ErrorCode, ErrorDetail};
+use suikang_protocol::{DocumentError, NameError, ProxyError, RightsError};
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the body is not valid JSON")]
+    MalformedJson,
+    #[error("the request does not have the expected fields and values: {0}")]
+    InvalidRequest(String),
+    #[error("send the body as application/json")]
+    UnsupportedMediaType,
+    #[error("the body is larger than this server accepts")]
+    PayloadTooLarge,
+    #[error("no such endpoint")]
+    NoSuchEndpoint,
+    #[error("this endpoint does not accept that method")]
+    MethodNotAllowed,
+    #[error("the document number is not valid: {0}")]
+    InvalidDocumentNumber(DocumentError),
+    #[error("the name is not valid: {0}")]
+    InvalidName(NameError),
+    #[error("{0} is not well formed")]
+    InvalidEncoding(&'static str),
+    #[error("sign in first: no bearer token was sent")]
+    MissingToken,
+    #[error("the token is not valid")]
+    InvalidToken,
+    #[error("the access token has expired: refresh the session")]
+    TokenExpired,
+    #[error("you signed in on another device, so this one was signed out")]
+    SignedInElsewhere,
+    #[error("this session has ended: sign in again")]
+    SessionEnded,
+    #[error("this refresh token was already used: the session is revoked, sign in again")]
+    RefreshTokenReused,
+    #[error("this kind of account may not do this")]
+    WrongAccountKind,
+    #[error("no such login challenge")]
+    ChallengeNotFound,
+    #[error("the login challenge has expired: start again")]
+    ChallengeExpired,
+    #[error("the login challenge was already answered: start again")]
+    ChallengeAlreadyUsed,
+    #[error("the face verification result is not genuine or not for this challenge")]
+    FaceResultInvalid,
+    #[error("the face does not match the document's holder")]
+    FaceMismatch,
+    #[error("the liveness check failed")]
+    LivenessFailed,
+    #[error("too many failed face checks for this document: try again later")]
+    LoginLocked,
+    #[error("the device key's signature over the challenge does not verify")]
+    DeviceBindingInvalid,
+    #[error("no such code")]
+    NotYourCode,
+    #[error("apply for your code first")]
+    NoCodeYet,
+    #[error("{0}")]
+    GuardianRefused(ProxyError),
+    #[error("you already hold as many dependents as allowed")]
+    TooManyDependents,
+    #[error("apply for your own code directly, not by proxy")]
+    CannotProxyForSelf,
+    #[error("this person already holds their own code")]
+    HolderHasOwnCode,
+    #[error("the relationship does not match this account")]
+    RelationshipMismatch,
+    #[error("no person with that document is known")]
+    PersonNotFound,
+    #[error("{0}")]
+    OutsideRights(RightsError),
+    #[error("that control is already active")]
+    ControlAlreadyActive,
+    #[error("that control is not active")]
+    ControlNotActive,
+    #[error("this Idempotency-Key was used for a different request")]
+    IdempotencyKeyReused,
+    #[error("the Idempotency-Key header must be 1 to 255 visible ASCII characters")]
+    InvalidIdempotencyKey,
+    #[error("this server does not run the face-vendor simulator")]
+    FaceSimulatorDisabled,
+    #[error("the server failed; nothing was changed")]
+    Internal,
+}
+
+impl ApiError {
+    pub fn code(&self) -> ErrorCode {
+        use ApiError::*;
+        match self {
+            MalformedJson => ErrorCode::MalformedJson,
+            InvalidRequest(_) => ErrorCode::InvalidRequest,
+            UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            NoSuchEndpoint => ErrorCode::NoSuchEndpoint,
+            MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            InvalidDocumentNumber(_) => ErrorCode::InvalidDocumentNumber,
+            InvalidName(_) => ErrorCode::InvalidName,
+            InvalidEncoding(_) => ErrorCode::InvalidEncoding,
+            MissingToken => ErrorCode::MissingToken,
+            InvalidToken => ErrorCode::InvalidToken,
+            TokenExpired => ErrorCode::TokenExpired,
+            SignedInElsewhere => ErrorCode::SignedInElsewhere,
+            SessionEnded => ErrorCode::SessionEnded,
+            RefreshTokenReused => ErrorCode::RefreshTokenReused,
+            WrongAccountKind => ErrorCode::WrongAccountKind,
+            ChallengeNotFound => ErrorCode::ChallengeNotFound,
+            ChallengeExpired => ErrorCode::ChallengeExpired,
+            ChallengeAlreadyUsed => ErrorCode::ChallengeAlreadyUsed,
+            FaceResultInvalid => ErrorCode::FaceResultInvalid,
+            FaceMismatch => ErrorCode::FaceMismatch,
+            LivenessFailed => ErrorCode::LivenessFailed,
+            LoginLocked => ErrorCode::LoginLocked,
+            DeviceBindingInvalid => ErrorCode::DeviceBindingInvalid,
+            NotYourCode => ErrorCode::CodeNotFound,
+            NoCodeYet => ErrorCode::NoCodeYet,
+            GuardianRefused(ProxyError::GuardianUnderAge { .. }) => ErrorCode::GuardianUnderAge,
+            GuardianRefused(ProxyError::GuardianAgeUnknown) => ErrorCode::GuardianAgeUnknown,
+            GuardianRefused(ProxyError::CoResidenceNotDeclared) => {
+                ErrorCode::CoResidenceNotDeclared
+            }
+            TooManyDependents => ErrorCode::TooManyDependents,
+            CannotProxyForSelf => ErrorCode::CannotProxyForSelf,
+            HolderHasOwnCode => ErrorCode::HolderHasOwnCode,
+            RelationshipMismatch => ErrorCode::RelationshipMismatch,
+            PersonNotFound => ErrorCode::PersonNotFound,
+            OutsideRights(RightsError::MayNotImpose { .. }) => ErrorCode::MayNotImpose,
+            OutsideRights(RightsError::MayNotRelease { .. }) => ErrorCode::MayNotRelease,
+            OutsideRights(RightsError::NotTheExecutingOrganisation { .. }) => {
+                ErrorCode::NotTheExecutingOrganisation
+            }
+            OutsideRights(RightsError::OutsideDistrict { .. }) => ErrorCode::OutsideDistrict,
+            ControlAlreadyActive => ErrorCode::ControlAlreadyActive,
+            ControlNotActive => ErrorCode::ControlNotActive,
+            IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            InvalidIdempotencyKey => ErrorCode::InvalidIdempotencyKey,
+            FaceSimulatorDisabled => ErrorCode::FaceSimulatorDisabled,
+            Internal => ErrorCode::Internal,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        use ErrorCode as C;
+        match self.code() {
+            C::MalformedJson | C::InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
+            C::InvalidRequest
+            | C::InvalidDocumentNumber
+            | C::InvalidName
+            | C::InvalidEncoding
+            | C::CoResidenceNotDeclared
+            | C::CannotProxyForSelf
+            | C::RelationshipMismatch
+            | C::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            C::NoSuchEndpoint
+            | C::ChallengeNotFound
+            | C::CodeNotFound
+            | C::NoCodeYet
+            | C::PersonNotFound
+            | C::ControlNotActive
+            | C::FaceSimulatorDisabled => StatusCode::NOT_FOUND,
+            C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            C::MissingToken
+            | C::InvalidToken
+            | C::TokenExpired
+            | C::SignedInElsewhere
+            | C::SessionEnded
+            | C::RefreshTokenReused
+            | C::FaceResultInvalid
+            | C::FaceMismatch
+            | C::LivenessFailed
+            | C::DeviceBindingInvalid => StatusCode::UNAUTHORIZED,
+            C::WrongAccountKind
+            | C::GuardianUnderAge
+            | C::GuardianAgeUnknown
+            | C::MayNotImpose
+            | C::MayNotRelease
+            | C::NotTheExecutingOrganisation
+            | C::OutsideDistrict => StatusCode::FORBIDDEN,
+            C::ChallengeExpired => StatusCode::GONE,
+            C::ChallengeAlreadyUsed
+            | C::TooManyDependents
+            | C::HolderHasOwnCode
+            | C::ControlAlreadyActive => StatusCode::CONFLICT,
+            C::LoginLocked => StatusCode::TOO_MANY_REQUESTS,
+            C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status().is_server_error() {
+            tracing::error!(code = ?self.code(), "request failed");
+        }
+        (self.status(), axum::Json(self.body())).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        // Store errors carry no personal data; log them, tell the client less.
+        tracing::error!(error = %e, "store failed");
+        ApiError::Internal
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::JsonSyntaxError(_) => ApiError::MalformedJson,
+            JsonRejection::JsonDataError(e) => {
+                ApiError::InvalidRequest(data_error_message(&e.body_text()))
+            }
+            JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            _ => ApiError::MalformedJson,
+        }
+    }
+}
+
+/// serde's message names the field and the expected values; the part that
+/// quotes the value sent is dropped, since it may be a document number.
+fn data_error_message(text: &str) -> String {
+    let text = text
+        .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+        .unwrap_or(text);
+    let field = text.split(':').next().unwrap_or("");
+    if text.contains("unknown variant") {
+        let expected = text.split("expected").nth(1).unwrap_or("").trim();
+        let expected = expected.split(" at line").next().unwrap_or("");
+        format!("{field}: unknown value, expected {expected}")
+    } else if text.contains("missing field") || text.contains("unknown field") {
+        text.split(" at line").next().unwrap_or("").to_owned()
+    } else {
+        format!("{field}: wrong type or value")
+    }
+}

@@ -1,0 +1,326 @@
+//! `suikang-server`: run the issuing server, or administer its data
+//! directory offline.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use suikang_protocol::{
+    AuthorityRole, ColorScheme, IssuerEntry, IssuerId, IssuerKey, KeyId, Relationship,
+};
+use suikang_server::admin;
+use suikang_server::config::{IssuerProfile, KeySource, Policy, ServerConfig};
+use suikang_server::run::{PROFILE_FILE, ProfileFile, open_app, start};
+use suikang_server::store::AccountKind;
+use time::OffsetDateTime;
+
+#[derive(Parser)]
+#[command(
+    name = "suikang-server",
+    version,
+    about = "The Suikang (穗康码) reference issuing server"
+)]
+struct Cli {
+    /// Data directory: database and keys (created on first start).
+    #[arg(long, global = true, default_value = ".suikang")]
+    data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    issuer: IssuerArgs,
+    /// Root key file (hex); default: DATA/keys/root.key, created if absent.
+    #[arg(long, global = true)]
+    root_key: Option<PathBuf>,
+    /// Issuer key file (hex); default: DATA/keys/issuer-N.key, created if absent.
+    #[arg(long)]
+    issuer_key: Option<PathBuf>,
+    /// The face vendor: only `simulated` exists yet.
+    #[arg(long, default_value = "simulated", value_parser = ["simulated"])]
+    face_vendor: String,
+    /// Credential validity in hours.
+    #[arg(long, default_value_t = 24)]
+    credential_validity_hours: i64,
+    /// Printed credential validity in days.
+    #[arg(long, default_value_t = 7)]
+    printed_validity_days: i64,
+    /// Failed face checks per document per hour that lock login.
+    #[arg(long, default_value_t = 5)]
+    face_failure_limit: u32,
+    /// Dependents a relative may hold.
+    #[arg(long, default_value_t = 10)]
+    max_relative_dependents: u32,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Args)]
+struct IssuerArgs {
+    /// Issuer number in the trust list (1 Suikang, 2 Yuekang).
+    #[arg(long, global = true)]
+    issuer_id: Option<u16>,
+    #[arg(long, global = true)]
+    slug: Option<String>,
+    #[arg(long, global = true)]
+    name_zh: Option<String>,
+    #[arg(long, global = true)]
+    name_en: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Create an authority account; prints its token once.
+    CreateAuthority {
+        #[arg(long, value_parser = parse_role)]
+        role: AuthorityRole,
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        district: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Create a residents'/village committee or property management account.
+    CreateInstitution {
+        #[arg(long, value_parser = parse_relationship)]
+        kind: Relationship,
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        district: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Print the root public key (hex).
+    RootKey,
+    /// Print the signed trust list.
+    TrustList,
+    /// Trust another issuer's key.
+    TrustIssuer {
+        #[arg(long = "id")]
+        id: u16,
+        #[arg(long = "issuer-slug")]
+        issuer_slug: String,
+        #[arg(long = "issuer-name-zh")]
+        issuer_name_zh: String,
+        #[arg(long = "issuer-name-en")]
+        issuer_name_en: String,
+        #[arg(long)]
+        key_id: u8,
+        /// 64 hex digits.
+        #[arg(long)]
+        public_key: String,
+        /// RFC 3339.
+        #[arg(long)]
+        not_before: String,
+        /// RFC 3339.
+        #[arg(long)]
+        not_after: String,
+    },
+    /// Start signing with a new issuer key; the old one stays valid for the
+    /// longest credential validity.
+    RotateKey,
+}
+
+fn parse_role(s: &str) -> Result<AuthorityRole, String> {
+    serde_json::from_value(serde_json::Value::String(s.into()))
+        .map_err(|_| "one of district, cdc, medical_institution, community".into())
+}
+
+fn parse_relationship(s: &str) -> Result<Relationship, String> {
+    match serde_json::from_value::<Relationship>(serde_json::Value::String(s.into())) {
+        Ok(r) if r.is_institution() => Ok(r),
+        _ => Err("one of residents_committee, village_committee, property_management".into()),
+    }
+}
+
+fn profile(cli: &Cli) -> IssuerProfile {
+    let saved: Option<IssuerProfile> = std::fs::read_to_string(cli.data.join(PROFILE_FILE))
+        .ok()
+        .and_then(|t| serde_json::from_str::<ProfileFile>(&t).ok())
+        .map(Into::into);
+    let id = cli
+        .issuer
+        .issuer_id
+        .or(saved.as_ref().map(|p| p.id.0))
+        .unwrap_or(1);
+    let mut p = saved.filter(|p| p.id.0 == id).unwrap_or_else(|| match id {
+        2 => IssuerProfile::yuekang(),
+        1 => IssuerProfile::suikang(),
+        other => IssuerProfile {
+            id: IssuerId(other),
+            slug: format!("issuer-{other}"),
+            name_zh: format!("健康码 {other}"),
+            name_en: format!("Health code {other}"),
+            colors: ColorScheme::SUIKANG,
+        },
+    });
+    if let Some(s) = &cli.issuer.slug {
+        p.slug = s.clone();
+    }
+    if let Some(s) = &cli.issuer.name_zh {
+        p.name_zh = s.clone();
+    }
+    if let Some(s) = &cli.issuer.name_en {
+        p.name_en = s.clone();
+    }
+    p
+}
+
+fn config(cli: &Cli) -> ServerConfig {
+    let mut config = ServerConfig::new(&cli.data, profile(cli));
+    config.policy = Policy {
+        credential_validity: time::Duration::hours(cli.credential_validity_hours),
+        printed_validity: time::Duration::days(cli.printed_validity_days),
+        face_failure_limit: cli.face_failure_limit,
+        max_relative_dependents: cli.max_relative_dependents,
+        ..Policy::default()
+    };
+    config.root_key = cli
+        .root_key
+        .clone()
+        .map_or(KeySource::InDataDir, KeySource::File);
+    config.issuer_key = cli
+        .issuer_key
+        .clone()
+        .map_or(KeySource::InDataDir, KeySource::File);
+    config.face_simulator = cli.face_vendor == "simulated";
+    config
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("suikang-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let config = config(&cli);
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Serve = command {
+        let server = start(config, cli.listen).await?;
+        println!("suikang-server listening on {}", server.base_url());
+        tokio::signal::ctrl_c().await?;
+        server.shutdown().await;
+        return Ok(());
+    }
+    let app = open_app(&config).await?;
+    let now = OffsetDateTime::now_utc();
+    match command {
+        Command::Serve => unreachable!("handled above"),
+        Command::CreateAuthority {
+            role,
+            organisation,
+            district,
+            display_name,
+        } => {
+            let name = display_name.unwrap_or_else(|| organisation.clone());
+            let (account, token) = admin::create_account(
+                &*app.store,
+                AccountKind::Authority(role),
+                &organisation,
+                &district,
+                &name,
+                now,
+            )
+            .await?;
+            println!(
+                "account {} created; its token (shown once):\n{token}",
+                account.id.0
+            );
+        }
+        Command::CreateInstitution {
+            kind,
+            organisation,
+            district,
+            display_name,
+        } => {
+            let name = display_name.unwrap_or_else(|| organisation.clone());
+            let (account, token) = admin::create_account(
+                &*app.store,
+                AccountKind::Institution(kind),
+                &organisation,
+                &district,
+                &name,
+                now,
+            )
+            .await?;
+            println!(
+                "account {} created; its token (shown once):\n{token}",
+                account.id.0
+            );
+        }
+        Command::RootKey => println!("{}", hex::encode(app.root_key().verifying_key().to_bytes())),
+        Command::TrustList => println!("{}", app.trust().signed_json),
+        Command::TrustIssuer {
+            id,
+            issuer_slug,
+            issuer_name_zh,
+            issuer_name_en,
+            key_id,
+            public_key,
+            not_before,
+            not_after,
+        } => {
+            let rfc = &time::format_description::well_known::Rfc3339;
+            let mut key = [0; 32];
+            hex::decode_to_slice(&public_key, &mut key)
+                .map_err(|_| "the public key is 64 hex digits")?;
+            let mut entry = app
+                .trust()
+                .list
+                .issuer(IssuerId(id))
+                .cloned()
+                .unwrap_or(IssuerEntry {
+                    id: IssuerId(id),
+                    slug: issuer_slug.clone(),
+                    name_zh: issuer_name_zh.clone(),
+                    name_en: issuer_name_en.clone(),
+                    colors: ColorScheme::SUIKANG,
+                    keys: vec![],
+                });
+            entry.slug = issuer_slug;
+            entry.name_zh = issuer_name_zh;
+            entry.name_en = issuer_name_en;
+            entry.keys.retain(|k| k.id != KeyId(key_id));
+            entry.keys.push(IssuerKey {
+                id: KeyId(key_id),
+                public_key: key,
+                not_before: OffsetDateTime::parse(&not_before, rfc)?,
+                not_after: OffsetDateTime::parse(&not_after, rfc)?,
+            });
+            if id == app.issuer.id.0 {
+                return Err("that is this server's own issuer id".into());
+            }
+            admin::add_trusted_issuer(&*app.store, &entry).await?;
+            app.reload_trust().await?;
+            println!(
+                "issuer {id} trusted; trust list sequence {}",
+                app.trust().sequence
+            );
+        }
+        Command::RotateKey => {
+            let id = admin::rotate_issuer_key(&*app.store, &app.data_dir, &app.policy, now).await?;
+            app.reload_trust().await?;
+            println!(
+                "issuer key {id} signs from now on; trust list sequence {}",
+                app.trust().sequence
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! Starting an instance: from the command line, or in process for tests,
+//! the CLI demo and end-to-end scenarios.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+use suikang_protocol::{AuthorityRole, IssuerEntry, Relationship};
+use time::{Duration, OffsetDateTime};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::admin::{self, AdminError};
+use crate::app::App;
+use crate::config::{IssuerProfile, KeySource, Policy, ServerConfig};
+use crate::error::ApiError;
+use crate::keys::{self, KeyFileError};
+use crate::routes;
+use crate::store::{AccountKind, SqliteStore, Store, StoreError};
+
+/// File name of the database under the data directory.
+pub const DATABASE_FILE: &str = "suikang.db";
+/// The profile the instance last ran as, for the offline admin commands.
+pub const PROFILE_FILE: &str = "issuer.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot use data directory {0}: {1}")]
+    DataDir(std::path::PathBuf, std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
+    #[error(transparent)]
+    Admin(#[from] AdminError),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+    #[error("the server could not load its trust list: {0}")]
+    Trust(#[from] ApiError),
+}
+
+/// A running instance. Dropping it leaves the server running until the
+/// runtime ends; [`RunningServer::shutdown`] stops it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub app: Arc<App>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+    /// The temporary data directory of an in-process instance.
+    _temp_dir: Option<tempfile::TempDir>,
+}
+
+impl RunningServer {
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Our entry in the trust list, to give to another instance.
+    pub fn issuer_entry(&self) -> IssuerEntry {
+        self.app.trust().own.clone()
+    }
+
+    /// The trust list as published now, signed by the root key.
+    pub fn signed_trust_list(&self) -> String {
+        self.app.trust().signed_json.clone()
+    }
+
+    pub fn root_public_key(&self) -> ed25519_dalek::VerifyingKey {
+        self.app.root_key().verifying_key()
+    }
+
+    /// Moves this instance's clock forward (expiry, credential re-issue).
+    pub fn advance_clock(&self, by: Duration) {
+        self.app.advance_clock(by);
+    }
+
+    /// Creates an authority account; returns its bearer token.
+    pub async fn create_authority(
+        &self,
+        role: AuthorityRole,
+        organisation: &str,
+        district: &str,
+    ) -> Result<String, ApiError> {
+        let (_, token) = self
+            .app
+            .create_account(
+                AccountKind::Authority(role),
+                organisation,
+                district,
+                organisation,
+            )
+            .await?;
+        Ok(token)
+    }
+
+    /// Creates a committee or property-management account; returns its token.
+    pub async fn create_institution(
+        &self,
+        relationship: Relationship,
+        organisation: &str,
+        district: &str,
+    ) -> Result<String, ApiError> {
+        let (_, token) = self
+            .app
+            .create_account(
+                AccountKind::Institution(relationship),
+                organisation,
+                district,
+                organisation,
+            )
+            .await?;
+        Ok(token)
+    }
+
+    /// Trusts another issuer from now on.
+    pub async fn trust_issuer(&self, entry: &IssuerEntry) -> Result<(), ApiError> {
+        self.app.trust_issuer(entry).await
+    }
+
+    /// Stops accepting connections and waits for the server to end.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+fn load_key(source: &KeySource) -> Result<Option<SigningKey>, KeyFileError> {
+    Ok(match source {
+        KeySource::InDataDir => None,
+        KeySource::File(path) => Some(SigningKey::from_bytes(&keys::read_secret(path)?.0)),
+        KeySource::Given(key) => Some(key.clone()),
+    })
+}
+
+/// Opens the data directory: database, keys, trust list. Shared by
+/// [`start`] and the admin commands.
+pub async fn open_app(config: &ServerConfig) -> Result<Arc<App>, StartError> {
+    let dir = &config.data_dir;
+    std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.clone(), e))?;
+    let store = SqliteStore::open(&dir.join(DATABASE_FILE))?;
+    let store: Arc<dyn Store> = Arc::new(store);
+    let now = OffsetDateTime::now_utc();
+    let root = match load_key(&config.root_key)? {
+        Some(key) => key,
+        None => SigningKey::from_bytes(&keys::load_or_create_secret(&keys::root_key_path(dir))?.0),
+    };
+    let given_issuer = load_key(&config.issuer_key)?;
+    admin::ensure_issuer_key(&*store, dir, given_issuer.as_ref(), now).await?;
+    for entry in &config.trusted_issuers {
+        admin::add_trusted_issuer(&*store, entry).await?;
+    }
+    let document_secret = keys::load_or_create_secret(&keys::document_secret_path(dir))?;
+    let issuer_keys = keys::load_issuer_keys(dir)?;
+    if let Ok(json) = serde_json::to_string_pretty(&ProfileFile::from(&config.issuer)) {
+        let _ = std::fs::write(dir.join(PROFILE_FILE), json);
+    }
+    Ok(App::new(
+        store,
+        config.issuer.clone(),
+        config.policy.clone(),
+        dir.clone(),
+        config.face_simulator,
+        root,
+        document_secret.0,
+        issuer_keys,
+    )
+    .await?)
+}
+
+/// Starts the server on `listen` (port 0 picks a free one).
+pub async fn start(config: ServerConfig, listen: SocketAddr) -> Result<RunningServer, StartError> {
+    let app = open_app(&config).await?;
+    serve_app(app, listen, None).await
+}
+
+async fn serve_app(
+    app: Arc<App>,
+    listen: SocketAddr,
+    temp_dir: Option<tempfile::TempDir>,
+) -> Result<RunningServer, StartError> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| StartError::Listen(listen, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Listen(listen, e))?;
+    let router = routes::router(app.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let reloader = {
+        // Admin commands change keys and trusted issuers offline: follow them.
+        let app = Arc::downgrade(&app);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                let Some(app) = app.upgrade() else { break };
+                if let Ok(seq) = app.store.trust_sequence().await
+                    && seq != app.trust().sequence
+                    && let Err(e) = app.reload_trust().await
+                {
+                    tracing::error!(error = %e, "trust list reload failed");
+                }
+            }
+        })
+    };
+    let task = tokio::spawn(async move {
+        let result = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        reloader.abort();
+        if let Err(e) = result {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    tracing::info!(%addr, "listening");
+    Ok(RunningServer {
+        addr,
+        app,
+        shutdown: Some(tx),
+        task,
+        _temp_dir: temp_dir,
+    })
+}
+
+/// Options for an in-process instance.
+#[derive(Clone, Debug)]
+pub struct InProcessOptions {
+    pub issuer: IssuerProfile,
+    pub policy: Policy,
+    /// The root key the trust list is signed with; several instances share one.
+    pub root_key: Option<SigningKey>,
+    pub issuer_key: Option<SigningKey>,
+    pub trusted_issuers: Vec<IssuerEntry>,
+}
+
+impl InProcessOptions {
+    pub fn new(issuer: IssuerProfile) -> InProcessOptions {
+        InProcessOptions {
+            issuer,
+            policy: Policy::default(),
+            root_key: None,
+            issuer_key: None,
+            trusted_issuers: Vec::new(),
+        }
+    }
+}
+
+/// Starts an instance on 127.0.0.1:0 with a fresh temporary data directory,
+/// removed when the returned server is dropped.
+pub async fn start_in_process(options: InProcessOptions) -> Result<RunningServer, StartError> {
+    let temp = tempfile::tempdir().map_err(|e| StartError::DataDir("(temp)".into(), e))?;
+    let mut config = ServerConfig::new(temp.path(), options.issuer);
+    config.policy = options.policy;
+    config.root_key = options
+        .root_key
+        .map_or(KeySource::InDataDir, KeySource::Given);
+    config.issuer_key = options
+        .issuer_key
+        .map_or(KeySource::InDataDir, KeySource::Given);
+    config.trusted_issuers = options.trusted_issuers;
+    let app = open_app(&config).await?;
+    serve_app(app, SocketAddr::from(([127, 0, 0, 1], 0)), Some(temp)).await
+}
+
+/// Suikang (issuer 1) and Yuekang (issuer 2) in process, under one root key,
+/// each trusting the other (互扫互通).
+pub async fn start_suikang_and_yuekang(
+    root: SigningKey,
+) -> Result<(RunningServer, RunningServer), StartError> {
+    let mut suikang = InProcessOptions::new(IssuerProfile::suikang());
+    suikang.root_key = Some(root.clone());
+    let suikang = start_in_process(suikang).await?;
+    let mut yuekang = InProcessOptions::new(IssuerProfile::yuekang());
+    yuekang.root_key = Some(root);
+    yuekang.trusted_issuers = vec![suikang.issuer_entry()];
+    let yuekang = start_in_process(yuekang).await?;
+    suikang.trust_issuer(&yuekang.issuer_entry()).await?;
+    Ok((suikang, yuekang))
+}
+
+/// The issuer profile as kept beside the database.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct ProfileFile {
+    pub issuer_id: u16,
+    pub slug: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub colors: suikang_protocol::ColorScheme,
+}
+
+impl From<&IssuerProfile> for ProfileFile {
+    fn from(p: &IssuerProfile) -> Self {
+        ProfileFile {
+            issuer_id: p.id.0,
+            slug: p.slug.clone(),
+            name_zh: p.name_zh.clone(),
+            name_en: p.name_en.clone(),
+            colors: p.colors,
+        }
+    }
+}
+
+impl From<ProfileFile> for IssuerProfile {
+    fn from(p: ProfileFile) -> Self {
+        IssuerProfile {
+            id: suikang_protocol::IssuerId(p.issuer_id),
+            slug: p.slug,
+            name_zh: p.name_zh,
+            name_en: p.name_en,
+            colors: p.colors,
+        }
+    }
+}

@@ -1,0 +1,449 @@
+//! The contract every [`Store`] must keep, as plain async functions over the
+//! trait. `tests/store_contract.rs` runs them against SQLite; a PostgreSQL
+//! store runs the very same functions.
+
+use suikang_protocol::{
+    AppliedBy, Authority, AuthorityRole, CodeId, Control, ControlReason, DocumentKind, Relationship,
+};
+use time::{Duration, OffsetDateTime, macros::datetime};
+
+use super::*;
+
+const T0: OffsetDateTime = datetime!(2026-11-28 08:00 UTC);
+
+fn facts(n: u8) -> PersonFacts {
+    PersonFacts {
+        doc_key: DocKey([n; 32]),
+        document_kind: DocumentKind::ResidentId,
+        masked_document: "4401**********123X".into(),
+        masked_name: Some("张*明".into()),
+        birth_date: Some(time::macros::date!(1980 - 01 - 01)),
+    }
+}
+
+fn audit(person: PersonId, reason: ControlReason, action: &str) -> AuditEntry {
+    AuditEntry {
+        actor: r#"{"role":"cdc"}"#.into(),
+        action: action.into(),
+        person,
+        reason,
+        before: "[]".into(),
+        after: "[]".into(),
+        at: T0,
+    }
+}
+
+fn tokens(n: u8) -> TokenPair {
+    TokenPair {
+        access: TokenHash([n; 32]),
+        access_expires_at: T0 + Duration::hours(1),
+        refresh: TokenHash([n.wrapping_add(100); 32]),
+        refresh_expires_at: T0 + Duration::days(30),
+    }
+}
+
+fn session(person: PersonId, n: u8) -> NewSession {
+    let t = tokens(n);
+    NewSession {
+        person,
+        device_key: [n; 32],
+        access: t.access,
+        access_expires_at: t.access_expires_at,
+        refresh: t.refresh,
+        refresh_expires_at: t.refresh_expires_at,
+        at: T0,
+    }
+}
+
+/// One person, one code: the same document finds the same person, and a
+/// second code is never given.
+pub async fn one_person_one_code(store: &dyn Store) {
+    let a = store.upsert_person(facts(1), T0).await.unwrap();
+    let again = store.upsert_person(facts(1), T0).await.unwrap();
+    assert_eq!(a.id, again.id);
+    let code = CodeRecord {
+        code_id: CodeId(42),
+        applied_by: AppliedBy::Holder,
+    };
+    let (p, created) = store.assign_code(a.id, code, T0).await.unwrap();
+    assert!(created);
+    assert_eq!(p.code, Some(code));
+    let other = CodeRecord {
+        code_id: CodeId(43),
+        applied_by: AppliedBy::Holder,
+    };
+    let (p, created) = store.assign_code(a.id, other, T0).await.unwrap();
+    assert!(!created);
+    assert_eq!(p.code, Some(code));
+    assert_eq!(
+        store
+            .person_by_code(CodeId(42))
+            .await
+            .unwrap()
+            .map(|p| p.id),
+        Some(a.id)
+    );
+    assert_eq!(
+        store
+            .person_by_doc(DocKey([1; 32]))
+            .await
+            .unwrap()
+            .map(|p| p.id),
+        Some(a.id)
+    );
+}
+
+/// A proxied code turns into the holder's own (same id) when the holder
+/// applies, and the guardian no longer holds it.
+pub async fn a_dependent_who_applies_keeps_the_code(store: &dyn Store) {
+    let guardian = store.upsert_person(facts(1), T0).await.unwrap();
+    let dep = store.upsert_person(facts(2), T0).await.unwrap();
+    let g = Guardian::Person(guardian.id);
+    let added = store
+        .add_dependent(g, dep.id, Relationship::AdultRelative, true, Some(10), T0)
+        .await
+        .unwrap();
+    assert_eq!(added, AddDependent::Added);
+    let proxied = CodeRecord {
+        code_id: CodeId(7),
+        applied_by: AppliedBy::Proxy,
+    };
+    store.assign_code(dep.id, proxied, T0).await.unwrap();
+    assert!(store.dependent(g, CodeId(7)).await.unwrap().is_some());
+    let later = T0 + Duration::days(1);
+    let own = CodeRecord {
+        code_id: CodeId(8),
+        applied_by: AppliedBy::Holder,
+    };
+    let (p, created) = store.assign_code(dep.id, own, later).await.unwrap();
+    assert!(!created);
+    assert_eq!(
+        p.code,
+        Some(CodeRecord {
+            code_id: CodeId(7),
+            applied_by: AppliedBy::Holder
+        })
+    );
+    assert_eq!(p.status_changed_at, later);
+    assert!(store.dependent(g, CodeId(7)).await.unwrap().is_none());
+}
+
+/// The dependents limit holds, and removing one makes room.
+pub async fn dependents_are_limited_and_removable(store: &dyn Store) {
+    let guardian = store.upsert_person(facts(1), T0).await.unwrap();
+    let g = Guardian::Person(guardian.id);
+    for n in 2..4 {
+        let dep = store.upsert_person(facts(n), T0).await.unwrap();
+        let r = store
+            .add_dependent(g, dep.id, Relationship::AdultRelative, true, Some(2), T0)
+            .await
+            .unwrap();
+        assert_eq!(r, AddDependent::Added);
+        assert_eq!(
+            store
+                .add_dependent(g, dep.id, Relationship::AdultRelative, true, Some(2), T0)
+                .await
+                .unwrap(),
+            AddDependent::AlreadyADependent
+        );
+    }
+    let third = store.upsert_person(facts(4), T0).await.unwrap();
+    assert_eq!(
+        store
+            .add_dependent(g, third.id, Relationship::AdultRelative, true, Some(2), T0)
+            .await
+            .unwrap(),
+        AddDependent::TooManyDependents
+    );
+    let second = store.person_by_doc(DocKey([2; 32])).await.unwrap().unwrap();
+    assert!(store.remove_dependent(g, second.id, T0).await.unwrap());
+    assert!(!store.remove_dependent(g, second.id, T0).await.unwrap());
+    assert_eq!(
+        store
+            .add_dependent(g, third.id, Relationship::AdultRelative, true, Some(2), T0)
+            .await
+            .unwrap(),
+        AddDependent::Added
+    );
+    let snapshot = store.codes_snapshot(Some(guardian.id), g).await.unwrap();
+    assert_eq!(snapshot.dependents.len(), 2);
+    assert_eq!(snapshot.own.unwrap().0.id, guardian.id);
+    // An institution has no limit of its own and a separate list.
+    let inst = Guardian::Institution(AccountId(1));
+    assert!(
+        store
+            .codes_snapshot(None, inst)
+            .await
+            .unwrap()
+            .dependents
+            .is_empty()
+    );
+}
+
+/// Controls: imposed once, released once, each with an audit line; the
+/// status time moves.
+pub async fn controls_are_audited(store: &dyn Store) {
+    let p = store.upsert_person(facts(1), T0).await.unwrap();
+    let cdc = Authority {
+        role: AuthorityRole::Cdc,
+        organisation: "guangzhou-cdc".into(),
+        district: "440100".into(),
+    };
+    let control = Control::imposed_by(&cdc, ControlReason::CloseContact);
+    let first = store
+        .impose_control(
+            p.id,
+            control.clone(),
+            audit(p.id, ControlReason::CloseContact, "impose"),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(first, ImposeOutcome::Imposed { .. }));
+    assert_eq!(
+        store
+            .impose_control(
+                p.id,
+                control.clone(),
+                audit(p.id, ControlReason::CloseContact, "impose")
+            )
+            .await
+            .unwrap(),
+        ImposeOutcome::AlreadyActive
+    );
+    let active = store.active_controls(p.id).await.unwrap();
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0].control, control);
+    let released = store
+        .release_control(
+            p.id,
+            ControlReason::CloseContact,
+            audit(p.id, ControlReason::CloseContact, "release"),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(released, ReleaseOutcome::Released { .. }));
+    assert_eq!(
+        store
+            .release_control(
+                p.id,
+                ControlReason::CloseContact,
+                audit(p.id, ControlReason::CloseContact, "release")
+            )
+            .await
+            .unwrap(),
+        ReleaseOutcome::NotActive
+    );
+    assert!(store.active_controls(p.id).await.unwrap().is_empty());
+    let log = store.audit_log(p.id).await.unwrap();
+    assert_eq!(
+        log.iter()
+            .map(|r| r.entry.action.as_str())
+            .collect::<Vec<_>>(),
+        ["impose", "release"]
+    );
+}
+
+/// A challenge answers once, and not after it expired.
+pub async fn challenges_answer_once(store: &dyn Store) {
+    let ch = Challenge {
+        id: "c1".into(),
+        nonce: [5; 32],
+        person: facts(1),
+        expires_at: T0 + Duration::minutes(5),
+    };
+    store.create_challenge(ch.clone()).await.unwrap();
+    assert_eq!(
+        store.take_challenge("c1".into(), T0).await.unwrap(),
+        TakeChallenge::Open(ch.clone())
+    );
+    assert_eq!(
+        store.take_challenge("c1".into(), T0).await.unwrap(),
+        TakeChallenge::AlreadyUsed
+    );
+    assert_eq!(
+        store.take_challenge("nope".into(), T0).await.unwrap(),
+        TakeChallenge::NotFound
+    );
+    let late = Challenge {
+        id: "c2".into(),
+        ..ch
+    };
+    store.create_challenge(late).await.unwrap();
+    assert_eq!(
+        store
+            .take_challenge("c2".into(), T0 + Duration::minutes(6))
+            .await
+            .unwrap(),
+        TakeChallenge::Expired
+    );
+    store
+        .record_face_failure(DocKey([1; 32]), T0)
+        .await
+        .unwrap();
+    store
+        .record_face_failure(DocKey([1; 32]), T0 - Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .face_failures_since(DocKey([1; 32]), T0 - Duration::hours(1))
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+/// One device per person; refresh rotates; a reused refresh token ends the
+/// session.
+pub async fn sessions_rotate_and_detect_reuse(store: &dyn Store) {
+    let p = store.upsert_person(facts(1), T0).await.unwrap();
+    let first = store.create_session(session(p.id, 1)).await.unwrap();
+    let second = store.create_session(session(p.id, 2)).await.unwrap();
+    assert_eq!(
+        store
+            .session_by_access(TokenHash([1; 32]))
+            .await
+            .unwrap()
+            .unwrap()
+            .ended,
+        Some(SessionEnd::SignedInElsewhere)
+    );
+    assert_eq!(
+        store
+            .session_by_access(TokenHash([2; 32]))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        second.id
+    );
+    assert_ne!(first.id, second.id);
+    let rotated = store
+        .rotate_refresh(tokens(2).refresh, tokens(3), T0)
+        .await
+        .unwrap();
+    assert!(matches!(rotated, RefreshOutcome::Rotated(ref s) if s.id == second.id));
+    assert!(
+        store
+            .session_by_access(TokenHash([2; 32]))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .session_by_access(TokenHash([3; 32]))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .rotate_refresh(tokens(2).refresh, tokens(4), T0)
+            .await
+            .unwrap(),
+        RefreshOutcome::Reused
+    );
+    assert_eq!(
+        store
+            .session_by_access(TokenHash([3; 32]))
+            .await
+            .unwrap()
+            .unwrap()
+            .ended,
+        Some(SessionEnd::RefreshTokenReused)
+    );
+    assert_eq!(
+        store
+            .rotate_refresh(TokenHash([9; 32]), tokens(5), T0)
+            .await
+            .unwrap(),
+        RefreshOutcome::Unknown
+    );
+    assert_eq!(
+        store
+            .rotate_refresh(tokens(3).refresh, tokens(6), T0)
+            .await
+            .unwrap(),
+        RefreshOutcome::Ended(SessionEnd::RefreshTokenReused)
+    );
+}
+
+/// Accounts are found by token hash only.
+pub async fn accounts_are_found_by_token(store: &dyn Store) {
+    let a = store
+        .create_account(NewAccount {
+            kind: AccountKind::Institution(Relationship::ResidentsCommittee),
+            organisation: "beijing-street".into(),
+            district: "440104".into(),
+            display_name: "北京街居委会".into(),
+            token: TokenHash([7; 32]),
+            at: T0,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.account_by_token(TokenHash([7; 32])).await.unwrap(),
+        Some(a)
+    );
+    assert_eq!(
+        store.account_by_token(TokenHash([8; 32])).await.unwrap(),
+        None
+    );
+}
+
+/// The first response to an idempotency key is kept.
+pub async fn idempotent_responses_keep_the_first(store: &dyn Store) {
+    let scope = [1; 32];
+    assert_eq!(
+        store.idempotent_response(scope, "k".into()).await.unwrap(),
+        None
+    );
+    let first = StoredResponse {
+        request_hash: [2; 32],
+        status: 200,
+        body: b"first".to_vec(),
+    };
+    store
+        .save_idempotent_response(scope, "k".into(), first.clone(), T0)
+        .await
+        .unwrap();
+    let second = StoredResponse {
+        body: b"second".to_vec(),
+        ..first.clone()
+    };
+    store
+        .save_idempotent_response(scope, "k".into(), second, T0)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.idempotent_response(scope, "k".into()).await.unwrap(),
+        Some(first)
+    );
+    assert_eq!(
+        store
+            .idempotent_response([3; 32], "k".into())
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+/// Keys and trusted issuers change the trust list's sequence.
+pub async fn trust_changes_bump_the_sequence(store: &dyn Store) {
+    let s0 = store.trust_sequence().await.unwrap();
+    let key = IssuerKeyRecord {
+        key_id: 1,
+        public_key: [9; 32],
+        not_before: T0,
+        not_after: T0 + Duration::days(365),
+    };
+    store.put_issuer_key(key.clone()).await.unwrap();
+    assert_eq!(store.issuer_keys().await.unwrap(), [key]);
+    store.put_trusted_issuer(2, "{}".into()).await.unwrap();
+    assert_eq!(
+        store.trusted_issuers().await.unwrap(),
+        [(2, "{}".to_string())]
+    );
+    assert!(store.trust_sequence().await.unwrap() >= s0 + 2);
+}

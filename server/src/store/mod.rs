@@ -1,0 +1,410 @@
+//! Storage behind one trait (DESIGN §6): SQLite now, PostgreSQL later, both
+//! held to the same contract suite ([`contract`]).
+//!
+//! The store keeps no full name and no document number: a person is found
+//! by a keyed hash of their document ([`DocKey`]) and carries only the
+//! masked forms the credentials show.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use suikang_protocol::{
+    AppliedBy, AuthorityRole, CodeId, Control, ControlReason, DocumentKind, Relationship,
+};
+use time::{Date, OffsetDateTime};
+
+pub mod contract;
+pub mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+/// What every store call returns: a boxed future, so the trait is
+/// object-safe and the server holds any store as `Arc<dyn Store>`.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// A failure of the storage engine itself; never carries personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage failed: {0}")]
+    Backend(String),
+    #[error("the stored data is not well formed: {0}")]
+    Corrupt(&'static str),
+}
+
+/// HMAC-SHA-256 of a document's kind and normalised number under the
+/// server's secret: how the store finds a person without keeping the number.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DocKey(pub [u8; 32]);
+
+impl std::fmt::Debug for DocKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DocKey({}…)", hex::encode(&self.0[..4]))
+    }
+}
+
+/// SHA-256 of a bearer token: the store never sees a token.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct TokenHash(pub [u8; 32]);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PersonId(pub i64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AccountId(pub i64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SessionId(pub i64);
+
+/// A person as the server knows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    pub id: PersonId,
+    pub doc_key: DocKey,
+    pub document_kind: DocumentKind,
+    pub masked_document: String,
+    /// Unknown until someone applies with the name (an authority may act
+    /// on a document before).
+    pub masked_name: Option<String>,
+    /// From a resident ID; needed to check that a relative is an adult.
+    pub birth_date: Option<Date>,
+    pub code: Option<CodeRecord>,
+    /// When the code's colour or controls last changed: credentials are
+    /// issued in periods counted from here.
+    pub status_changed_at: OffsetDateTime,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CodeRecord {
+    pub code_id: CodeId,
+    pub applied_by: AppliedBy,
+}
+
+/// What is known about a person from a document and a typed name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonFacts {
+    pub doc_key: DocKey,
+    pub document_kind: DocumentKind,
+    pub masked_document: String,
+    pub masked_name: Option<String>,
+    pub birth_date: Option<Date>,
+}
+
+/// Who holds dependents: a resident, or an institution account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Guardian {
+    Person(PersonId),
+    Institution(AccountId),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dependent {
+    pub person: Person,
+    pub relationship: Relationship,
+}
+
+/// Outcome of adding a dependent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AddDependent {
+    Added,
+    AlreadyADependent,
+    TooManyDependents,
+}
+
+/// An active control with when it began.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActiveControl {
+    pub control: Control,
+    pub since: OffsetDateTime,
+}
+
+/// One line of the append-only audit log: who, what, when, before, after.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// JSON of the actor (an authority, or the health declaration).
+    pub actor: String,
+    pub action: String,
+    pub person: PersonId,
+    pub reason: ControlReason,
+    pub before: String,
+    pub after: String,
+    pub at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub entry: AuditEntry,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImposeOutcome {
+    Imposed { audit_id: i64 },
+    AlreadyActive,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReleaseOutcome {
+    Released { audit_id: i64 },
+    NotActive,
+}
+
+/// Why a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionEnd {
+    SignedInElsewhere,
+    Logout,
+    RefreshTokenReused,
+}
+
+impl SessionEnd {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionEnd::SignedInElsewhere => "signed_in_elsewhere",
+            SessionEnd::Logout => "logout",
+            SessionEnd::RefreshTokenReused => "refresh_token_reused",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SessionEnd> {
+        [
+            SessionEnd::SignedInElsewhere,
+            SessionEnd::Logout,
+            SessionEnd::RefreshTokenReused,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == text)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSession {
+    pub person: PersonId,
+    pub device_key: [u8; 32],
+    pub access: TokenHash,
+    pub access_expires_at: OffsetDateTime,
+    pub refresh: TokenHash,
+    pub refresh_expires_at: OffsetDateTime,
+    pub at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: SessionId,
+    pub person: PersonId,
+    pub device_key: [u8; 32],
+    pub access_expires_at: OffsetDateTime,
+    pub refresh_expires_at: OffsetDateTime,
+    pub ended: Option<SessionEnd>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenPair {
+    pub access: TokenHash,
+    pub access_expires_at: OffsetDateTime,
+    pub refresh: TokenHash,
+    pub refresh_expires_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshOutcome {
+    Rotated(SessionRecord),
+    /// The token was already used once: the session is now ended.
+    Reused,
+    Unknown,
+    Expired,
+    Ended(SessionEnd),
+}
+
+/// An open login challenge with what the person typed (masked).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Challenge {
+    pub id: String,
+    pub nonce: [u8; 32],
+    pub person: PersonFacts,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TakeChallenge {
+    Open(Challenge),
+    NotFound,
+    AlreadyUsed,
+    Expired,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountKind {
+    Authority(AuthorityRole),
+    Institution(Relationship),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: AccountId,
+    pub kind: AccountKind,
+    pub organisation: String,
+    pub district: String,
+    pub display_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAccount {
+    pub kind: AccountKind,
+    pub organisation: String,
+    pub district: String,
+    pub display_name: String,
+    pub token: TokenHash,
+    pub at: OffsetDateTime,
+}
+
+/// A health declaration as stored (symptoms and travel as JSON).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Declaration {
+    pub person: PersonId,
+    pub declared_by: String,
+    pub symptoms: String,
+    pub travel: Option<String>,
+    pub at: OffsetDateTime,
+}
+
+/// The first response to an idempotent request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub request_hash: [u8; 32],
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+/// One of our own signing keys' public half and window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuerKeyRecord {
+    pub key_id: u8,
+    pub public_key: [u8; 32],
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+}
+
+/// A caller's own code and dependents, with their active controls: all a
+/// sync needs, read at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodesSnapshot {
+    pub own: Option<(Person, Vec<ActiveControl>)>,
+    pub dependents: Vec<(Dependent, Vec<ActiveControl>)>,
+}
+
+/// The storage the server needs. Every method is one transaction.
+pub trait Store: Send + Sync + 'static {
+    // ---- people and codes
+    fn person_by_doc(&self, doc: DocKey) -> StoreFuture<'_, Option<Person>>;
+    fn person(&self, id: PersonId) -> StoreFuture<'_, Option<Person>>;
+    fn person_by_code(&self, code: CodeId) -> StoreFuture<'_, Option<Person>>;
+    /// The person with this document, created if new; a known name or birth
+    /// date fills in what was missing.
+    fn upsert_person(&self, facts: PersonFacts, at: OffsetDateTime) -> StoreFuture<'_, Person>;
+    /// Gives the person `code` if they have none (returns true), and turns
+    /// a proxied code into the holder's own when the holder applies.
+    /// Applying as holder ends the person's guardianships.
+    fn assign_code(
+        &self,
+        person: PersonId,
+        code: CodeRecord,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, (Person, bool)>;
+
+    // ---- guardians
+    fn add_dependent(
+        &self,
+        guardian: Guardian,
+        dependent: PersonId,
+        relationship: Relationship,
+        co_resident_declared: bool,
+        max_dependents: Option<u32>,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, AddDependent>;
+    fn remove_dependent(
+        &self,
+        guardian: Guardian,
+        dependent: PersonId,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, bool>;
+    fn dependent(&self, guardian: Guardian, code: CodeId) -> StoreFuture<'_, Option<Dependent>>;
+    fn codes_snapshot(
+        &self,
+        own: Option<PersonId>,
+        guardian: Guardian,
+    ) -> StoreFuture<'_, CodesSnapshot>;
+
+    // ---- controls and audit
+    fn active_controls(&self, person: PersonId) -> StoreFuture<'_, Vec<ActiveControl>>;
+    /// Puts `control` in place and appends `audit` in one transaction.
+    fn impose_control(
+        &self,
+        person: PersonId,
+        control: Control,
+        audit: AuditEntry,
+    ) -> StoreFuture<'_, ImposeOutcome>;
+    fn release_control(
+        &self,
+        person: PersonId,
+        reason: ControlReason,
+        audit: AuditEntry,
+    ) -> StoreFuture<'_, ReleaseOutcome>;
+    fn audit_log(&self, person: PersonId) -> StoreFuture<'_, Vec<AuditRecord>>;
+
+    // ---- login
+    fn create_challenge(&self, challenge: Challenge) -> StoreFuture<'_, ()>;
+    /// Marks the challenge used: it answers once, whatever the outcome.
+    fn take_challenge(&self, id: String, at: OffsetDateTime) -> StoreFuture<'_, TakeChallenge>;
+    fn record_face_failure(&self, doc: DocKey, at: OffsetDateTime) -> StoreFuture<'_, ()>;
+    fn face_failures_since(&self, doc: DocKey, since: OffsetDateTime) -> StoreFuture<'_, u32>;
+
+    // ---- sessions
+    /// Starts a session and ends the person's others (one device per person).
+    fn create_session(&self, session: NewSession) -> StoreFuture<'_, SessionRecord>;
+    fn session_by_access(&self, access: TokenHash) -> StoreFuture<'_, Option<SessionRecord>>;
+    fn rotate_refresh(
+        &self,
+        refresh: TokenHash,
+        next: TokenPair,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, RefreshOutcome>;
+    fn end_session(
+        &self,
+        session: SessionId,
+        why: SessionEnd,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, ()>;
+
+    // ---- accounts
+    fn create_account(&self, account: NewAccount) -> StoreFuture<'_, Account>;
+    fn account_by_token(&self, token: TokenHash) -> StoreFuture<'_, Option<Account>>;
+
+    // ---- declarations
+    fn record_declaration(&self, declaration: Declaration) -> StoreFuture<'_, i64>;
+
+    // ---- idempotency
+    fn idempotent_response(
+        &self,
+        scope: [u8; 32],
+        key: String,
+    ) -> StoreFuture<'_, Option<StoredResponse>>;
+    /// Keeps the first response; a second save for the same key is ignored.
+    fn save_idempotent_response(
+        &self,
+        scope: [u8; 32],
+        key: String,
+        response: StoredResponse,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, ()>;
+
+    // ---- keys and the trust list
+    fn issuer_keys(&self) -> StoreFuture<'_, Vec<IssuerKeyRecord>>;
+    /// Adds a key or replaces its window; bumps the trust list sequence.
+    fn put_issuer_key(&self, key: IssuerKeyRecord) -> StoreFuture<'_, ()>;
+    /// Other issuers' entries (JSON of `IssuerEntry`), by issuer id.
+    fn trusted_issuers(&self) -> StoreFuture<'_, Vec<(u16, String)>>;
+    /// Adds or replaces another issuer's entry; bumps the sequence.
+    fn put_trusted_issuer(&self, issuer: u16, entry_json: String) -> StoreFuture<'_, ()>;
+    /// Grows with every change of keys or trusted issuers.
+    fn trust_sequence(&self) -> StoreFuture<'_, u64>;
+}

@@ -1,0 +1,1174 @@
+//! The embedded store: SQLite in WAL mode, one writer connection and a small
+//! pool of readers, each call on tokio's blocking pool.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use suikang_protocol::{
+    AppliedBy, AuthorityRole, CodeId, Control, ControlReason, DocumentKind, Executor, Relationship,
+};
+use time::{Date, OffsetDateTime};
+use tokio::sync::Semaphore;
+
+use super::*;
+
+/// Schema versions, applied in order; `PRAGMA user_version` is how many ran.
+const MIGRATIONS: &[&str] = &[
+    // 1: everything the first server needs.
+    r#"
+    CREATE TABLE people (
+        id INTEGER PRIMARY KEY,
+        doc_key BLOB NOT NULL UNIQUE,
+        doc_kind TEXT NOT NULL,
+        masked_document TEXT NOT NULL,
+        masked_name TEXT,
+        birth_date TEXT,
+        code_id INTEGER UNIQUE,
+        applied_by TEXT,
+        status_changed_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        role TEXT NOT NULL,
+        organisation TEXT NOT NULL,
+        district TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        token_hash BLOB NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE guardianships (
+        id INTEGER PRIMARY KEY,
+        guardian_kind TEXT NOT NULL,
+        guardian_id INTEGER NOT NULL,
+        dependent_id INTEGER NOT NULL REFERENCES people(id),
+        relationship TEXT NOT NULL,
+        co_resident_declared INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        removed_at INTEGER
+    );
+    CREATE UNIQUE INDEX guardianships_active
+        ON guardianships(guardian_kind, guardian_id, dependent_id) WHERE removed_at IS NULL;
+    CREATE INDEX guardianships_dependent ON guardianships(dependent_id);
+    CREATE TABLE controls (
+        id INTEGER PRIMARY KEY,
+        person_id INTEGER NOT NULL REFERENCES people(id),
+        reason TEXT NOT NULL,
+        executor TEXT NOT NULL,
+        district TEXT NOT NULL,
+        imposed_at INTEGER NOT NULL,
+        released_at INTEGER
+    );
+    CREATE UNIQUE INDEX controls_active ON controls(person_id, reason) WHERE released_at IS NULL;
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        person_id INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        before TEXT NOT NULL,
+        after TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_person ON audit_log(person_id);
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TABLE challenges (
+        id TEXT PRIMARY KEY,
+        nonce BLOB NOT NULL,
+        doc_key BLOB NOT NULL,
+        doc_kind TEXT NOT NULL,
+        masked_document TEXT NOT NULL,
+        masked_name TEXT,
+        birth_date TEXT,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+    );
+    CREATE TABLE face_failures (doc_key BLOB NOT NULL, at INTEGER NOT NULL);
+    CREATE INDEX face_failures_doc ON face_failures(doc_key, at);
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        person_id INTEGER NOT NULL REFERENCES people(id),
+        device_key BLOB NOT NULL,
+        access_hash BLOB NOT NULL UNIQUE,
+        access_expires_at INTEGER NOT NULL,
+        refresh_hash BLOB NOT NULL UNIQUE,
+        refresh_expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        end_reason TEXT
+    );
+    CREATE INDEX sessions_person ON sessions(person_id);
+    CREATE TABLE used_refresh_tokens (
+        hash BLOB PRIMARY KEY,
+        session_id INTEGER NOT NULL
+    );
+    CREATE TABLE declarations (
+        id INTEGER PRIMARY KEY,
+        person_id INTEGER NOT NULL REFERENCES people(id),
+        declared_by TEXT NOT NULL,
+        symptoms TEXT NOT NULL,
+        travel TEXT,
+        at INTEGER NOT NULL
+    );
+    CREATE TABLE idempotency (
+        scope BLOB NOT NULL,
+        key TEXT NOT NULL,
+        request_hash BLOB NOT NULL,
+        status INTEGER NOT NULL,
+        body BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+    );
+    CREATE TABLE issuer_keys (
+        key_id INTEGER PRIMARY KEY,
+        public_key BLOB NOT NULL,
+        not_before INTEGER NOT NULL,
+        not_after INTEGER NOT NULL
+    );
+    CREATE TABLE trusted_issuers (
+        issuer_id INTEGER PRIMARY KEY,
+        entry TEXT NOT NULL
+    );
+    CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    INSERT INTO meta VALUES ('trust_sequence', 1);
+    "#,
+];
+
+const READERS: usize = 4;
+
+/// The SQLite store. Cheap to clone.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+    read_permits: Semaphore,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        backend(e)
+    }
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// Runs the migrations a database has not had yet.
+pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
+    let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+        tx.commit()?;
+    }
+    Ok(MIGRATIONS.len() as u32)
+}
+
+impl SqliteStore {
+    /// Opens (creating and migrating as needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let mut writer = open_connection(path)?;
+        migrate(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| open_connection(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(writer),
+                readers: Mutex::new(readers),
+                read_permits: Semaphore::new(READERS),
+            }),
+        })
+    }
+
+    /// The schema version of the open database.
+    pub fn schema_version(&self) -> u32 {
+        let conn = self.inner.writer.lock().expect("writer lock");
+        conn.pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap_or(0)
+    }
+
+    fn read<'a, T, F>(&'a self, f: F) -> StoreFuture<'a, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        Box::pin(async move {
+            let _permit = self.inner.read_permits.acquire().await.map_err(backend)?;
+            let inner = self.inner.clone();
+            tokio::task::spawn_blocking(move || {
+                let conn = inner.readers.lock().expect("readers lock").pop();
+                let conn = conn.ok_or_else(|| backend("no reader connection free"))?;
+                let result = f(&conn);
+                inner.readers.lock().expect("readers lock").push(conn);
+                result
+            })
+            .await
+            .map_err(backend)?
+        })
+    }
+
+    fn write<'a, T, F>(&'a self, f: F) -> StoreFuture<'a, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let mut conn = inner.writer.lock().expect("writer lock");
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let value = f(&tx)?;
+                tx.commit()?;
+                Ok(value)
+            })
+            .await
+            .map_err(backend)?
+        })
+    }
+}
+
+// ---------------------------------------------------------------- encodings
+
+fn ts(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+fn from_ts(s: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp(s).map_err(|_| StoreError::Corrupt("time"))
+}
+
+fn enum_text<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => unreachable!("unit enums serialise as strings"),
+    }
+}
+
+fn enum_from<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &'static str,
+) -> Result<T, StoreError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| StoreError::Corrupt(what))
+}
+
+fn date_text(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
+fn date_from(text: &str) -> Result<Date, StoreError> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let bad = || StoreError::Corrupt("date");
+    if parts.len() != 3 {
+        return Err(bad());
+    }
+    let year: i32 = parts[0].parse().map_err(|_| bad())?;
+    let month: u8 = parts[1].parse().map_err(|_| bad())?;
+    let day: u8 = parts[2].parse().map_err(|_| bad())?;
+    let month = time::Month::try_from(month).map_err(|_| bad())?;
+    Date::from_calendar_date(year, month, day).map_err(|_| bad())
+}
+
+fn blob32(bytes: Vec<u8>, what: &'static str) -> Result<[u8; 32], StoreError> {
+    bytes.try_into().map_err(|_| StoreError::Corrupt(what))
+}
+
+const PERSON_COLUMNS: &str = "id, doc_key, doc_kind, masked_document, masked_name, birth_date, \
+     code_id, applied_by, status_changed_at";
+
+fn person_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Person, StoreError>> {
+    let id: i64 = row.get(0)?;
+    let doc_key: Vec<u8> = row.get(1)?;
+    let kind: String = row.get(2)?;
+    let masked_document: String = row.get(3)?;
+    let masked_name: Option<String> = row.get(4)?;
+    let birth: Option<String> = row.get(5)?;
+    let code_id: Option<i64> = row.get(6)?;
+    let applied_by: Option<String> = row.get(7)?;
+    let changed: i64 = row.get(8)?;
+    Ok((|| {
+        let code = match (code_id, applied_by) {
+            (Some(c), Some(a)) => Some(CodeRecord {
+                code_id: CodeId(c as u64),
+                applied_by: enum_from::<AppliedBy>(&a, "applied_by")?,
+            }),
+            (None, None) => None,
+            _ => return Err(StoreError::Corrupt("code")),
+        };
+        Ok(Person {
+            id: PersonId(id),
+            doc_key: DocKey(blob32(doc_key, "doc_key")?),
+            document_kind: enum_from::<DocumentKind>(&kind, "doc_kind")?,
+            masked_document,
+            masked_name,
+            birth_date: birth.as_deref().map(date_from).transpose()?,
+            code,
+            status_changed_at: from_ts(changed)?,
+        })
+    })())
+}
+
+fn query_person(
+    conn: &Connection,
+    filter: &str,
+    param: impl rusqlite::ToSql,
+) -> Result<Option<Person>, StoreError> {
+    let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE {filter}");
+    conn.prepare_cached(&sql)?
+        .query_row([param], person_from_row)
+        .optional()?
+        .transpose()
+}
+
+fn load_controls(conn: &Connection, person: PersonId) -> Result<Vec<ActiveControl>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT reason, executor, district, imposed_at FROM controls \
+         WHERE person_id = ?1 AND released_at IS NULL ORDER BY imposed_at, id",
+    )?;
+    let rows = stmt.query_map([person.0], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (reason, executor, district, at) = row?;
+        out.push(ActiveControl {
+            control: Control {
+                reason: enum_from::<ControlReason>(&reason, "reason")?,
+                executor: serde_json::from_str::<Executor>(&executor)
+                    .map_err(|_| StoreError::Corrupt("executor"))?,
+                district,
+            },
+            since: from_ts(at)?,
+        });
+    }
+    Ok(out)
+}
+
+fn guardian_parts(g: Guardian) -> (&'static str, i64) {
+    match g {
+        Guardian::Person(p) => ("person", p.0),
+        Guardian::Institution(a) => ("institution", a.0),
+    }
+}
+
+fn load_dependents(conn: &Connection, g: Guardian) -> Result<Vec<Dependent>, StoreError> {
+    let (kind, id) = guardian_parts(g);
+    let sql = format!(
+        "SELECT {}, g.relationship FROM guardianships g JOIN people p ON p.id = g.dependent_id \
+         WHERE g.guardian_kind = ?1 AND g.guardian_id = ?2 AND g.removed_at IS NULL \
+         ORDER BY g.created_at, g.id",
+        PERSON_COLUMNS
+            .split(", ")
+            .map(|c| format!("p.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![kind, id], |r| {
+        Ok((person_from_row(r)?, r.get::<_, String>(9)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (person, relationship) = row?;
+        out.push(Dependent {
+            person: person?,
+            relationship: enum_from::<Relationship>(&relationship, "relationship")?,
+        });
+    }
+    Ok(out)
+}
+
+fn touch_status(
+    tx: &Transaction<'_>,
+    person: PersonId,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE people SET status_changed_at = max(status_changed_at, ?2) WHERE id = ?1",
+    )?
+    .execute(params![person.0, ts(at)])?;
+    Ok(())
+}
+
+fn append_audit(tx: &Transaction<'_>, e: &AuditEntry) -> Result<i64, StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO audit_log (at, actor, action, person_id, reason, before, after) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        ts(e.at),
+        e.actor,
+        e.action,
+        e.person.0,
+        enum_text(&e.reason),
+        e.before,
+        e.after
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
+fn bump_sequence(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE meta SET value = value + 1 WHERE name = 'trust_sequence'",
+        [],
+    )?;
+    Ok(())
+}
+
+fn session_from_row(r: &Row<'_>) -> rusqlite::Result<Result<SessionRecord, StoreError>> {
+    let id: i64 = r.get(0)?;
+    let person: i64 = r.get(1)?;
+    let device: Vec<u8> = r.get(2)?;
+    let access_exp: i64 = r.get(3)?;
+    let refresh_exp: i64 = r.get(4)?;
+    let ended: Option<String> = r.get(5)?;
+    Ok((|| {
+        Ok(SessionRecord {
+            id: SessionId(id),
+            person: PersonId(person),
+            device_key: blob32(device, "device_key")?,
+            access_expires_at: from_ts(access_exp)?,
+            refresh_expires_at: from_ts(refresh_exp)?,
+            ended: ended
+                .map(|e| SessionEnd::parse(&e).ok_or(StoreError::Corrupt("end_reason")))
+                .transpose()?,
+        })
+    })())
+}
+
+const SESSION_COLUMNS: &str =
+    "id, person_id, device_key, access_expires_at, refresh_expires_at, end_reason";
+
+fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Account, StoreError>> {
+    let id: i64 = r.get(0)?;
+    let kind: String = r.get(1)?;
+    let role: String = r.get(2)?;
+    let organisation: String = r.get(3)?;
+    let district: String = r.get(4)?;
+    let display_name: String = r.get(5)?;
+    Ok((|| {
+        let kind = match kind.as_str() {
+            "authority" => AccountKind::Authority(enum_from::<AuthorityRole>(&role, "role")?),
+            "institution" => {
+                AccountKind::Institution(enum_from::<Relationship>(&role, "relationship")?)
+            }
+            _ => return Err(StoreError::Corrupt("account kind")),
+        };
+        Ok(Account {
+            id: AccountId(id),
+            kind,
+            organisation,
+            district,
+            display_name,
+        })
+    })())
+}
+
+impl Store for SqliteStore {
+    fn person_by_doc(&self, doc: DocKey) -> StoreFuture<'_, Option<Person>> {
+        self.read(move |c| query_person(c, "doc_key = ?1", doc.0.to_vec()))
+    }
+
+    fn person(&self, id: PersonId) -> StoreFuture<'_, Option<Person>> {
+        self.read(move |c| query_person(c, "id = ?1", id.0))
+    }
+
+    fn person_by_code(&self, code: CodeId) -> StoreFuture<'_, Option<Person>> {
+        self.read(move |c| query_person(c, "code_id = ?1", code.0 as i64))
+    }
+
+    fn upsert_person(&self, facts: PersonFacts, at: OffsetDateTime) -> StoreFuture<'_, Person> {
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "INSERT INTO people (doc_key, doc_kind, masked_document, masked_name, birth_date, \
+                 status_changed_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
+                 ON CONFLICT(doc_key) DO UPDATE SET \
+                 masked_name = coalesce(excluded.masked_name, masked_name), \
+                 birth_date = coalesce(birth_date, excluded.birth_date)",
+            )?
+            .execute(params![
+                facts.doc_key.0.to_vec(),
+                enum_text(&facts.document_kind),
+                facts.masked_document,
+                facts.masked_name,
+                facts.birth_date.map(date_text),
+                ts(at)
+            ])?;
+            query_person(tx, "doc_key = ?1", facts.doc_key.0.to_vec())?
+                .ok_or(StoreError::Corrupt("person vanished"))
+        })
+    }
+
+    fn assign_code(
+        &self,
+        person: PersonId,
+        code: CodeRecord,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, (Person, bool)> {
+        self.write(move |tx| {
+            let current =
+                query_person(tx, "id = ?1", person.0)?.ok_or(StoreError::Corrupt("no person"))?;
+            let created = match current.code {
+                None => {
+                    tx.prepare_cached(
+                        "UPDATE people SET code_id = ?2, applied_by = ?3, status_changed_at = ?4 \
+                         WHERE id = ?1",
+                    )?
+                    .execute(params![
+                        person.0,
+                        code.code_id.0 as i64,
+                        enum_text(&code.applied_by),
+                        ts(at)
+                    ])?;
+                    true
+                }
+                Some(existing) => {
+                    if existing.applied_by == AppliedBy::Proxy
+                        && code.applied_by == AppliedBy::Holder
+                    {
+                        // The holder takes over the code (问题二): same id, now blue.
+                        tx.prepare_cached(
+                            "UPDATE people SET applied_by = 'holder', status_changed_at = ?2 \
+                             WHERE id = ?1",
+                        )?
+                        .execute(params![person.0, ts(at)])?;
+                        tx.prepare_cached(
+                            "UPDATE guardianships SET removed_at = ?2 \
+                             WHERE dependent_id = ?1 AND removed_at IS NULL",
+                        )?
+                        .execute(params![person.0, ts(at)])?;
+                    }
+                    false
+                }
+            };
+            let person =
+                query_person(tx, "id = ?1", person.0)?.ok_or(StoreError::Corrupt("no person"))?;
+            Ok((person, created))
+        })
+    }
+
+    fn add_dependent(
+        &self,
+        guardian: Guardian,
+        dependent: PersonId,
+        relationship: Relationship,
+        co_resident_declared: bool,
+        max_dependents: Option<u32>,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, AddDependent> {
+        self.write(move |tx| {
+            let (kind, id) = guardian_parts(guardian);
+            let existing: Option<i64> = tx
+                .prepare_cached(
+                    "SELECT id FROM guardianships WHERE guardian_kind = ?1 AND guardian_id = ?2 \
+                     AND dependent_id = ?3 AND removed_at IS NULL",
+                )?
+                .query_row(params![kind, id, dependent.0], |r| r.get(0))
+                .optional()?;
+            if existing.is_some() {
+                return Ok(AddDependent::AlreadyADependent);
+            }
+            if let Some(max) = max_dependents {
+                let count: u32 = tx
+                    .prepare_cached(
+                        "SELECT count(*) FROM guardianships WHERE guardian_kind = ?1 \
+                         AND guardian_id = ?2 AND removed_at IS NULL",
+                    )?
+                    .query_row(params![kind, id], |r| r.get(0))?;
+                if count >= max {
+                    return Ok(AddDependent::TooManyDependents);
+                }
+            }
+            tx.prepare_cached(
+                "INSERT INTO guardianships (guardian_kind, guardian_id, dependent_id, \
+                 relationship, co_resident_declared, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                kind,
+                id,
+                dependent.0,
+                enum_text(&relationship),
+                co_resident_declared,
+                ts(at)
+            ])?;
+            Ok(AddDependent::Added)
+        })
+    }
+
+    fn remove_dependent(
+        &self,
+        guardian: Guardian,
+        dependent: PersonId,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, bool> {
+        self.write(move |tx| {
+            let (kind, id) = guardian_parts(guardian);
+            let n = tx
+                .prepare_cached(
+                    "UPDATE guardianships SET removed_at = ?4 WHERE guardian_kind = ?1 \
+                     AND guardian_id = ?2 AND dependent_id = ?3 AND removed_at IS NULL",
+                )?
+                .execute(params![kind, id, dependent.0, ts(at)])?;
+            Ok(n > 0)
+        })
+    }
+
+    fn dependent(&self, guardian: Guardian, code: CodeId) -> StoreFuture<'_, Option<Dependent>> {
+        self.read(move |c| {
+            Ok(load_dependents(c, guardian)?
+                .into_iter()
+                .find(|d| d.person.code.is_some_and(|k| k.code_id == code)))
+        })
+    }
+
+    fn codes_snapshot(
+        &self,
+        own: Option<PersonId>,
+        guardian: Guardian,
+    ) -> StoreFuture<'_, CodesSnapshot> {
+        self.read(move |c| {
+            let own = match own {
+                Some(id) => match query_person(c, "id = ?1", id.0)? {
+                    Some(p) => {
+                        let controls = load_controls(c, p.id)?;
+                        Some((p, controls))
+                    }
+                    None => None,
+                },
+                None => None,
+            };
+            let mut dependents = Vec::new();
+            for d in load_dependents(c, guardian)? {
+                let controls = load_controls(c, d.person.id)?;
+                dependents.push((d, controls));
+            }
+            Ok(CodesSnapshot { own, dependents })
+        })
+    }
+
+    fn active_controls(&self, person: PersonId) -> StoreFuture<'_, Vec<ActiveControl>> {
+        self.read(move |c| load_controls(c, person))
+    }
+
+    fn impose_control(
+        &self,
+        person: PersonId,
+        control: Control,
+        audit: AuditEntry,
+    ) -> StoreFuture<'_, ImposeOutcome> {
+        self.write(move |tx| {
+            let active = load_controls(tx, person)?;
+            if active.iter().any(|a| a.control.reason == control.reason) {
+                return Ok(ImposeOutcome::AlreadyActive);
+            }
+            tx.prepare_cached(
+                "INSERT INTO controls (person_id, reason, executor, district, imposed_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                person.0,
+                enum_text(&control.reason),
+                serde_json::to_string(&control.executor).map_err(backend)?,
+                control.district,
+                ts(audit.at)
+            ])?;
+            touch_status(tx, person, audit.at)?;
+            let audit_id = append_audit(tx, &audit)?;
+            Ok(ImposeOutcome::Imposed { audit_id })
+        })
+    }
+
+    fn release_control(
+        &self,
+        person: PersonId,
+        reason: ControlReason,
+        audit: AuditEntry,
+    ) -> StoreFuture<'_, ReleaseOutcome> {
+        self.write(move |tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE controls SET released_at = ?3 WHERE person_id = ?1 AND reason = ?2 \
+                     AND released_at IS NULL",
+                )?
+                .execute(params![person.0, enum_text(&reason), ts(audit.at)])?;
+            if n == 0 {
+                return Ok(ReleaseOutcome::NotActive);
+            }
+            touch_status(tx, person, audit.at)?;
+            let audit_id = append_audit(tx, &audit)?;
+            Ok(ReleaseOutcome::Released { audit_id })
+        })
+    }
+
+    fn audit_log(&self, person: PersonId) -> StoreFuture<'_, Vec<AuditRecord>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, at, actor, action, person_id, reason, before, after FROM audit_log \
+                 WHERE person_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([person.0], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, at, actor, action, person, reason, before, after) = row?;
+                out.push(AuditRecord {
+                    id,
+                    entry: AuditEntry {
+                        actor,
+                        action,
+                        person: PersonId(person),
+                        reason: enum_from(&reason, "reason")?,
+                        before,
+                        after,
+                        at: from_ts(at)?,
+                    },
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn create_challenge(&self, ch: Challenge) -> StoreFuture<'_, ()> {
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "INSERT INTO challenges (id, nonce, doc_key, doc_kind, masked_document, \
+                 masked_name, birth_date, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                ch.id,
+                ch.nonce.to_vec(),
+                ch.person.doc_key.0.to_vec(),
+                enum_text(&ch.person.document_kind),
+                ch.person.masked_document,
+                ch.person.masked_name,
+                ch.person.birth_date.map(date_text),
+                ts(ch.expires_at)
+            ])?;
+            Ok(())
+        })
+    }
+
+    fn take_challenge(&self, id: String, at: OffsetDateTime) -> StoreFuture<'_, TakeChallenge> {
+        self.write(move |tx| {
+            let row = tx
+                .prepare_cached(
+                    "SELECT nonce, doc_key, doc_kind, masked_document, masked_name, birth_date, \
+                     expires_at, used_at FROM challenges WHERE id = ?1",
+                )?
+                .query_row([&id], |r| {
+                    Ok((
+                        r.get::<_, Vec<u8>>(0)?,
+                        r.get::<_, Vec<u8>>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, i64>(6)?,
+                        r.get::<_, Option<i64>>(7)?,
+                    ))
+                })
+                .optional()?;
+            let Some((nonce, doc_key, kind, masked_document, masked_name, birth, exp, used)) = row
+            else {
+                return Ok(TakeChallenge::NotFound);
+            };
+            if used.is_some() {
+                return Ok(TakeChallenge::AlreadyUsed);
+            }
+            tx.prepare_cached("UPDATE challenges SET used_at = ?2 WHERE id = ?1")?
+                .execute(params![id, ts(at)])?;
+            let expires_at = from_ts(exp)?;
+            if at >= expires_at {
+                return Ok(TakeChallenge::Expired);
+            }
+            Ok(TakeChallenge::Open(Challenge {
+                id,
+                nonce: blob32(nonce, "nonce")?,
+                person: PersonFacts {
+                    doc_key: DocKey(blob32(doc_key, "doc_key")?),
+                    document_kind: enum_from(&kind, "doc_kind")?,
+                    masked_document,
+                    masked_name,
+                    birth_date: birth.as_deref().map(date_from).transpose()?,
+                },
+                expires_at,
+            }))
+        })
+    }
+
+    fn record_face_failure(&self, doc: DocKey, at: OffsetDateTime) -> StoreFuture<'_, ()> {
+        self.write(move |tx| {
+            tx.prepare_cached("INSERT INTO face_failures (doc_key, at) VALUES (?1, ?2)")?
+                .execute(params![doc.0.to_vec(), ts(at)])?;
+            Ok(())
+        })
+    }
+
+    fn face_failures_since(&self, doc: DocKey, since: OffsetDateTime) -> StoreFuture<'_, u32> {
+        self.read(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT count(*) FROM face_failures WHERE doc_key = ?1 AND at >= ?2",
+            )?
+            .query_row(params![doc.0.to_vec(), ts(since)], |r| r.get(0))?)
+        })
+    }
+
+    fn create_session(&self, s: NewSession) -> StoreFuture<'_, SessionRecord> {
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "UPDATE sessions SET ended_at = ?2, end_reason = 'signed_in_elsewhere' \
+                 WHERE person_id = ?1 AND ended_at IS NULL",
+            )?
+            .execute(params![s.person.0, ts(s.at)])?;
+            tx.prepare_cached(
+                "INSERT INTO sessions (person_id, device_key, access_hash, access_expires_at, \
+                 refresh_hash, refresh_expires_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                s.person.0,
+                s.device_key.to_vec(),
+                s.access.0.to_vec(),
+                ts(s.access_expires_at),
+                s.refresh.0.to_vec(),
+                ts(s.refresh_expires_at),
+                ts(s.at)
+            ])?;
+            Ok(SessionRecord {
+                id: SessionId(tx.last_insert_rowid()),
+                person: s.person,
+                device_key: s.device_key,
+                access_expires_at: from_ts(ts(s.access_expires_at))?,
+                refresh_expires_at: from_ts(ts(s.refresh_expires_at))?,
+                ended: None,
+            })
+        })
+    }
+
+    fn session_by_access(&self, access: TokenHash) -> StoreFuture<'_, Option<SessionRecord>> {
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {SESSION_COLUMNS} FROM sessions WHERE access_hash = ?1"
+            ))?
+            .query_row([access.0.to_vec()], session_from_row)
+            .optional()?
+            .transpose()
+        })
+    }
+
+    fn rotate_refresh(
+        &self,
+        refresh: TokenHash,
+        next: TokenPair,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, RefreshOutcome> {
+        self.write(move |tx| {
+            let used: Option<i64> = tx
+                .prepare_cached("SELECT session_id FROM used_refresh_tokens WHERE hash = ?1")?
+                .query_row([refresh.0.to_vec()], |r| r.get(0))
+                .optional()?;
+            if let Some(session) = used {
+                // A refresh token came back: someone holds a copy. End it all.
+                tx.prepare_cached(
+                    "UPDATE sessions SET ended_at = ?2, end_reason = 'refresh_token_reused' \
+                     WHERE id = ?1 AND ended_at IS NULL",
+                )?
+                .execute(params![session, ts(at)])?;
+                return Ok(RefreshOutcome::Reused);
+            }
+            let session = tx
+                .prepare_cached(&format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE refresh_hash = ?1"
+                ))?
+                .query_row([refresh.0.to_vec()], session_from_row)
+                .optional()?
+                .transpose()?;
+            let Some(session) = session else {
+                return Ok(RefreshOutcome::Unknown);
+            };
+            if let Some(end) = session.ended {
+                return Ok(RefreshOutcome::Ended(end));
+            }
+            if at >= session.refresh_expires_at {
+                return Ok(RefreshOutcome::Expired);
+            }
+            tx.prepare_cached(
+                "INSERT INTO used_refresh_tokens (hash, session_id) VALUES (?1, ?2)",
+            )?
+            .execute(params![refresh.0.to_vec(), session.id.0])?;
+            tx.prepare_cached(
+                "UPDATE sessions SET access_hash = ?2, access_expires_at = ?3, refresh_hash = ?4, \
+                 refresh_expires_at = ?5 WHERE id = ?1",
+            )?
+            .execute(params![
+                session.id.0,
+                next.access.0.to_vec(),
+                ts(next.access_expires_at),
+                next.refresh.0.to_vec(),
+                ts(next.refresh_expires_at)
+            ])?;
+            Ok(RefreshOutcome::Rotated(SessionRecord {
+                access_expires_at: from_ts(ts(next.access_expires_at))?,
+                refresh_expires_at: from_ts(ts(next.refresh_expires_at))?,
+                ..session
+            }))
+        })
+    }
+
+    fn end_session(
+        &self,
+        session: SessionId,
+        why: SessionEnd,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, ()> {
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "UPDATE sessions SET ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND ended_at IS NULL",
+            )?
+            .execute(params![session.0, ts(at), why.as_str()])?;
+            Ok(())
+        })
+    }
+
+    fn create_account(&self, a: NewAccount) -> StoreFuture<'_, Account> {
+        self.write(move |tx| {
+            let (kind, role) = match a.kind {
+                AccountKind::Authority(role) => ("authority", enum_text(&role)),
+                AccountKind::Institution(rel) => ("institution", enum_text(&rel)),
+            };
+            tx.prepare_cached(
+                "INSERT INTO accounts (kind, role, organisation, district, display_name, \
+                 token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                kind,
+                role,
+                a.organisation,
+                a.district,
+                a.display_name,
+                a.token.0.to_vec(),
+                ts(a.at)
+            ])?;
+            Ok(Account {
+                id: AccountId(tx.last_insert_rowid()),
+                kind: a.kind,
+                organisation: a.organisation,
+                district: a.district,
+                display_name: a.display_name,
+            })
+        })
+    }
+
+    fn account_by_token(&self, token: TokenHash) -> StoreFuture<'_, Option<Account>> {
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT id, kind, role, organisation, district, display_name FROM accounts \
+                 WHERE token_hash = ?1",
+            )?
+            .query_row([token.0.to_vec()], account_from_row)
+            .optional()?
+            .transpose()
+        })
+    }
+
+    fn record_declaration(&self, d: Declaration) -> StoreFuture<'_, i64> {
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "INSERT INTO declarations (person_id, declared_by, symptoms, travel, at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                d.person.0,
+                d.declared_by,
+                d.symptoms,
+                d.travel,
+                ts(d.at)
+            ])?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    fn idempotent_response(
+        &self,
+        scope: [u8; 32],
+        key: String,
+    ) -> StoreFuture<'_, Option<StoredResponse>> {
+        self.read(move |c| {
+            let row = c
+                .prepare_cached(
+                    "SELECT request_hash, status, body FROM idempotency WHERE scope = ?1 AND key = ?2",
+                )?
+                .query_row(params![scope.to_vec(), key], |r| {
+                    Ok((
+                        r.get::<_, Vec<u8>>(0)?,
+                        r.get::<_, u16>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                    ))
+                })
+                .optional()?;
+            row.map(|(hash, status, body)| {
+                Ok(StoredResponse {
+                    request_hash: blob32(hash, "request_hash")?,
+                    status,
+                    body,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn save_idempotent_response(
+        &self,
+        scope: [u8; 32],
+        key: String,
+        response: StoredResponse,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, ()> {
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "INSERT OR IGNORE INTO idempotency (scope, key, request_hash, status, body, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                scope.to_vec(),
+                key,
+                response.request_hash.to_vec(),
+                response.status,
+                response.body,
+                ts(at)
+            ])?;
+            Ok(())
+        })
+    }
+
+    fn issuer_keys(&self) -> StoreFuture<'_, Vec<IssuerKeyRecord>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT key_id, public_key, not_before, not_after FROM issuer_keys ORDER BY key_id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get::<_, u8>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (key_id, public_key, nb, na) = row?;
+                out.push(IssuerKeyRecord {
+                    key_id,
+                    public_key: blob32(public_key, "public_key")?,
+                    not_before: from_ts(nb)?,
+                    not_after: from_ts(na)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn put_issuer_key(&self, key: IssuerKeyRecord) -> StoreFuture<'_, ()> {
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO issuer_keys (key_id, public_key, not_before, not_after) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT(key_id) DO UPDATE SET \
+                 public_key = excluded.public_key, not_before = excluded.not_before, \
+                 not_after = excluded.not_after",
+                params![
+                    key.key_id,
+                    key.public_key.to_vec(),
+                    ts(key.not_before),
+                    ts(key.not_after)
+                ],
+            )?;
+            bump_sequence(tx)
+        })
+    }
+
+    fn trusted_issuers(&self) -> StoreFuture<'_, Vec<(u16, String)>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT issuer_id, entry FROM trusted_issuers ORDER BY issuer_id",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, u16>(0)?, r.get::<_, String>(1)?)))?;
+            Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        })
+    }
+
+    fn put_trusted_issuer(&self, issuer: u16, entry_json: String) -> StoreFuture<'_, ()> {
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO trusted_issuers (issuer_id, entry) VALUES (?1, ?2) \
+                 ON CONFLICT(issuer_id) DO UPDATE SET entry = excluded.entry",
+                params![issuer, entry_json],
+            )?;
+            bump_sequence(tx)
+        })
+    }
+
+    fn trust_sequence(&self) -> StoreFuture<'_, u64> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT value FROM meta WHERE name = 'trust_sequence'")?
+                    .query_row([], |r| r.get::<_, i64>(0))? as u64,
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database migrated step by step has exactly the schema of a fresh one.
+    #[test]
+    fn migrating_gives_the_schema_of_a_fresh_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("a.db")).unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), MIGRATIONS.len() as u32);
+        // Running again changes nothing.
+        assert_eq!(migrate(&mut conn).unwrap(), MIGRATIONS.len() as u32);
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as u32);
+    }
+}
