@@ -1,0 +1,360 @@
+//! A resident signs in with real name and face (人脸识别), on one device.
+
+mod common;
+
+use common::*;
+use ed25519_dalek::SigningKey;
+use reqwest::StatusCode;
+use suikang_protocol::api::*;
+use time::Duration;
+
+#[tokio::test]
+async fn a_resident_signs_in_with_their_face_and_sees_who_they_are() {
+    let w = world().await;
+    let zhang = w.sign_in("张小明", ZHANG_ID).await;
+    let me: SessionView = ok(w.get("/v1/session", Some(&zhang.tokens.access_token)).await).await;
+    assert_eq!(me.masked_name, "张*明");
+    assert_eq!(me.masked_document, "1101**********002X");
+    assert_eq!(
+        me.device_public_key,
+        hex::encode(zhang.device.verifying_key().to_bytes())
+    );
+    assert_eq!(me.issuer.slug, "suikang");
+}
+
+#[tokio::test]
+async fn the_face_simulator_endpoint_signs_like_the_library() {
+    let w = world().await;
+    let challenge = w.challenge("张小明", ZHANG_ID).await;
+    let r = w
+        .post(
+            "/v1/face-simulator/capture",
+            None,
+            &SimulateCaptureRequest {
+                challenge: challenge.clone(),
+                capture: FaceCapture::Match,
+            },
+        )
+        .await;
+    let result: SignedFaceResult = ok(r).await;
+    assert_eq!(
+        result,
+        suikang_server::face_simulator::simulate_capture(&challenge, FaceCapture::Match)
+    );
+}
+
+#[tokio::test]
+async fn someone_elses_face_or_a_photo_is_refused() {
+    let w = world().await;
+    let device = SigningKey::from_bytes(&rand_bytes());
+    for (capture, code) in [
+        (FaceCapture::Mismatch, ErrorCode::FaceMismatch),
+        (FaceCapture::Spoof, ErrorCode::LivenessFailed),
+    ] {
+        let challenge = w.challenge("张小明", ZHANG_ID).await;
+        let r = w
+            .post(
+                "/v1/login/finish",
+                None,
+                &World::finish_request(&challenge, capture, &device),
+            )
+            .await;
+        refused(r, StatusCode::UNAUTHORIZED, code).await;
+    }
+}
+
+#[tokio::test]
+async fn a_forged_or_transplanted_face_result_is_refused() {
+    let w = world().await;
+    let device = SigningKey::from_bytes(&rand_bytes());
+    let challenge = w.challenge("张小明", ZHANG_ID).await;
+    let mut forged = World::finish_request(&challenge, FaceCapture::Mismatch, &device);
+    forged.face_result.outcome = FaceOutcome::Match;
+    refused(
+        w.post("/v1/login/finish", None, &forged).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::FaceResultInvalid,
+    )
+    .await;
+    // A genuine result for another challenge does not open this one.
+    let first = w.challenge("张小明", ZHANG_ID).await;
+    let second = w.challenge("张小明", ZHANG_ID).await;
+    let mut moved = World::finish_request(&second, FaceCapture::Match, &device);
+    moved.face_result = World::finish_request(&first, FaceCapture::Match, &device).face_result;
+    refused(
+        w.post("/v1/login/finish", None, &moved).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::FaceResultInvalid,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_challenge_answers_once_and_only_before_it_expires() {
+    let w = world().await;
+    let device = SigningKey::from_bytes(&rand_bytes());
+    let challenge = w.challenge("张小明", ZHANG_ID).await;
+    let finish = World::finish_request(&challenge, FaceCapture::Match, &device);
+    let _: SessionTokens = ok(w.post("/v1/login/finish", None, &finish).await).await;
+    refused(
+        w.post("/v1/login/finish", None, &finish).await,
+        StatusCode::CONFLICT,
+        ErrorCode::ChallengeAlreadyUsed,
+    )
+    .await;
+    let mut unknown = finish.clone();
+    unknown.challenge_id = "00".repeat(16);
+    refused(
+        w.post("/v1/login/finish", None, &unknown).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::ChallengeNotFound,
+    )
+    .await;
+    let late = w.challenge("张小明", ZHANG_ID).await;
+    w.server.advance_clock(Duration::minutes(6));
+    refused(
+        w.post(
+            "/v1/login/finish",
+            None,
+            &World::finish_request(&late, FaceCapture::Match, &device),
+        )
+        .await,
+        StatusCode::GONE,
+        ErrorCode::ChallengeExpired,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_device_must_prove_it_holds_its_key() {
+    let w = world().await;
+    let device = SigningKey::from_bytes(&rand_bytes());
+    let other = SigningKey::from_bytes(&rand_bytes());
+    let challenge = w.challenge("张小明", ZHANG_ID).await;
+    let mut finish = World::finish_request(&challenge, FaceCapture::Match, &other);
+    finish.device_public_key = hex::encode(device.verifying_key().to_bytes());
+    refused(
+        w.post("/v1/login/finish", None, &finish).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::DeviceBindingInvalid,
+    )
+    .await;
+    let challenge = w.challenge("张小明", ZHANG_ID).await;
+    let mut garbled = World::finish_request(&challenge, FaceCapture::Match, &device);
+    garbled.device_public_key = "zz".into();
+    refused(
+        w.post("/v1/login/finish", None, &garbled).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidEncoding,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn five_failed_faces_in_an_hour_lock_that_document() {
+    let w = world().await;
+    let device = SigningKey::from_bytes(&rand_bytes());
+    for _ in 0..5 {
+        let challenge = w.challenge("张小明", ZHANG_ID).await;
+        let r = w
+            .post(
+                "/v1/login/finish",
+                None,
+                &World::finish_request(&challenge, FaceCapture::Mismatch, &device),
+            )
+            .await;
+        refused(r, StatusCode::UNAUTHORIZED, ErrorCode::FaceMismatch).await;
+    }
+    let r = w
+        .post(
+            "/v1/login/start",
+            None,
+            &LoginStartRequest {
+                name: "张小明".into(),
+                document: doc(ZHANG_ID),
+            },
+        )
+        .await;
+    refused(r, StatusCode::TOO_MANY_REQUESTS, ErrorCode::LoginLocked).await;
+    // Another document is not locked; an hour later this one opens again.
+    w.sign_in("李四", LI_ID).await;
+    w.server.advance_clock(Duration::minutes(61));
+    w.sign_in("张小明", ZHANG_ID).await;
+}
+
+#[tokio::test]
+async fn signing_in_on_a_new_phone_signs_the_old_one_out() {
+    let w = world().await;
+    let old_phone = w.sign_in("张小明", ZHANG_ID).await;
+    let new_phone = w.sign_in("张小明", ZHANG_ID).await;
+    refused(
+        w.get("/v1/codes", Some(&old_phone.tokens.access_token))
+            .await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::SignedInElsewhere,
+    )
+    .await;
+    refused(
+        w.post(
+            "/v1/session/refresh",
+            None,
+            &RefreshRequest {
+                refresh_token: old_phone.tokens.refresh_token.clone(),
+            },
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::SignedInElsewhere,
+    )
+    .await;
+    let _: CodesResponse = w.codes(&new_phone.tokens.access_token).await;
+}
+
+#[tokio::test]
+async fn a_refresh_token_works_once_and_its_reuse_revokes_the_session() {
+    let w = world().await;
+    let zhang = w.sign_in("张小明", ZHANG_ID).await;
+    let refresh = RefreshRequest {
+        refresh_token: zhang.tokens.refresh_token.clone(),
+    };
+    let next: SessionTokens = ok(w.post("/v1/session/refresh", None, &refresh).await).await;
+    // The replaced access token is no longer valid; the new one is.
+    refused(
+        w.get("/v1/session", Some(&zhang.tokens.access_token)).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::InvalidToken,
+    )
+    .await;
+    let _: SessionView = ok(w.get("/v1/session", Some(&next.access_token)).await).await;
+    // A stolen copy of the old refresh token comes back: everything ends.
+    refused(
+        w.post("/v1/session/refresh", None, &refresh).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::RefreshTokenReused,
+    )
+    .await;
+    refused(
+        w.get("/v1/session", Some(&next.access_token)).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::SessionEnded,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_expired_access_token_asks_for_a_refresh() {
+    let w = world().await;
+    let zhang = w.sign_in("张小明", ZHANG_ID).await;
+    w.server.advance_clock(Duration::minutes(61));
+    refused(
+        w.get("/v1/codes", Some(&zhang.tokens.access_token)).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::TokenExpired,
+    )
+    .await;
+    let next: SessionTokens = ok(w
+        .post(
+            "/v1/session/refresh",
+            None,
+            &RefreshRequest {
+                refresh_token: zhang.tokens.refresh_token.clone(),
+            },
+        )
+        .await)
+    .await;
+    let _: CodesResponse = w.codes(&next.access_token).await;
+}
+
+#[tokio::test]
+async fn after_logout_the_tokens_are_dead() {
+    let w = world().await;
+    let zhang = w.sign_in("张小明", ZHANG_ID).await;
+    let r = w
+        .http
+        .post(w.url("/v1/session/logout"))
+        .bearer_auth(&zhang.tokens.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    refused(
+        w.get("/v1/codes", Some(&zhang.tokens.access_token)).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::SessionEnded,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn missing_unknown_and_garbled_tokens_are_refused() {
+    let w = world().await;
+    refused(
+        w.get("/v1/codes", None).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::MissingToken,
+    )
+    .await;
+    refused(
+        w.get("/v1/codes", Some("ska_not-a-real-token")).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::InvalidToken,
+    )
+    .await;
+    refused(
+        w.get("/v1/codes", Some("hello")).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::InvalidToken,
+    )
+    .await;
+    refused(
+        w.post(
+            "/v1/session/refresh",
+            None,
+            &RefreshRequest {
+                refresh_token: "skr_nope".into(),
+            },
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::InvalidToken,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_invalid_document_number_or_name_is_refused_before_any_face_check() {
+    let w = world().await;
+    for number in [
+        "11010519491231003X",
+        "1101051949123100",
+        "99010519491231002X",
+    ] {
+        let r = w
+            .post(
+                "/v1/login/start",
+                None,
+                &LoginStartRequest {
+                    name: "张小明".into(),
+                    document: doc(number),
+                },
+            )
+            .await;
+        refused(
+            r,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidDocumentNumber,
+        )
+        .await;
+    }
+    let r = w
+        .post(
+            "/v1/login/start",
+            None,
+            &LoginStartRequest {
+                name: "  ".into(),
+                document: doc(ZHANG_ID),
+            },
+        )
+        .await;
+    refused(r, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidName).await;
+}
