@@ -1,6 +1,33 @@
-//! The phone's brain: session, encrypted cache, sync, code screen, printing and the checkpoint verifier.
+//! `suikang-core`: the phone's brain, shared by the Android, iOS and terminal
+//! apps through `suikang-ffi` and `suikang-cli`.
 //!
-//! Built in its own issue; the workspace already compiles it so that the
-//! dependency direction of DESIGN §3 holds from the first commit.
+//! An async Rust API with no FFI in it. Nothing on the path from launch to
+//! a code waits on the network (DESIGN §5): the cache answers, the device
+//! signs, the network catches up.
 
-pub use suikang_protocol as protocol;
+/// The app: open, log in, sync, show and act on codes, offline first.
+pub mod app;
+/// The encrypted cache (rusqlite): sealed rows, migrations, recovery.
+pub mod cache;
+/// The time, from the platform or from a test.
+pub mod clock;
+/// The errors the app reports, named for what went wrong for the user.
+pub mod error;
+/// The face-verification handoff to the native vendor SDK.
+pub mod face;
+/// HTTP to the issuing server: retries, ETags, network state, TLS.
+pub mod http;
+/// Actions taken offline, delivered once when the network returns.
+pub mod outbox;
+/// AEAD sealing of cache rows under the data key.
+pub mod seal;
+/// Where keys and tokens live: the platform keystore.
+pub mod secrets;
+
+pub use app::{App, AppConfig, AppStatus, CodeSummary, PresentedCode, SubmitOutcome, SyncReport};
+pub use cache::CacheRecovery;
+pub use clock::{Clock, SystemClock};
+pub use error::CoreError;
+pub use face::{FaceVerifier, FaceVerifierError};
+pub use http::{NetworkState, RetryPolicy};
+pub use secrets::{FileSecretStore, KeyringSecretStore, SecretStore, SecretStoreError};

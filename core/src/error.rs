@@ -1,0 +1,82 @@
+use std::time::Duration;
+
+use suikang_protocol::api::ErrorCode;
+use suikang_protocol::{DocumentError, NameError};
+
+use crate::secrets::SecretStoreError;
+
+/// What went wrong, for the person holding the phone. Never carries a name,
+/// a document number, a token or key material.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CoreError {
+    // Input, refused before anything is sent.
+    #[error("the document number is not valid: {0}")]
+    InvalidDocumentNumber(#[from] DocumentError),
+    #[error("the name is not valid: {0}")]
+    InvalidName(#[from] NameError),
+
+    // Login.
+    #[error("the face did not match the document's holder")]
+    FaceMismatch,
+    #[error("the liveness check failed")]
+    LivenessFailed,
+    #[error("the face check was cancelled")]
+    FaceCheckCancelled,
+    #[error("the face check could not run: {0}")]
+    FaceCheckFailed(String),
+    #[error("the face check took too long: start again")]
+    ChallengeExpired,
+    #[error("too many failed face checks for this document: try again later")]
+    LockedOut { retry_after: Option<Duration> },
+    #[error("not signed in")]
+    NotSignedIn,
+    #[error("signed in on another device: this phone's session has ended")]
+    SignedInElsewhere,
+    #[error("the session has ended: sign in again")]
+    SessionEnded,
+
+    // Codes.
+    #[error("no such code on this phone")]
+    CodeNotFound,
+    #[error("no code yet: apply for one first")]
+    NoCodeYet,
+    #[error("the code's credential has expired: sync to refresh it")]
+    RefreshNeeded,
+
+    // The server said no, for a reason of its own.
+    #[error("refused by the server: {message}")]
+    Refused { code: ErrorCode, message: String },
+
+    // Network.
+    #[error("the network is unavailable")]
+    NetworkUnavailable,
+    #[error("the server is not answering properly (HTTP {status})")]
+    ServerUnavailable { status: u16 },
+    #[error("the server's answer could not be read")]
+    BadServerResponse,
+    #[error("the server's certificate does not carry the pinned public key")]
+    ServerKeyMismatch,
+
+    // The phone itself.
+    #[error("the keystore failed: {0}")]
+    Keystore(String),
+    #[error("the cache could not be read and was reset")]
+    CacheCorrupt,
+    #[error("the cache failed: {0}")]
+    Storage(String),
+    #[error("the trust list is not valid: {0}")]
+    TrustList(String),
+}
+
+impl From<SecretStoreError> for CoreError {
+    fn from(e: SecretStoreError) -> Self {
+        CoreError::Keystore(e.0)
+    }
+}
+
+impl From<rusqlite::Error> for CoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        // SQLite messages name tables and constraints, never values.
+        CoreError::Storage(e.to_string())
+    }
+}
