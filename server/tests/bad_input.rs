@@ -1,0 +1,295 @@
+//! Whatever a client sends, it gets a typed JSON error and nothing changes;
+//! retries with an Idempotency-Key never act twice; the OpenAPI document
+//! lists every route.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use suikang_protocol::Relationship;
+use suikang_protocol::api::*;
+
+async fn raw(
+    w: &World,
+    path: &str,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    w.http
+        .post(w.url(path))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn malformed_json_unknown_values_and_wrong_shapes_are_typed_errors() {
+    let w = world().await;
+    refused(
+        raw(&w, "/v1/login/start", "application/json", "{not json").await,
+        StatusCode::BAD_REQUEST,
+        ErrorCode::MalformedJson,
+    )
+    .await;
+    let unknown_kind = r#"{"name":"张小明","document":{"kind":"martian_id","number":"1"}}"#;
+    refused(
+        raw(&w, "/v1/login/start", "application/json", unknown_kind).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidRequest,
+    )
+    .await;
+    refused(
+        raw(&w, "/v1/login/start", "application/json", r#"{"name":"x"}"#).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidRequest,
+    )
+    .await;
+    refused(
+        raw(&w, "/v1/login/start", "text/plain", "{}").await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::UnsupportedMediaType,
+    )
+    .await;
+    let cdc = w
+        .authority(
+            suikang_protocol::AuthorityRole::Cdc,
+            "guangzhou-cdc",
+            "440100",
+        )
+        .await;
+    let r = w
+        .http
+        .post(w.url("/v1/authority/controls/impose"))
+        .bearer_auth(&cdc)
+        .header("content-type", "application/json")
+        .body(format!(
+            r#"{{"document":{{"kind":"resident_id","number":"{ZHANG_ID}"}},"reason":"flu"}}"#
+        ))
+        .send()
+        .await
+        .unwrap();
+    let text = r.text().await.unwrap();
+    assert!(text.contains("invalid_request"), "{text}");
+    assert!(
+        !text.contains(ZHANG_ID),
+        "an error never echoes a document number: {text}"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused_with_413() {
+    let w = world().await;
+    let huge = format!(
+        r#"{{"name":"{}","document":{{"kind":"passport","number":"E1234567"}}}}"#,
+        "张".repeat(20_000)
+    );
+    refused(
+        raw(&w, "/v1/login/start", "application/json", huge.clone()).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+    )
+    .await;
+    let r = w
+        .http
+        .post(w.url("/v1/login/start"))
+        .header("content-type", "application/json")
+        .header("idempotency-key", "big-1")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    refused(r, StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge).await;
+}
+
+#[tokio::test]
+async fn unknown_endpoints_and_methods_are_typed_errors() {
+    let w = world().await;
+    refused(
+        w.get("/v1/nothing-here", None).await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::NoSuchEndpoint,
+    )
+    .await;
+    let r = w.http.put(w.url("/v1/codes")).send().await.unwrap();
+    refused(
+        r,
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_retried_application_returns_the_first_answer_and_acts_once() {
+    let w = world().await;
+    let (zhang, _) = w.resident_with_code("张小明", ZHANG_ID).await;
+    let token = &zhang.tokens.access_token;
+    let body = ApplyProxyRequest {
+        name: "李四".into(),
+        document: doc(LI_ID),
+        relationship: Relationship::AdultRelative,
+        co_resident_declared: true,
+    };
+    let send = |key: &'static str, body: &ApplyProxyRequest| {
+        w.http
+            .post(w.url("/v1/codes/apply-proxy"))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+    };
+    let first: ApplyResponse = ok(send("retry-1", &body).await.unwrap()).await;
+    assert!(first.created);
+    let again = send("retry-1", &body).await.unwrap();
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: ApplyResponse = ok(again).await;
+    assert_eq!(
+        again, first,
+        "the very first response, created: true included"
+    );
+    assert_eq!(w.codes(token).await.dependents.len(), 1);
+    let other = ApplyProxyRequest {
+        document: doc(&elder_id(1)),
+        ..body.clone()
+    };
+    refused(
+        send("retry-1", &other).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::IdempotencyKeyReused,
+    )
+    .await;
+    let r = w
+        .http
+        .post(w.url("/v1/codes/apply-proxy"))
+        .bearer_auth(token)
+        .header("idempotency-key", "")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    refused(r, StatusCode::BAD_REQUEST, ErrorCode::InvalidIdempotencyKey).await;
+    // A health declaration retried imposes and records once.
+    let declaration = HealthDeclarationRequest {
+        code_id: None,
+        symptoms: vec![Symptom::Fever],
+        travel_from_key_area: Some(KeyAreaTravel {
+            area: "武汉".into(),
+            arrived_on: time::macros::date!(2026 - 11 - 20),
+            district: "440104".into(),
+        }),
+    };
+    let post = || {
+        w.http
+            .post(w.url("/v1/health-declarations"))
+            .bearer_auth(token)
+            .header("idempotency-key", "declare-1")
+            .json(&declaration)
+            .send()
+    };
+    let a: HealthDeclarationResponse = ok(post().await.unwrap()).await;
+    let b: HealthDeclarationResponse = ok(post().await.unwrap()).await;
+    assert_eq!(a, b);
+}
+
+#[tokio::test]
+async fn a_refused_request_is_replayed_as_refused() {
+    let w = world().await;
+    let r = || {
+        w.http
+            .post(w.url("/v1/login/start"))
+            .header("idempotency-key", "bad-doc")
+            .json(&LoginStartRequest {
+                name: "张小明".into(),
+                document: doc("123"),
+            })
+            .send()
+    };
+    refused(
+        r().await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidDocumentNumber,
+    )
+    .await;
+    refused(
+        r().await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidDocumentNumber,
+    )
+    .await;
+}
+
+/// Every route the router serves is in the OpenAPI document, and every
+/// documented operation is served (neither 404 no_such_endpoint nor 405).
+#[tokio::test]
+async fn the_openapi_document_and_the_router_agree() {
+    let w = world().await;
+    assert_eq!(w.get("/healthz", None).await.text().await.unwrap(), "ok");
+    let doc: serde_json::Value = w.get("/v1/openapi.json", None).await.json().await.unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let mut documented = Vec::new();
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            documented.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    documented.sort();
+    let mut expected = vec![
+        "GET /healthz",
+        "GET /v1/openapi.json",
+        "POST /v1/login/start",
+        "POST /v1/login/finish",
+        "POST /v1/face-simulator/capture",
+        "GET /v1/session",
+        "POST /v1/session/refresh",
+        "POST /v1/session/logout",
+        "GET /v1/codes",
+        "POST /v1/codes/apply-self",
+        "POST /v1/codes/apply-proxy",
+        "DELETE /v1/dependents/{code_id}",
+        "GET /v1/dependents/{code_id}/printed",
+        "POST /v1/health-declarations",
+        "POST /v1/verify",
+        "GET /v1/trust-list",
+        "POST /v1/authority/controls/impose",
+        "POST /v1/authority/controls/release",
+        "POST /v1/authority/controls/list",
+    ];
+    expected.sort();
+    assert_eq!(documented, expected);
+    for op in &documented {
+        let (method, path) = op.split_once(' ').unwrap();
+        let path = path.replace("{code_id}", "0000000000000000");
+        let r = w
+            .http
+            .request(method.parse().unwrap(), w.url(&path))
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{op}");
+        assert!(
+            serde_json::from_str::<ErrorBody>(&text)
+                .map(|b| b.error.code)
+                .ok()
+                != Some(ErrorCode::NoSuchEndpoint),
+            "{op} is documented but not served"
+        );
+    }
+    for schema in [
+        "ErrorBody",
+        "CodesResponse",
+        "FaceChallenge",
+        "DocumentKind",
+        "ControlReason",
+    ] {
+        assert!(
+            doc["components"]["schemas"].get(schema).is_some(),
+            "{schema}"
+        );
+    }
+}
