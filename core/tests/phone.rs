@@ -1,0 +1,441 @@
+//! A resident's and a guardian's phone against the real server on loopback:
+//! login with the face handoff, sync, restart, offline, another device.
+
+mod support;
+
+use suikang_core::{CoreError, NetworkState, SubmitOutcome};
+use suikang_protocol::api::{CodeRole, FaceCapture, Symptom};
+use suikang_protocol::{Color, DocumentKind, Relationship, TrustList, VerificationPolicy, verify};
+use support::*;
+use time::Duration;
+
+async fn signed_in_phone(server: &Server) -> (Phone, suikang_core::App) {
+    let phone = Phone::new(&server.url(), server.root());
+    let app = phone.open();
+    app.login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
+        .await
+        .unwrap();
+    app.apply_self().await.unwrap();
+    (phone, app)
+}
+
+#[tokio::test]
+async fn a_resident_signs_in_with_a_face_check_and_gets_a_blue_code_that_verifies() {
+    let server = Server::start().await;
+    let (phone, app) = signed_in_phone(&server).await;
+    let status = app.status().unwrap();
+    assert!(status.signed_in);
+    assert_eq!(status.session.as_ref().unwrap().masked_name, "张*明");
+    assert_eq!(status.network, NetworkState::Online);
+
+    let codes = app.codes().unwrap();
+    assert_eq!(codes.len(), 1);
+    assert_eq!(codes[0].role, CodeRole::Own);
+    assert_eq!(codes[0].color, Color::Blue);
+    assert_eq!(codes[0].masked_document, "1101**********002X");
+    assert!(!codes[0].refresh_needed);
+
+    let shown = app.present(None).unwrap();
+    let list = app.trust_list().unwrap().expect("synced with the codes");
+    let verified = verify(
+        &shown.qr_text,
+        &list,
+        phone.clock.now(),
+        &VerificationPolicy::default(),
+    )
+    .unwrap();
+    assert_eq!(verified.color, Color::Blue);
+    assert_eq!(verified.masked_name, "张*明");
+}
+
+use suikang_core::Clock;
+
+#[tokio::test]
+async fn a_failed_face_check_signs_no_one_in_and_says_why() {
+    let server = Server::start().await;
+    let phone = Phone::new(&server.url(), server.root());
+    let app = phone.open();
+    phone.face.set(Some(FaceCapture::Mismatch));
+    assert_eq!(
+        app.login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
+            .await
+            .unwrap_err(),
+        CoreError::FaceMismatch
+    );
+    phone.face.set(Some(FaceCapture::Spoof));
+    assert_eq!(
+        app.login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
+            .await
+            .unwrap_err(),
+        CoreError::LivenessFailed
+    );
+    phone.face.set(None);
+    assert_eq!(
+        app.login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
+            .await
+            .unwrap_err(),
+        CoreError::FaceCheckCancelled
+    );
+    assert!(!app.status().unwrap().signed_in);
+}
+
+#[tokio::test]
+async fn five_failed_face_checks_lock_the_document() {
+    let server = Server::start().await;
+    let phone = Phone::new(&server.url(), server.root());
+    let app = phone.open();
+    phone.face.set(Some(FaceCapture::Mismatch));
+    for _ in 0..5 {
+        assert_eq!(
+            app.login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
+                .await
+                .unwrap_err(),
+            CoreError::FaceMismatch
+        );
+    }
+    phone.face.set(Some(FaceCapture::Match));
+    assert!(matches!(
+        app.login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
+            .await
+            .unwrap_err(),
+        CoreError::LockedOut { .. }
+    ));
+}
+
+#[tokio::test]
+async fn an_invalid_document_is_refused_before_anything_is_sent() {
+    // No server at all: the check is on the phone.
+    let phone = Phone::new("http://127.0.0.1:9", [0; 32]);
+    let app = phone.open();
+    assert!(matches!(
+        app.login(
+            RESIDENT_NAME,
+            DocumentKind::ResidentId,
+            "11010519491231003X"
+        )
+        .await
+        .unwrap_err(),
+        CoreError::InvalidDocumentNumber(suikang_protocol::DocumentError::CheckDigitMismatch)
+    ));
+    assert!(matches!(
+        app.login("", DocumentKind::ResidentId, RESIDENT_ID)
+            .await
+            .unwrap_err(),
+        CoreError::InvalidName(_)
+    ));
+    assert_eq!(app.status().unwrap().network, NetworkState::Unknown);
+}
+
+#[tokio::test]
+async fn a_restart_restores_the_session_and_shows_the_code_without_the_network() {
+    let server = Server::start().await;
+    let proxy = FaultProxy::start(server.running.addr).await;
+    let phone = Phone::new(&proxy.url(), server.root());
+    let app = phone.open();
+    app.login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
+        .await
+        .unwrap();
+    app.apply_self().await.unwrap();
+    drop(app);
+
+    proxy.down();
+    let app = phone.open();
+    let status = app.status().unwrap();
+    assert!(status.signed_in, "no new face check after a restart");
+    assert!(status.last_synced_at.is_some());
+    let shown = app.present(None).unwrap();
+    assert_eq!(shown.code.color, Color::Blue);
+    let list = app.trust_list().unwrap().unwrap();
+    assert!(
+        verify(
+            &shown.qr_text,
+            &list,
+            phone.clock.now(),
+            &VerificationPolicy::default()
+        )
+        .is_ok()
+    );
+
+    assert_eq!(app.sync().await.unwrap_err(), CoreError::NetworkUnavailable);
+    assert_eq!(app.status().unwrap().network, NetworkState::Offline);
+    // Still shows, offline, and still signs fresh presentations.
+    phone.clock.advance(Duration::seconds(40));
+    let later = app.present(None).unwrap();
+    assert!(later.presented_at > shown.presented_at);
+    assert_ne!(later.qr_text, shown.qr_text);
+}
+
+#[tokio::test]
+async fn a_credential_past_its_expiry_says_refresh_needed_until_a_sync() {
+    let server = Server::start().await;
+    let (phone, app) = signed_in_phone(&server).await;
+    phone.clock.advance(Duration::hours(25));
+    let code = &app.codes().unwrap()[0];
+    assert!(code.refresh_needed);
+    let list = app.trust_list().unwrap().unwrap();
+    let stale = app.present(None).unwrap();
+    assert_eq!(
+        verify(
+            &stale.qr_text,
+            &list,
+            phone.clock.now(),
+            &VerificationPolicy::default()
+        )
+        .unwrap_err(),
+        suikang_protocol::Refusal::CredentialExpired
+    );
+    server.running.advance_clock(Duration::hours(25));
+    app.sync().await.unwrap();
+    assert!(!app.codes().unwrap()[0].refresh_needed);
+    let fresh = app.present(None).unwrap();
+    assert!(
+        verify(
+            &fresh.qr_text,
+            &list,
+            phone.clock.now(),
+            &VerificationPolicy::default()
+        )
+        .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn access_tokens_refresh_by_rotation() {
+    let server = Server::start().await;
+    let (phone, app) = signed_in_phone(&server).await;
+    server.running.advance_clock(Duration::hours(2));
+    phone.clock.advance(Duration::hours(2));
+    app.sync().await.unwrap();
+    server.running.advance_clock(Duration::hours(2));
+    phone.clock.advance(Duration::hours(2));
+    app.sync().await.unwrap();
+    assert!(app.status().unwrap().signed_in);
+}
+
+#[tokio::test]
+async fn signing_in_on_another_phone_ends_this_ones_session() {
+    let server = Server::start().await;
+    let (_first_phone, first) = signed_in_phone(&server).await;
+    let second_phone = Phone::new(&server.url(), server.root());
+    let second = second_phone.open();
+    second
+        .login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        first.sync().await.unwrap_err(),
+        CoreError::SignedInElsewhere
+    );
+    let status = first.status().unwrap();
+    assert!(!status.signed_in);
+    assert!(status.signed_in_elsewhere);
+    // It stops using the old credentials: asking again says the same, locally.
+    assert_eq!(
+        first.sync().await.unwrap_err(),
+        CoreError::SignedInElsewhere
+    );
+    assert_eq!(second.codes().unwrap()[0].color, Color::Blue);
+}
+
+#[tokio::test]
+async fn a_guardian_adds_a_grandmother_whose_code_is_green_and_then_removes_her() {
+    let server = Server::start().await;
+    let (_phone, app) = signed_in_phone(&server).await;
+    app.apply_proxy(
+        GRANDMOTHER_NAME,
+        DocumentKind::ResidentId,
+        GRANDMOTHER_ID,
+        Relationship::AdultRelative,
+        true,
+    )
+    .await
+    .unwrap();
+    let codes = app.codes().unwrap();
+    assert_eq!(codes.len(), 2);
+    assert_eq!(
+        (codes[0].role, codes[0].color),
+        (CodeRole::Own, Color::Blue)
+    );
+    assert_eq!(
+        (codes[1].role, codes[1].color),
+        (CodeRole::Dependent, Color::Green)
+    );
+    assert_eq!(codes[1].masked_name, "李*英");
+    assert!(app.present(Some(&codes[1].code_id)).is_ok());
+    let printed = app.printed_code(&codes[1].code_id).await.unwrap();
+    assert!(printed.qr_text.starts_with("SK1:"));
+
+    assert_eq!(
+        app.remove_dependent(&codes[1].code_id).await.unwrap(),
+        SubmitOutcome::Delivered
+    );
+    assert_eq!(app.codes().unwrap().len(), 1);
+    assert_eq!(
+        app.remove_dependent(&codes[0].code_id).await.unwrap_err(),
+        CoreError::CodeNotFound
+    );
+}
+
+#[tokio::test]
+async fn a_relative_without_declared_co_residence_is_refused_and_nothing_changes() {
+    let server = Server::start().await;
+    let (_phone, app) = signed_in_phone(&server).await;
+    let refused = app
+        .apply_proxy(
+            GRANDMOTHER_NAME,
+            DocumentKind::ResidentId,
+            GRANDMOTHER_ID,
+            Relationship::AdultRelative,
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        refused,
+        CoreError::Refused {
+            code: suikang_protocol::api::ErrorCode::CoResidenceNotDeclared,
+            ..
+        }
+    ));
+    assert_eq!(app.codes().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_declaration_made_offline_is_queued_and_delivered_once_when_the_network_returns() {
+    let server = Server::start().await;
+    let proxy = FaultProxy::start(server.running.addr).await;
+    let phone = Phone::new(&proxy.url(), server.root());
+    let app = phone.open();
+    app.login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
+        .await
+        .unwrap();
+    app.apply_self().await.unwrap();
+
+    proxy.down();
+    assert_eq!(
+        app.declare(None, vec![Symptom::Cough], None).await.unwrap(),
+        SubmitOutcome::Queued
+    );
+    assert_eq!(app.status().unwrap().queued_actions, 1);
+    assert_eq!(server.count("SELECT count(*) FROM declarations"), 0);
+    // Queued across a restart too.
+    drop(app);
+    let app = phone.open();
+    assert_eq!(app.status().unwrap().queued_actions, 1);
+
+    proxy.up();
+    let report = app.sync().await.unwrap();
+    assert_eq!(report.delivered, 1);
+    assert_eq!(app.status().unwrap().queued_actions, 0);
+    app.sync().await.unwrap();
+    assert_eq!(server.count("SELECT count(*) FROM declarations"), 1);
+}
+
+#[tokio::test]
+async fn declaring_arrival_from_a_key_area_turns_the_code_red_after_the_sync() {
+    let server = Server::start().await;
+    let (phone, app) = signed_in_phone(&server).await;
+    let travel = suikang_protocol::api::KeyAreaTravel {
+        area: "key area".into(),
+        arrived_on: phone.clock.now().date(),
+        district: "440104".into(),
+    };
+    assert_eq!(
+        app.declare(None, vec![], Some(travel)).await.unwrap(),
+        SubmitOutcome::Delivered
+    );
+    let code = &app.codes().unwrap()[0];
+    assert_eq!(code.color, Color::Red);
+    assert_eq!(
+        code.controls,
+        [suikang_protocol::ControlReason::ArrivalFromKeyArea]
+    );
+}
+
+#[tokio::test]
+async fn the_cache_file_holds_no_personal_data_in_the_clear() {
+    let server = Server::start().await;
+    let (phone, app) = signed_in_phone(&server).await;
+    app.apply_proxy(
+        GRANDMOTHER_NAME,
+        DocumentKind::ResidentId,
+        GRANDMOTHER_ID,
+        Relationship::AdultRelative,
+        true,
+    )
+    .await
+    .unwrap();
+    app.declare(None, vec![Symptom::Fever], None).await.unwrap();
+    let shown = app.present(None).unwrap();
+    let credential = suikang_protocol::decode_payload(&shown.qr_text)
+        .unwrap()
+        .credential()
+        .as_bytes()
+        .to_vec();
+    let bytes = cache_bytes(phone.dir.path());
+    assert!(bytes.len() > 4096, "the cache was written");
+    for needle in [
+        RESIDENT_NAME,
+        RESIDENT_ID,
+        "张*明",
+        "1101**********002X",
+        GRANDMOTHER_NAME,
+        GRANDMOTHER_ID,
+        "李*英",
+    ] {
+        assert!(
+            !contains(&bytes, needle.as_bytes()),
+            "the cache holds a personal value in the clear"
+        );
+    }
+    assert!(
+        !contains(&bytes, &credential),
+        "the cache holds the credential in the clear"
+    );
+    assert!(
+        !contains(&bytes, &credential[20..60]),
+        "the cache holds part of the credential in the clear"
+    );
+}
+
+#[tokio::test]
+async fn a_lost_keystore_key_resets_the_cache_and_the_next_sync_fills_it() {
+    let server = Server::start().await;
+    let (phone, app) = signed_in_phone(&server).await;
+    drop(app);
+    use suikang_core::SecretStore;
+    phone.secrets.delete("cache-data-key").unwrap();
+    let app = phone.open();
+    assert_eq!(
+        app.status().unwrap().cache_recovery,
+        Some(suikang_core::CacheRecovery::KeyLost)
+    );
+    assert!(
+        app.codes().unwrap().is_empty(),
+        "nothing unreadable is shown"
+    );
+    app.sync().await.unwrap();
+    assert_eq!(app.codes().unwrap().len(), 1);
+    assert_eq!(app.status().unwrap().cache_recovery, None);
+}
+
+#[tokio::test]
+async fn a_trust_list_signed_by_another_root_is_refused() {
+    let server = Server::start().await;
+    let mut phone = Phone::new(&server.url(), server.root());
+    phone.roots = vec![
+        ed25519_dalek::SigningKey::from_bytes(&[7; 32])
+            .verifying_key()
+            .to_bytes(),
+    ];
+    let app = phone.open();
+    app.login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
+        .await
+        .unwrap();
+    assert!(matches!(
+        app.sync().await.unwrap_err(),
+        CoreError::TrustList(_)
+    ));
+    assert_eq!(app.trust_list().unwrap(), None::<TrustList>);
+}
