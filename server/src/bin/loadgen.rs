@@ -1,1 +1,161 @@
-fn main() {}
+//! `suikang-loadgen`: starts a server in process on loopback and measures
+//! code syncs per second, each re-signing a credential. Bounded: a fixed
+//! number of requests and a time limit, 127.0.0.1 only.
+//!
+//! `cargo run --release -p suikang-server --bin suikang-loadgen -- [REQUESTS] [CONNECTIONS]`
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::SigningKey;
+use suikang_protocol::api::*;
+use suikang_protocol::device_binding::sign_binding;
+use suikang_protocol::{DocumentKind, Relationship};
+use suikang_server::face_simulator::simulate_capture;
+use suikang_server::{InProcessOptions, IssuerProfile, start_in_process};
+use tokio::sync::Mutex;
+
+const TIME_LIMIT: Duration = Duration::from_secs(60);
+
+fn resident_id(n: u32) -> String {
+    let first = format!(
+        "4401061980{:02}{:02}{:03}",
+        1 + n % 12,
+        1 + n % 28,
+        n % 1000
+    );
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first
+        .bytes()
+        .zip(W)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    format!("{first}{}", b"10X98765432"[(sum % 11) as usize] as char)
+}
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let total: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(50_000);
+    let connections: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(32);
+    let server = start_in_process(InProcessOptions::new(IssuerProfile::suikang()))
+        .await
+        .expect("server starts");
+    let base = server.base_url();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .unwrap();
+
+    // A resident per connection, each with a code and one dependent: every
+    // sync signs two credentials.
+    let mut tokens = Vec::new();
+    for n in 0..connections as u32 {
+        let device = SigningKey::from_bytes(&suikang_server::keys::random_bytes());
+        let challenge: FaceChallenge = http
+            .post(format!("{base}/v1/login/start"))
+            .json(&LoginStartRequest {
+                name: "张小明".into(),
+                document: DocumentInput {
+                    kind: DocumentKind::ResidentId,
+                    number: resident_id(n),
+                },
+            })
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let nonce = URL_SAFE_NO_PAD.decode(&challenge.nonce).unwrap();
+        let tokens_: SessionTokens = http
+            .post(format!("{base}/v1/login/finish"))
+            .json(&LoginFinishRequest {
+                challenge_id: challenge.challenge_id.clone(),
+                face_result: simulate_capture(&challenge, FaceCapture::Match),
+                device_public_key: hex::encode(device.verifying_key().to_bytes()),
+                device_binding_signature: hex::encode(sign_binding(&device, &nonce).to_bytes()),
+            })
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = tokens_.access_token;
+        http.post(format!("{base}/v1/codes/apply-self"))
+            .bearer_auth(&token)
+            .json(&ApplySelfRequest {})
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+        http.post(format!("{base}/v1/codes/apply-proxy"))
+            .bearer_auth(&token)
+            .json(&ApplyProxyRequest {
+                name: "王老太".into(),
+                document: DocumentInput {
+                    kind: DocumentKind::ResidentId,
+                    number: resident_id(10_000 + n),
+                },
+                relationship: Relationship::AdultRelative,
+                co_resident_declared: true,
+            })
+            .send()
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
+        tokens.push(token);
+    }
+
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(total)));
+    let per_connection = total / connections;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for token in tokens {
+        let (http, url, latencies) = (http.clone(), format!("{base}/v1/codes"), latencies.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::with_capacity(per_connection);
+            for _ in 0..per_connection {
+                if started.elapsed() > TIME_LIMIT {
+                    break;
+                }
+                let t = Instant::now();
+                // No If-None-Match: each request builds and signs afresh.
+                let r = http.get(&url).bearer_auth(&token).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                let _ = r.bytes().await.unwrap();
+                mine.push(t.elapsed());
+            }
+            latencies.lock().await.extend(mine);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let elapsed = started.elapsed();
+    let mut latencies = latencies.lock().await.clone();
+    latencies.sort();
+    let n = latencies.len();
+    let pct = |p: f64| latencies[((n as f64 * p) as usize).min(n - 1)];
+    println!(
+        "sync requests: {n} over {connections} connections in {:.2}s",
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "throughput:    {:.0} requests/s ({:.0} credentials signed/s)",
+        n as f64 / elapsed.as_secs_f64(),
+        2.0 * n as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "latency:       p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        latencies[n - 1].as_secs_f64() * 1e3
+    );
+    server.shutdown().await;
+}
