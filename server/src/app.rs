@@ -144,6 +144,8 @@ pub async fn build_trust_list(
 }
 
 impl App {
+    // Called once, from `run::open_app`, which names every part.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn new(
         store: Arc<dyn Store>,
         issuer: IssuerProfile,
