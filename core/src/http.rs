@@ -28,7 +28,8 @@ pub enum NetworkState {
     Unknown,
     /// The last request went through at once.
     Online,
-    /// The last request needed retries, or the server is struggling.
+    /// Requests go through, but some needed retries or met a struggling
+    /// server (5xx, 429) in the last minute.
     Degraded,
     /// The last request could not reach the server at all.
     Offline,
@@ -84,12 +85,28 @@ pub(crate) enum HttpError {
     Decode,
 }
 
+/// A response read whole.
+struct Fetched {
+    status: StatusCode,
+    etag: Option<String>,
+    body: Vec<u8>,
+}
+
 pub(crate) struct Http {
     base: String,
     client: reqwest::Client,
     policy: RetryPolicy,
-    state: Mutex<NetworkState>,
+    state: Mutex<Observed>,
 }
+
+/// What requests did: the last one's fate, and when one last had trouble.
+struct Observed {
+    last: NetworkState,
+    trouble_at: Option<std::time::Instant>,
+}
+
+/// How long a retry or a struggling server keeps the network "degraded".
+const DEGRADED_FOR: Duration = Duration::from_secs(60);
 
 impl Http {
     pub fn new(
@@ -109,16 +126,35 @@ impl Http {
             base: base_url.trim_end_matches('/').to_owned(),
             client,
             policy,
-            state: Mutex::new(NetworkState::Unknown),
+            state: Mutex::new(Observed {
+                last: NetworkState::Unknown,
+                trouble_at: None,
+            }),
         })
     }
 
     pub fn state(&self) -> NetworkState {
-        *self.state.lock().expect("state lock")
+        let observed = self.state.lock().expect("state lock");
+        match observed.last {
+            NetworkState::Online
+                if observed
+                    .trouble_at
+                    .is_some_and(|t| t.elapsed() < DEGRADED_FOR) =>
+            {
+                NetworkState::Degraded
+            }
+            last => last,
+        }
     }
 
     fn set_state(&self, state: NetworkState) {
-        *self.state.lock().expect("state lock") = state;
+        let mut observed = self.state.lock().expect("state lock");
+        if state == NetworkState::Degraded {
+            observed.trouble_at = Some(std::time::Instant::now());
+            observed.last = NetworkState::Online;
+        } else {
+            observed.last = state;
+        }
     }
 
     /// A conditional GET of JSON: `etag` from the last fresh reply.
@@ -158,20 +194,13 @@ impl Http {
                 req
             })
             .await?;
-        if response.status() == StatusCode::NOT_MODIFIED {
+        if response.status == StatusCode::NOT_MODIFIED {
             return Ok(Reply::NotModified);
         }
-        let etag = response
-            .headers()
-            .get(ETAG)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|_| HttpError::Network)?
-            .to_vec();
-        Ok(Reply::Fresh { body, etag })
+        Ok(Reply::Fresh {
+            body: response.body,
+            etag: response.etag,
+        })
     }
 
     /// A DELETE: idempotent by nature, and keyed all the same.
@@ -218,18 +247,19 @@ impl Http {
                 req
             })
             .await?;
-        let bytes = response.bytes().await.map_err(|_| HttpError::Network)?;
-        if bytes.is_empty() {
+        if response.body.is_empty() {
             return serde_json::from_slice(b"null").map_err(|_| HttpError::Decode);
         }
-        serde_json::from_slice(&bytes).map_err(|_| HttpError::Decode)
+        serde_json::from_slice(&response.body).map_err(|_| HttpError::Decode)
     }
 
-    /// Sends with retries; returns a success or 304 response, or the error.
+    /// Sends with retries; returns a success or 304 response, read whole
+    /// (a body cut off half-way is a failed attempt like any other), or the
+    /// error.
     async fn send(
         &self,
         request: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<reqwest::Response, HttpError> {
+    ) -> Result<Fetched, HttpError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -240,12 +270,28 @@ impl Http {
                     if response.status().is_success()
                         || response.status() == StatusCode::NOT_MODIFIED =>
                 {
-                    self.set_state(if attempt == 1 {
-                        NetworkState::Online
-                    } else {
-                        NetworkState::Degraded
-                    });
-                    return Ok(response);
+                    let status = response.status();
+                    let etag = response
+                        .headers()
+                        .get(ETAG)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    match response.bytes().await {
+                        Ok(body) => {
+                            self.set_state(if attempt == 1 {
+                                NetworkState::Online
+                            } else {
+                                NetworkState::Degraded
+                            });
+                            let body = body.to_vec();
+                            return Ok(Fetched { status, etag, body });
+                        }
+                        Err(_) if last => {
+                            self.set_state(NetworkState::Offline);
+                            return Err(HttpError::Network);
+                        }
+                        Err(_) => self.backoff(attempt),
+                    }
                 }
                 Ok(response) => {
                     let status = response.status();
