@@ -58,8 +58,8 @@ fn a_cache_write_killed_half_way_leaves_the_last_good_codes() {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        while let Some(line) = lines.next() {
+        let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        for line in lines {
             if line.unwrap().contains("ready") {
                 break;
             }

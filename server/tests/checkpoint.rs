@@ -7,7 +7,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
 use ed25519_dalek::SigningKey;
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 use suikang_protocol::api::*;
 use suikang_protocol::{
     AuthorityRole, Color, ControlReason, Presentation, Refusal, SignedCredential, TrustList,
@@ -121,7 +121,7 @@ async fn screenshots_forgeries_and_garbage_are_refused_with_the_reason() {
 async fn suikang_and_yuekang_verify_each_others_codes() {
     let root = SigningKey::from_bytes(&rand_bytes());
     let (suikang, yuekang) = start_suikang_and_yuekang(root.clone()).await.unwrap();
-    let http = Client::new();
+    let http = common::client();
     let sk = World {
         server: suikang,
         http: http.clone(),

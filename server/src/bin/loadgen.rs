@@ -44,6 +44,7 @@ async fn main() {
         .await
         .expect("server starts");
     let base = server.base_url();
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
         .build()

@@ -59,8 +59,15 @@ pub async fn world_with(policy: Policy) -> World {
     options.policy = policy;
     World {
         server: start_in_process(options).await.expect("server starts"),
-        http: Client::new(),
+        http: client(),
     }
+}
+
+/// A plain HTTP client. The workspace builds reqwest with rustls and no
+/// default crypto provider (suikang-core brings its own), so install ring's.
+pub fn client() -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::new()
 }
 
 pub fn doc(number: &str) -> DocumentInput {
