@@ -151,6 +151,12 @@ pub struct App {
     /// Serialises token refreshes (a refresh token is single-use).
     session: AsyncMutex<()>,
     recovery: Mutex<Option<CacheRecovery>>,
+    /// The code the code screen shows (问题五: own first, arrows for the rest).
+    pub(crate) selected: Mutex<Option<String>>,
+    /// Bumped whenever what a screen shows may have changed.
+    pub(crate) changes: tokio::sync::watch::Sender<u64>,
+    /// The trust list as last loaded and checked, for the verifier.
+    pub(crate) loaded_trust_list: Mutex<Option<Arc<TrustList>>>,
 }
 
 impl App {
@@ -174,10 +180,13 @@ impl App {
             device_key: Mutex::new(None),
             session: AsyncMutex::new(()),
             recovery: Mutex::new(recovery),
+            selected: Mutex::new(None),
+            changes: tokio::sync::watch::Sender::new(0),
+            loaded_trust_list: Mutex::new(None),
         })
     }
 
-    fn http(&self) -> Result<&Http, CoreError> {
+    pub(crate) fn http(&self) -> Result<&Http, CoreError> {
         if let Some(http) = self.http.get() {
             return Ok(http);
         }
@@ -190,13 +199,13 @@ impl App {
         Ok(self.http.get_or_init(|| http))
     }
 
-    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+    pub(crate) fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
         self.cache
             .lock()
             .expect("the cache lock is never poisoned by a panic in it")
     }
 
-    fn now(&self) -> OffsetDateTime {
+    pub(crate) fn now(&self) -> OffsetDateTime {
         self.clock.now()
     }
 
@@ -307,11 +316,13 @@ impl App {
         }
         self.secrets.delete(names::SESSION)?;
         self.cache().clear()?;
+        *self.selected.lock().expect("selection lock") = None;
+        self.changed();
         Ok(())
     }
 
     /// The device key: loaded from the keystore, created at first login.
-    fn device_key(&self, create: bool) -> Result<Option<SigningKey>, CoreError> {
+    pub(crate) fn device_key(&self, create: bool) -> Result<Option<SigningKey>, CoreError> {
         let mut slot = self.device_key.lock().expect("device key lock");
         if let Some(key) = slot.as_ref() {
             return Ok(Some(key.clone()));
@@ -356,6 +367,7 @@ impl App {
         if elsewhere {
             self.cache().set_plain(meta::SIGNED_IN_ELSEWHERE, b"1")?;
         }
+        self.changed();
         Ok(())
     }
 
@@ -432,6 +444,13 @@ impl App {
     /// Delivers queued actions, then fetches the codes and the trust list
     /// if they changed (ETag).
     pub async fn sync(&self) -> Result<SyncReport, CoreError> {
+        let result = self.sync_codes().await;
+        // The banner (offline, last synced) changes either way.
+        self.changed();
+        result
+    }
+
+    async fn sync_codes(&self) -> Result<SyncReport, CoreError> {
         let http = self.http()?;
         let mut report = SyncReport::default();
         self.deliver_outbox(&mut report).await?;
@@ -453,13 +472,18 @@ impl App {
             self.store_codes(&body, etag.as_deref())?;
             report.codes_changed = true;
         }
-        report.trust_list_changed = self.sync_trust_list().await?;
+        report.trust_list_changed = self.refresh_trust_list().await?;
         self.cache().set_plain(
             meta::LAST_SYNCED_AT,
             self.now().unix_timestamp().to_string().as_bytes(),
         )?;
         *self.recovery.lock().expect("recovery lock") = None;
         Ok(report)
+    }
+
+    /// Tells the screens to redraw.
+    pub(crate) fn changed(&self) {
+        self.changes.send_modify(|n| *n += 1);
     }
 
     fn store_codes(&self, codes: &CodesResponse, etag: Option<&str>) -> Result<(), CoreError> {
@@ -479,9 +503,10 @@ impl App {
         Ok(())
     }
 
-    /// Fetches the trust list if it changed; keeps it only if one of the
-    /// app's roots signed it and it is not older than the one held.
-    async fn sync_trust_list(&self) -> Result<bool, CoreError> {
+    /// Fetches the trust list if it changed (a checkpoint needs no login);
+    /// keeps it only if one of the app's roots signed it and it is not older
+    /// than the one held. Returns whether it changed.
+    pub async fn refresh_trust_list(&self) -> Result<bool, CoreError> {
         let http = self.http()?;
         let etag = self
             .cache()
@@ -506,13 +531,14 @@ impl App {
         }
         let cache = self.cache();
         cache.set_plain(meta::TRUST_LIST, text.as_bytes())?;
+        *self.loaded_trust_list.lock().expect("trust list lock") = Some(Arc::new(list));
         if let Some(etag) = etag {
             cache.set_plain(meta::TRUST_LIST_ETAG, etag.as_bytes())?;
         }
         Ok(true)
     }
 
-    fn roots(&self) -> Result<Vec<VerifyingKey>, CoreError> {
+    pub(crate) fn roots(&self) -> Result<Vec<VerifyingKey>, CoreError> {
         self.config
             .trust_roots
             .iter()
@@ -552,7 +578,7 @@ impl App {
         self.cache().sealed(meta::ISSUER)
     }
 
-    fn cached_codes(&self) -> Result<Vec<CodeView>, CoreError> {
+    pub(crate) fn cached_codes(&self) -> Result<Vec<CodeView>, CoreError> {
         let mut cache = self.cache();
         match cache.codes() {
             Err(CoreError::CacheCorrupt) => {
@@ -580,6 +606,15 @@ impl App {
                 .find(|c| c.code_id == id)
                 .ok_or(CoreError::CodeNotFound)?,
         };
+        self.present_view(code, self.now())
+    }
+
+    /// Signs a presentation of a cached code at `now`.
+    pub(crate) fn present_view(
+        &self,
+        code: &CodeView,
+        now: OffsetDateTime,
+    ) -> Result<PresentedCode, CoreError> {
         let issued = code.credential.as_ref().ok_or(CoreError::RefreshNeeded)?;
         let bytes = URL_SAFE_NO_PAD
             .decode(&issued.credential)
@@ -587,7 +622,6 @@ impl App {
         let (credential, _) =
             SignedCredential::decode_prefix(&bytes).map_err(|_| CoreError::CacheCorrupt)?;
         let device_key = self.device_key(false)?.ok_or(CoreError::NotSignedIn)?;
-        let now = self.now();
         let presentation = Presentation::sign(&credential, &device_key, now)
             .map_err(|_| CoreError::RefreshNeeded)?;
         Ok(PresentedCode {
@@ -825,7 +859,7 @@ async fn get_json<T: serde::de::DeserializeOwned>(
     }
 }
 
-fn summary(code: &CodeView, now: OffsetDateTime) -> CodeSummary {
+pub(crate) fn summary(code: &CodeView, now: OffsetDateTime) -> CodeSummary {
     let expires = code.credential.as_ref().map(|c| c.expires_at);
     CodeSummary {
         code_id: code.code_id.clone(),
@@ -842,7 +876,7 @@ fn summary(code: &CodeView, now: OffsetDateTime) -> CodeSummary {
 }
 
 /// The server's answer, as the user's error.
-fn map_http(e: HttpError) -> CoreError {
+pub(crate) fn map_http(e: HttpError) -> CoreError {
     match e {
         HttpError::Network => CoreError::NetworkUnavailable,
         HttpError::PinMismatch => CoreError::ServerKeyMismatch,

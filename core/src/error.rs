@@ -42,6 +42,14 @@ pub enum CoreError {
     NoCodeYet,
     #[error("the code's credential has expired: sync to refresh it")]
     RefreshNeeded,
+    #[error("the code does not fit a QR code")]
+    QrTooLong,
+    #[error("no QR code was found in the image")]
+    NoCodeInImage,
+    #[error("the image could not be read")]
+    UnreadableImage,
+    #[error("no trust list yet: connect once to fetch it")]
+    NoTrustList,
 
     // The server said no, for a reason of its own.
     #[error("refused by the server: {message}")]

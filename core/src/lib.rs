@@ -7,6 +7,8 @@
 
 /// The app: open, log in, sync, show and act on codes, offline first.
 pub mod app;
+/// The authority's console: impose and release controls (问题十).
+pub mod authority;
 /// The encrypted cache (rusqlite): sealed rows, migrations, recovery.
 pub mod cache;
 /// The time, from the platform or from a test.
@@ -19,15 +21,25 @@ pub mod face;
 pub mod http;
 /// Actions taken offline, delivered once when the network returns.
 pub mod outbox;
+/// The code screen: QR, colours, status, clock, banner, arrows, updates.
+pub mod screen;
 /// AEAD sealing of cache rows under the data key.
 pub mod seal;
 /// Where keys and tokens live: the platform keystore.
 pub mod secrets;
+/// The checkpoint: verify a scanned code or a camera image, offline.
+pub mod verifier;
 
 pub use app::{App, AppConfig, AppStatus, CodeSummary, PresentedCode, SubmitOutcome, SyncReport};
+pub use authority::AuthorityConsole;
 pub use cache::CacheRecovery;
 pub use clock::{Clock, SystemClock};
 pub use error::CoreError;
 pub use face::{FaceVerifier, FaceVerifierError};
 pub use http::{NetworkState, RetryPolicy};
+pub use print::{PrintError, PrintablePage, render_pdf, render_png, render_svg};
+pub use screen::{
+    Banner, CodeScreen, QrMatrix, Rgba, Screen, ScreenAction, ScreenListener, ScreenSubscription,
+};
 pub use secrets::{FileSecretStore, KeyringSecretStore, SecretStore, SecretStoreError};
+pub use verifier::{CheckResult, Verdict};

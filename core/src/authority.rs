@@ -1,0 +1,96 @@
+//! The authority's console (DESIGN §1): district, CDC, medical institution
+//! and community staff put people under control and release them, each only
+//! within its rights (问题十). The server checks the rights against the
+//! protocol's table; this is the client the staff's app (and the CLI) uses.
+
+use suikang_protocol::api::{
+    ControlsResponse, DocumentInput, ImposeControlRequest, ListControlsRequest,
+    ReleaseControlRequest,
+};
+use suikang_protocol::{ControlReason, Document, DocumentKind};
+use time::OffsetDateTime;
+
+use crate::app::map_http;
+use crate::error::CoreError;
+use crate::http::{Http, RetryPolicy};
+use crate::outbox::idempotency_key;
+
+/// An authority account's session with the issuing server.
+pub struct AuthorityConsole {
+    http: Http,
+    token: String,
+}
+
+impl AuthorityConsole {
+    /// `token`: the authority account's bearer token, from the server's admin.
+    pub fn new(
+        server_url: &str,
+        token: &str,
+        retry: RetryPolicy,
+    ) -> Result<AuthorityConsole, CoreError> {
+        let http = Http::new(server_url, retry, None).map_err(CoreError::Storage)?;
+        Ok(AuthorityConsole {
+            http,
+            token: token.to_owned(),
+        })
+    }
+
+    fn document(kind: DocumentKind, number: &str) -> Result<DocumentInput, CoreError> {
+        let document = Document::parse(kind, number, OffsetDateTime::now_utc().date())?;
+        Ok(DocumentInput {
+            kind,
+            number: document.number().to_owned(),
+        })
+    }
+
+    /// Puts the person under `reason` (红码), executed by this authority.
+    pub async fn impose(
+        &self,
+        kind: DocumentKind,
+        number: &str,
+        reason: ControlReason,
+    ) -> Result<ControlsResponse, CoreError> {
+        let request = ImposeControlRequest {
+            document: Self::document(kind, number)?,
+            reason,
+        };
+        self.post("/v1/authority/controls/impose", &request).await
+    }
+
+    /// Lifts `reason`, if this authority may (问题十).
+    pub async fn release(
+        &self,
+        kind: DocumentKind,
+        number: &str,
+        reason: ControlReason,
+    ) -> Result<ControlsResponse, CoreError> {
+        let request = ReleaseControlRequest {
+            document: Self::document(kind, number)?,
+            reason,
+        };
+        self.post("/v1/authority/controls/release", &request).await
+    }
+
+    /// The person's active controls.
+    pub async fn controls(
+        &self,
+        kind: DocumentKind,
+        number: &str,
+    ) -> Result<ControlsResponse, CoreError> {
+        let request = ListControlsRequest {
+            document: Self::document(kind, number)?,
+        };
+        self.post("/v1/authority/controls/list", &request).await
+    }
+
+    async fn post<B: serde::Serialize>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<ControlsResponse, CoreError> {
+        self.http
+            .post(path, Some(&self.token), body, &idempotency_key())
+            .await
+            .map_err(map_http)
+    }
+}

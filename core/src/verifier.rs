@@ -1,0 +1,187 @@
+//! The checkpoint (DESIGN §1): scan a code — a phone's, a printed page's,
+//! another issuer's — and see at once pass, stop or invalid, with the masked
+//! identity to compare with the person. Offline, against the cached trust
+//! list; optionally online against the issuer.
+
+use std::sync::Arc;
+
+use suikang_protocol::api::{OnlineVerifyRequest, OnlineVerifyResponse};
+use suikang_protocol::{Color, Refusal, TrustList, VerificationPolicy, VerifiedCode};
+use time::{Duration, OffsetDateTime};
+
+use crate::app::App;
+use crate::error::CoreError;
+use crate::outbox::idempotency_key;
+use crate::screen::{ReasonLabel, Rgba};
+
+/// What the inspector does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// A genuine, fresh code with no control: let the holder through.
+    Pass,
+    /// A genuine code that is red: the holder is under control measures.
+    Stop,
+    /// Not a valid code: forged, expired, a screenshot, unknown issuer…
+    Invalid,
+}
+
+/// The result screen an inspector reads in a glance.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckResult {
+    pub verdict: Verdict,
+    /// 通行 / 禁止通行 · 红码 / 无效 · 二维码已失效（疑似截图）
+    pub headline_zh: String,
+    pub headline_en: String,
+    /// Why the code is invalid.
+    pub refusal: Option<Refusal>,
+    pub color: Option<Color>,
+    pub card: Option<Rgba>,
+    pub masked_name: Option<String>,
+    pub masked_document: Option<String>,
+    pub issuer_name_zh: Option<String>,
+    pub issuer_name_en: Option<String>,
+    pub reasons: Vec<ReasonLabel>,
+    /// A printed page (打印版): no phone signed it, so compare the ID closely.
+    pub printed: bool,
+    pub credential_age: Option<Duration>,
+    pub presentation_age: Option<Duration>,
+    /// The trust list is old: the result stands, with a warning.
+    pub trust_list_stale: bool,
+    pub checked_at: OffsetDateTime,
+}
+
+impl CheckResult {
+    fn invalid(refusal: Refusal, now: OffsetDateTime, trust_list_stale: bool) -> CheckResult {
+        CheckResult {
+            verdict: Verdict::Invalid,
+            headline_zh: format!("无效 · {}", refusal.label_zh()),
+            headline_en: format!("Invalid · {refusal}"),
+            refusal: Some(refusal),
+            color: None,
+            card: None,
+            masked_name: None,
+            masked_document: None,
+            issuer_name_zh: None,
+            issuer_name_en: None,
+            reasons: Vec::new(),
+            printed: false,
+            credential_age: None,
+            presentation_age: None,
+            trust_list_stale,
+            checked_at: now,
+        }
+    }
+
+    fn verified(v: VerifiedCode, now: OffsetDateTime) -> CheckResult {
+        let stop = !v.controls.is_empty();
+        let color_name = v.color.name_zh();
+        let printed = if v.printed { " · 打印版" } else { "" };
+        let printed_en = if v.printed { " · printed" } else { "" };
+        let rgb = v.issuer_colors.of(v.color).0;
+        CheckResult {
+            verdict: if stop { Verdict::Stop } else { Verdict::Pass },
+            headline_zh: if stop {
+                format!("禁止通行 · {color_name}{printed}")
+            } else {
+                format!("通行 · {color_name}{printed}")
+            },
+            headline_en: if stop {
+                format!("Stop · {}{printed_en}", v.color.name_en())
+            } else {
+                format!("Pass · {}{printed_en}", v.color.name_en())
+            },
+            refusal: None,
+            color: Some(v.color),
+            card: Some(Rgba {
+                r: rgb[0],
+                g: rgb[1],
+                b: rgb[2],
+                a: 0xff,
+            }),
+            reasons: v
+                .controls
+                .iter()
+                .map(|r| ReasonLabel {
+                    reason: r,
+                    zh: r.label_zh().to_owned(),
+                    en: r.label_en().to_owned(),
+                })
+                .collect(),
+            masked_name: Some(v.masked_name),
+            masked_document: Some(v.masked_document),
+            issuer_name_zh: Some(v.issuer_name_zh),
+            issuer_name_en: Some(v.issuer_name_en),
+            printed: v.printed,
+            credential_age: Some(v.credential_age),
+            presentation_age: v.presentation_age,
+            trust_list_stale: v.trust_list_stale,
+            checked_at: now,
+        }
+    }
+}
+
+impl App {
+    /// The trust list for verifying: checked against the roots when loaded
+    /// from the cache, then kept in memory until a newer one arrives.
+    fn loaded_trust_list(&self) -> Result<Arc<TrustList>, CoreError> {
+        let mut loaded = self.loaded_trust_list.lock().expect("trust list lock");
+        if let Some(list) = loaded.as_ref() {
+            return Ok(list.clone());
+        }
+        let list = Arc::new(self.trust_list()?.ok_or(CoreError::NoTrustList)?);
+        *loaded = Some(list.clone());
+        Ok(list)
+    }
+
+    /// Verifies a scanned QR text, offline.
+    pub fn verify(&self, qr_text: &str) -> Result<CheckResult, CoreError> {
+        let list = self.loaded_trust_list()?;
+        let now = self.now();
+        let policy = VerificationPolicy::default();
+        Ok(
+            match suikang_protocol::verify(qr_text, &list, now, &policy) {
+                Ok(verified) => CheckResult::verified(verified, now),
+                Err(refusal) => CheckResult::invalid(
+                    refusal,
+                    now,
+                    list.is_stale(now, policy.trust_list_max_age),
+                ),
+            },
+        )
+    }
+
+    /// Verifies the code in a camera frame or a photo (PNG or JPEG), as a
+    /// gate camera does.
+    pub fn verify_image(&self, image: &[u8]) -> Result<CheckResult, CoreError> {
+        let text = read_qr(image)?;
+        self.verify(&text)
+    }
+
+    /// Asks the issuing server too: its status may be newer than the
+    /// credential's.
+    pub async fn verify_online(&self, qr_text: &str) -> Result<OnlineVerifyResponse, CoreError> {
+        let request = OnlineVerifyRequest {
+            qr_text: qr_text.to_owned(),
+        };
+        self.http()?
+            .post("/v1/verify", None, &request, &idempotency_key())
+            .await
+            .map_err(crate::app::map_http)
+    }
+}
+
+/// The text of the first QR code in an image.
+pub fn read_qr(image: &[u8]) -> Result<String, CoreError> {
+    let luma = image::load_from_memory(image)
+        .map_err(|_| CoreError::UnreadableImage)?
+        .to_luma8();
+    let (w, h) = (luma.width() as usize, luma.height() as usize);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
+        luma.get_pixel(x as u32, y as u32).0[0]
+    });
+    prepared
+        .detect_grids()
+        .iter()
+        .find_map(|grid| grid.decode().ok().map(|(_, text)| text))
+        .ok_or(CoreError::NoCodeInImage)
+}
