@@ -21,6 +21,8 @@ pub mod face;
 pub mod http;
 /// Actions taken offline, delivered once when the network returns.
 pub mod outbox;
+/// The printed code (打印版): a dependent's page as PNG, SVG and PDF.
+pub mod print;
 /// The code screen: QR, colours, status, clock, banner, arrows, updates.
 pub mod screen;
 /// AEAD sealing of cache rows under the data key.

@@ -1,0 +1,562 @@
+//! A guardian prints the code of his grandmother, who has no smartphone
+//! (打印版, 问题五), and a checkpoint scans the paper. The page comes from a
+//! printed credential signed as the server signs it; what the guardian checks
+//! before handing it over is what these tests check: the QR on the paper
+//! verifies, it is big and sharp enough, the card has the code's colour, and
+//! the masked name, document, issuer and dates are there — and nothing more.
+
+use std::io::Cursor;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::SigningKey;
+use suikang_core::print::{
+    MIN_QR_WIDTH_PX, PAGE_HEIGHT_PX, PAGE_WIDTH_PX, PrintError, PrintablePage, render_pdf,
+    render_png, render_png_with_font, render_svg, system_font_found,
+};
+use suikang_protocol::api::{
+    CodeRole, CodeView, ColorsView, ControlView, IssuedCredential, IssuerView, PrintedCodeResponse,
+};
+use suikang_protocol::{
+    AppliedBy, Binding, CodeId, Color, ColorScheme, ControlReason, ControlReasons, Credential,
+    Document, DocumentKind, IssuerEntry, IssuerId, IssuerKey, KeyId, Refusal, Relationship,
+    TrustList, VerificationPolicy, mask_name, verify,
+};
+use time::macros::{date, datetime};
+use time::{Duration, OffsetDateTime};
+
+/// Keys are `SigningKey::from_bytes(&[seed; 32])`, as in the protocol's fixtures.
+const SUIKANG_KEY_SEED: u8 = 3;
+const DEVICE_SEED: u8 = 5;
+const ISSUED_AT: OffsetDateTime = datetime!(2026-11-28 06:00 UTC);
+/// The server's default validity of a printed code.
+const PRINTED_VALIDITY: Duration = Duration::days(7);
+const GRANDMOTHER_NAME: &str = "李秀英";
+/// Born 1940-03-08.
+const GRANDMOTHER_ID: &str = "440104194003080028";
+
+fn key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+fn rgb_text(rgb: suikang_protocol::Rgb) -> String {
+    format!("#{}", hex::encode_upper(rgb.0))
+}
+
+fn issuer_view() -> IssuerView {
+    let colors = ColorScheme::SUIKANG;
+    IssuerView {
+        issuer_id: 1,
+        slug: "suikang".into(),
+        name_zh: "穗康码".into(),
+        name_en: "Suikang code".into(),
+        colors: ColorsView {
+            red: rgb_text(colors.red),
+            blue: rgb_text(colors.blue),
+            green: rgb_text(colors.green),
+        },
+    }
+}
+
+fn trust_list() -> TrustList {
+    let entry = IssuerEntry {
+        id: IssuerId(1),
+        slug: "suikang".into(),
+        name_zh: "穗康码".into(),
+        name_en: "Suikang code".into(),
+        colors: ColorScheme::SUIKANG,
+        keys: vec![IssuerKey {
+            id: KeyId(2),
+            public_key: key(SUIKANG_KEY_SEED).verifying_key().to_bytes(),
+            not_before: datetime!(2026-11-20 00:00 UTC),
+            not_after: datetime!(2027-11-20 00:00 UTC),
+        }],
+    };
+    TrustList::new(7, datetime!(2026-11-27 00:00 UTC), vec![entry]).unwrap()
+}
+
+fn grandmother_document() -> Document {
+    Document::parse(
+        DocumentKind::ResidentId,
+        GRANDMOTHER_ID,
+        date!(2026 - 11 - 28),
+    )
+    .unwrap()
+}
+
+fn credential(controls: &[ControlReason], binding: Binding) -> Credential {
+    Credential {
+        issuer: IssuerId(1),
+        key_id: KeyId(2),
+        code_id: CodeId(0x5a17_c0de_0000_0002),
+        applied_by: AppliedBy::Proxy,
+        controls: controls.iter().copied().collect::<ControlReasons>(),
+        masked_name: mask_name(GRANDMOTHER_NAME).unwrap(),
+        masked_document: grandmother_document().masked(),
+        binding,
+        issued_at: ISSUED_AT,
+        expires_at: ISSUED_AT + PRINTED_VALIDITY,
+    }
+}
+
+/// What `GET /v1/dependents/{code_id}/printed` answers, built as the server
+/// builds it.
+fn printed_response(controls: &[ControlReason]) -> PrintedCodeResponse {
+    let credential = credential(controls, Binding::Printed);
+    let color = credential.color();
+    let signed = credential.sign(&key(SUIKANG_KEY_SEED)).unwrap();
+    let code = CodeView {
+        code_id: CodeId(0x5a17_c0de_0000_0002).to_string(),
+        role: CodeRole::Dependent,
+        relationship: Some(Relationship::AdultRelative),
+        color,
+        color_rgb: rgb_text(ColorScheme::SUIKANG.of(color)),
+        color_name_zh: color.name_zh().into(),
+        color_name_en: color.name_en().into(),
+        applied_by: AppliedBy::Proxy,
+        controls: controls
+            .iter()
+            .map(|&reason| ControlView {
+                reason,
+                label_zh: reason.label_zh().into(),
+                label_en: reason.label_en().into(),
+                district: "越秀区".into(),
+                since: ISSUED_AT - Duration::hours(1),
+            })
+            .collect(),
+        masked_name: signed.credential().masked_name.to_string(),
+        masked_document: signed.credential().masked_document.to_string(),
+        document_kind: DocumentKind::ResidentId,
+        status_changed_at: ISSUED_AT - Duration::hours(1),
+        credential: None,
+    };
+    PrintedCodeResponse {
+        code,
+        printed: IssuedCredential {
+            credential: URL_SAFE_NO_PAD.encode(signed.as_bytes()),
+            key_id: 2,
+            printed: true,
+            issued_at: ISSUED_AT,
+            expires_at: ISSUED_AT + PRINTED_VALIDITY,
+            refresh_after: ISSUED_AT + PRINTED_VALIDITY,
+        },
+        qr_text: signed.to_qr_text(),
+    }
+}
+
+fn page(controls: &[ControlReason]) -> PrintablePage {
+    PrintablePage::from_printed_code(&printed_response(controls), &issuer_view()).unwrap()
+}
+
+/// The decoded PNG: RGB rows, and its pixels per metre.
+struct Picture {
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+    pixels_per_metre: Option<u32>,
+}
+
+impl Picture {
+    fn read(png_bytes: &[u8]) -> Picture {
+        let decoder = png::Decoder::new(Cursor::new(png_bytes));
+        let mut reader = decoder.read_info().unwrap();
+        let pixels_per_metre = reader
+            .info()
+            .pixel_dims
+            .filter(|d| d.unit == png::Unit::Meter && d.xppu == d.yppu)
+            .map(|d| d.xppu);
+        let mut rgb = vec![0; reader.output_buffer_size().unwrap()];
+        let frame = reader.next_frame(&mut rgb).unwrap();
+        assert_eq!(frame.color_type, png::ColorType::Rgb);
+        assert_eq!(frame.bit_depth, png::BitDepth::Eight);
+        rgb.truncate(frame.buffer_size());
+        Picture {
+            width: frame.width,
+            height: frame.height,
+            rgb,
+            pixels_per_metre,
+        }
+    }
+
+    fn at(&self, x: u32, y: u32) -> [u8; 3] {
+        let i = (y * self.width + x) as usize * 3;
+        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+    }
+
+    fn count(&self, rgb: [u8; 3]) -> usize {
+        self.rgb.chunks_exact(3).filter(|p| *p == rgb).count()
+    }
+
+    /// What a camera at the gate reads: the one QR code on the paper.
+    fn scan(&self) -> (rqrr::MetaData, String) {
+        let mut image = rqrr::PreparedImage::prepare_from_greyscale(
+            self.width as usize,
+            self.height as usize,
+            |x, y| {
+                let [r, g, b] = self.at(x as u32, y as u32);
+                ((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000) as u8
+            },
+        );
+        let grids = image.detect_grids();
+        assert_eq!(grids.len(), 1, "one QR code on the page");
+        grids[0].decode().unwrap()
+    }
+}
+
+const BLACK: [u8; 3] = [0, 0, 0];
+const WHITE: [u8; 3] = [0xFF, 0xFF, 0xFF];
+
+#[test]
+fn a_checkpoint_scans_the_printed_page_and_it_verifies_as_printed() {
+    let response = printed_response(&[]);
+    let page = PrintablePage::from_printed_code(&response, &issuer_view()).unwrap();
+    let picture = Picture::read(&render_png(&page).unwrap());
+    assert_eq!(
+        (picture.width, picture.height),
+        (PAGE_WIDTH_PX, PAGE_HEIGHT_PX)
+    );
+    // 300 dpi, so it prints at its real size.
+    assert_eq!(picture.pixels_per_metre, Some(11_811));
+
+    let (meta, text) = picture.scan();
+    assert_eq!(text, response.qr_text);
+    assert!(meta.version.0 <= 10, "version {}", meta.version.0);
+    // Format bits 00 are level M.
+    assert_eq!(meta.ecc_level, 0);
+
+    let at_the_gate = ISSUED_AT + Duration::hours(30);
+    let policy = VerificationPolicy::default();
+    let verified = verify(&text, &trust_list(), at_the_gate, &policy).unwrap();
+    assert!(verified.printed);
+    assert_eq!(verified.color, Color::Green);
+    assert_eq!(verified.masked_name, "李*英");
+    assert_eq!(verified.masked_document, page.masked_document);
+    assert_eq!(verified.expires_at, page.valid_until);
+
+    // The valid-until date printed on the page is when checkpoints stop
+    // accepting it.
+    let last_minute = page.valid_until - Duration::minutes(1);
+    assert!(verify(&text, &trust_list(), last_minute, &policy).is_ok());
+    assert_eq!(
+        verify(&text, &trust_list(), page.valid_until, &policy),
+        Err(Refusal::PrintedCredentialExpired)
+    );
+}
+
+#[test]
+fn the_qr_on_paper_is_at_least_35_mm_wide_with_square_whole_dot_modules() {
+    let page = page(&[]);
+    let picture = Picture::read(&render_png(&page).unwrap());
+    let (meta, _) = picture.scan();
+    let modules = (meta.version.0 * 4 + 17) as u32;
+
+    // Only QR modules are pure black: text is dark grey or white.
+    let (mut left, mut top, mut right, mut bottom) = (u32::MAX, u32::MAX, 0, 0);
+    for y in 0..picture.height {
+        for x in 0..picture.width {
+            if picture.at(x, y) == BLACK {
+                (left, top) = (left.min(x), top.min(y));
+                (right, bottom) = (right.max(x), bottom.max(y));
+            }
+        }
+    }
+    let width = right - left + 1;
+    assert_eq!(width, bottom - top + 1, "square");
+    assert!(width >= MIN_QR_WIDTH_PX, "{width} dots is less than 35 mm");
+    assert_eq!(width % modules, 0, "{width} dots for {modules} modules");
+    let module = width / modules;
+    // The finder pattern's top edge: 7 modules of dark, then light.
+    let run = (left..right)
+        .take_while(|&x| picture.at(x, top) == BLACK)
+        .count() as u32;
+    assert_eq!(run, 7 * module);
+    // Every module is one flat square: black or white.
+    for row in 0..modules {
+        for col in 0..modules {
+            let (x0, y0) = (left + col * module, top + row * module);
+            let first = picture.at(x0, y0);
+            assert!(first == BLACK || first == WHITE);
+            for y in y0..y0 + module {
+                for x in x0..x0 + module {
+                    assert_eq!(picture.at(x, y), first, "module ({col}, {row})");
+                }
+            }
+        }
+    }
+    // A white quiet zone of 4 modules all round.
+    let quiet = 4 * module;
+    for y in top - quiet..=bottom + quiet {
+        for x in left - quiet..=right + quiet {
+            let inside = (left..=right).contains(&x) && (top..=bottom).contains(&y);
+            if !inside {
+                assert_eq!(picture.at(x, y), WHITE, "quiet zone at ({x}, {y})");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_card_has_the_code_colour_and_a_red_page_lists_the_reasons() {
+    let green = Picture::read(&render_png(&page(&[])).unwrap());
+    let green_rgb = ColorScheme::SUIKANG.green.0;
+    // A card of at least 170 mm × 100 mm in the colour of the code.
+    assert!(green.count(green_rgb) > 2008 * 1181 / 2);
+    assert_eq!(green.count(ColorScheme::SUIKANG.red.0), 0);
+
+    let reasons = [ControlReason::CloseContact, ControlReason::HomeIsolation];
+    let red_page = page(&reasons);
+    assert_eq!(red_page.color, Color::Red);
+    let red = Picture::read(&render_png(&red_page).unwrap());
+    assert!(red.count(ColorScheme::SUIKANG.red.0) > 2008 * 1181 / 2);
+    assert_eq!(red.count(green_rgb), 0);
+    // The QR still scans on red, and says red with both reasons.
+    let (_, text) = red.scan();
+    let verified = verify(
+        &text,
+        &trust_list(),
+        ISSUED_AT + Duration::hours(1),
+        &VerificationPolicy::default(),
+    )
+    .unwrap();
+    assert_eq!(verified.color, Color::Red);
+    assert_eq!(verified.controls.iter().count(), 2);
+
+    let svg = render_svg(&red_page).unwrap();
+    for reason in reasons {
+        assert!(svg.contains(reason.label_zh()), "{reason:?}");
+        assert!(svg.contains(reason.label_en()), "{reason:?}");
+    }
+    assert!(svg.contains("红码"));
+}
+
+#[test]
+fn the_svg_shows_the_masked_holder_the_issuer_and_the_dates_as_text() {
+    let page = page(&[]);
+    let svg = render_svg(&page).unwrap();
+    let document = roxmltree::Document::parse(&svg).expect("well-formed XML");
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(root.attribute("viewBox"), Some("0 0 2480 3508"));
+    assert_eq!(root.attribute("width"), Some("210mm"));
+    assert!(
+        root.attribute("font-family")
+            .unwrap()
+            .contains("Noto Sans CJK SC")
+    );
+
+    let texts: Vec<&str> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    let shows = |wanted: &str| texts.iter().any(|t| t.contains(wanted));
+    assert!(shows("李*英"), "{texts:?}");
+    assert!(shows("4401**********0028"), "{texts:?}");
+    assert!(shows("居民身份证"));
+    assert!(shows("穗康码"));
+    assert!(shows("Suikang code"));
+    assert!(shows("绿码"));
+    // 2026-11-28 06:00 UTC and seven days later, in Guangzhou's time.
+    assert!(shows("2026-11-28 14:00"));
+    assert!(shows("有效期至 Valid until  2026-12-05 14:00"));
+    assert!(shows("通行时出示本页"));
+    assert!(shows("Check the holder's ID"));
+    // Never the full name or number.
+    assert!(!svg.contains(GRANDMOTHER_NAME));
+    assert!(!svg.contains(GRANDMOTHER_ID));
+}
+
+/// The strings the page's content stream shows (`… Tj`), decoded from the
+/// UCS-2 of `UniGB-UCS2-H`: the text a reader renders, and copies out.
+fn shown_texts(pdf: &[u8]) -> Vec<String> {
+    let mut texts = Vec::new();
+    let mut i = 0;
+    while i < pdf.len() {
+        let (bytes, end) = match pdf[i] {
+            b'<' if pdf.get(i + 1) != Some(&b'<') => {
+                let Some(len) = pdf[i..].iter().position(|&b| b == b'>') else {
+                    break;
+                };
+                let digits = std::str::from_utf8(&pdf[i + 1..i + len]).unwrap_or("");
+                let bytes = (0..digits.len() / 2)
+                    .filter_map(|k| u8::from_str_radix(digits.get(2 * k..2 * k + 2)?, 16).ok())
+                    .collect();
+                (bytes, i + len + 1)
+            }
+            b'(' => literal_string(pdf, i + 1),
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        i = end;
+        let rest = &pdf[end.min(pdf.len())..];
+        if rest.trim_ascii_start().starts_with(b"Tj") && bytes.len() % 2 == 0 {
+            let units: Vec<u16> = bytes
+                .chunks_exact(2)
+                .map(|p| u16::from_be_bytes([p[0], p[1]]))
+                .collect();
+            texts.push(String::from_utf16_lossy(&units));
+        }
+    }
+    texts
+}
+
+/// A PDF literal string from just after its `(`: its bytes, and where it ends.
+fn literal_string(pdf: &[u8], mut i: usize) -> (Vec<u8>, usize) {
+    let (mut bytes, mut depth) = (Vec::new(), 0);
+    while let Some(&b) = pdf.get(i) {
+        i += 1;
+        match b {
+            b'\\' => {
+                let Some(&next) = pdf.get(i) else { break };
+                i += 1;
+                match next {
+                    b'0'..=b'7' => {
+                        let mut value = u32::from(next - b'0');
+                        for _ in 0..2 {
+                            match pdf.get(i) {
+                                Some(&d @ b'0'..=b'7') => {
+                                    value = value * 8 + u32::from(d - b'0');
+                                    i += 1;
+                                }
+                                _ => break,
+                            }
+                        }
+                        bytes.push(value as u8);
+                    }
+                    b'n' => bytes.push(b'\n'),
+                    b'r' => bytes.push(b'\r'),
+                    b't' => bytes.push(b'\t'),
+                    b'b' => bytes.push(0x08),
+                    b'f' => bytes.push(0x0C),
+                    other => bytes.push(other),
+                }
+            }
+            b'(' => {
+                depth += 1;
+                bytes.push(b);
+            }
+            b')' if depth == 0 => break,
+            b')' => {
+                depth -= 1;
+                bytes.push(b);
+            }
+            _ => bytes.push(b),
+        }
+    }
+    (bytes, i)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn the_pdf_is_a4_in_the_readers_own_chinese_font() {
+    let page = page(&[]);
+    let pdf = render_pdf(&page).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(pdf.trim_ascii_end().ends_with(b"%%EOF"));
+    for needle in [
+        &b"/STSong-Light"[..],
+        b"/UniGB-UCS2-H",
+        b"/CIDFontType0",
+        b"(Adobe)",
+        b"(GB1)",
+        b"/MediaBox [0 0 595.2 841.92]",
+    ] {
+        assert!(
+            contains(&pdf, needle),
+            "{}",
+            String::from_utf8_lossy(needle)
+        );
+    }
+    // No font is embedded: the reader supplies it.
+    assert!(!contains(&pdf, b"/FontFile"));
+    // The masked name and document are in the text, the full ones are not.
+    let texts = shown_texts(&pdf);
+    let shows = |wanted: &str| texts.iter().any(|t| t.contains(wanted));
+    assert!(shows("李*英"), "{texts:?}");
+    assert!(shows("4401**********0028"), "{texts:?}");
+    assert!(shows("居民身份证"));
+    assert!(shows("穗康码"));
+    assert!(shows("绿码"));
+    assert!(shows("有效期至 Valid until  2026-12-05 14:00"));
+    assert!(shows("Check the holder's ID"));
+    assert!(!shows(GRANDMOTHER_NAME));
+    assert!(!shows(GRANDMOTHER_ID));
+    assert!(!contains(&pdf, GRANDMOTHER_ID.as_bytes()));
+}
+
+#[test]
+fn the_png_carries_text_where_the_device_has_a_font() {
+    let page = page(&[]);
+    let with_text = Picture::read(&render_png(&page).unwrap());
+    // Dark-grey ink (text) exists exactly when a font was found; either way
+    // the QR and the card are there.
+    let ink = with_text.count([0x1A, 0x1A, 0x1A]);
+    if system_font_found() {
+        assert!(ink > 1000, "{ink} ink pixels");
+    } else {
+        assert_eq!(ink, 0);
+    }
+    assert!(with_text.count(BLACK) > 0);
+    assert!(with_text.count(ColorScheme::SUIKANG.green.0) > 0);
+
+    assert_eq!(
+        render_png_with_font(&page, b"not a font"),
+        Err(PrintError::BadFont)
+    );
+}
+
+#[test]
+fn a_bad_colour_from_the_server_is_a_typed_error_without_personal_data() {
+    let mut response = printed_response(&[]);
+    response.code.color_rgb = "green".into();
+    let error = PrintablePage::from_printed_code(&response, &issuer_view()).unwrap_err();
+    assert_eq!(error, PrintError::BadColor);
+    for shown in [error.to_string(), format!("{error:?}")] {
+        assert!(!shown.contains('李') && !shown.contains("4401"), "{shown}");
+    }
+}
+
+#[test]
+fn only_a_printed_credential_makes_a_page() {
+    let issuer = issuer_view();
+    // A phone's credential is bound to its device: useless on paper.
+    let mut response = printed_response(&[]);
+    let device = Binding::Device(key(DEVICE_SEED).verifying_key().to_bytes());
+    response.qr_text = credential(&[], device)
+        .sign(&key(SUIKANG_KEY_SEED))
+        .unwrap()
+        .to_qr_text();
+    assert_eq!(
+        PrintablePage::from_printed_code(&response, &issuer),
+        Err(PrintError::NotAPrintedCode)
+    );
+    response.qr_text = "hello".into();
+    assert_eq!(
+        PrintablePage::from_printed_code(&response, &issuer),
+        Err(PrintError::NotAPrintedCode)
+    );
+}
+
+/// `SUIKANG_PRINT_SAMPLES=/some/dir cargo test -p suikang-core --test print`
+/// writes the pages there, for a person to look at (and print).
+#[test]
+fn samples_for_people_to_look_at() {
+    let Some(dir) = std::env::var_os("SUIKANG_PRINT_SAMPLES") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    for (name, controls) in [
+        ("printed-page", &[][..]),
+        ("printed-page-red", &ControlReason::ALL[..]),
+    ] {
+        let page = page(controls);
+        std::fs::write(dir.join(format!("{name}.png")), render_png(&page).unwrap()).unwrap();
+        std::fs::write(dir.join(format!("{name}.svg")), render_svg(&page).unwrap()).unwrap();
+        std::fs::write(dir.join(format!("{name}.pdf")), render_pdf(&page).unwrap()).unwrap();
+    }
+}
