@@ -1,6 +1,16 @@
-//! The terminal shell of the app and the newcomer's demo.
-//!
-//! Built in its own issue; the workspace already compiles it so that the
-//! dependency direction of DESIGN §3 holds from the first commit.
+//! `suikang`: the terminal app — the third thin UI of the core, beside the
+//! Android and iOS apps — and the demo a newcomer runs first. It parses
+//! arguments and draws; everything else is the core's.
 
-pub use suikang_protocol as protocol;
+/// The command line: every action of the people in DESIGN §1.
+pub mod args;
+/// The demo: the whole story with two issuers in process.
+pub mod demo;
+/// Drawing screens and check results in the terminal.
+pub mod draw;
+/// The simulated face vendor SDK of the desktop.
+pub mod face;
+/// The home folder: settings, keystore, cache; opening the core.
+pub mod home;
+/// Running a parsed command.
+pub mod run;

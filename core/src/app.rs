@@ -848,6 +848,21 @@ impl App {
     }
 }
 
+impl App {
+    /// A dependent's printable page (打印版, 问题五) as a file in `format`:
+    /// fetched from the server, drawn on the phone.
+    pub async fn print_page(
+        &self,
+        code_id: &str,
+        format: crate::print::PageFormat,
+    ) -> Result<Vec<u8>, CoreError> {
+        let printed = self.printed_code(code_id).await?;
+        let issuer = self.issuer()?.ok_or(CoreError::NoCodeYet)?;
+        let page = crate::print::PrintablePage::from_printed_code(&printed, &issuer)?;
+        Ok(crate::print::render(&page, format)?)
+    }
+}
+
 async fn get_json<T: serde::de::DeserializeOwned>(
     http: &Http,
     path: &str,

@@ -50,6 +50,8 @@ pub enum CoreError {
     UnreadableImage,
     #[error("no trust list yet: connect once to fetch it")]
     NoTrustList,
+    #[error("the printed page could not be made: {0}")]
+    PrintFailed(#[from] crate::print::PrintError),
 
     // The server said no, for a reason of its own.
     #[error("refused by the server: {message}")]

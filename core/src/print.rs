@@ -1054,3 +1054,20 @@ mod tests {
         }
     }
 }
+
+/// The file formats of a printed page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageFormat {
+    Png,
+    Svg,
+    Pdf,
+}
+
+/// Renders `page` in `format`.
+pub fn render(page: &PrintablePage, format: PageFormat) -> Result<Vec<u8>, PrintError> {
+    match format {
+        PageFormat::Png => render_png(page),
+        PageFormat::Svg => render_svg(page).map(String::into_bytes),
+        PageFormat::Pdf => render_pdf(page),
+    }
+}

@@ -1,0 +1,257 @@
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use suikang_protocol::api::{FaceCapture, Symptom};
+use suikang_protocol::{ControlReason, DocumentKind, Relationship};
+
+/// 穗康码 Suikang code — the terminal app.
+#[derive(Debug, Parser)]
+#[command(name = "suikang", version, about)]
+pub struct Cli {
+    /// The app's data folder (settings, keystore, encrypted cache).
+    #[arg(long, global = true, env = "SUIKANG_HOME")]
+    pub home: Option<PathBuf>,
+    /// The issuing server, overriding the one set up.
+    #[arg(long, global = true, env = "SUIKANG_SERVER")]
+    pub server: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Walk through the whole story with two issuers in process.
+    Demo {
+        /// Where to write the printed page and rendered codes.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Set the server and the trust-list root key(s) this app trusts.
+    Setup {
+        #[arg(long)]
+        server: String,
+        /// A root public key, hex (repeat during a root rotation).
+        #[arg(long = "root", required = true)]
+        roots: Vec<String>,
+    },
+    /// Sign in with real name and document, with a (simulated) face check.
+    Login {
+        name: String,
+        document: String,
+        #[arg(long, value_enum, default_value_t = Kind::ResidentId)]
+        kind: Kind,
+        /// What the simulated camera sees.
+        #[arg(long, value_enum, default_value_t = Face::Match)]
+        face: Face,
+    },
+    /// Sign out and forget this phone's codes.
+    Logout,
+    /// Apply for your own code (blue).
+    Apply,
+    /// Apply for a dependent's code on their behalf (green, 代申领).
+    ApplyProxy {
+        name: String,
+        document: String,
+        #[arg(long, value_enum, default_value_t = Kind::ResidentId)]
+        kind: Kind,
+        #[arg(long, value_enum)]
+        relationship: Rel,
+        /// You live with them (required of a relative).
+        #[arg(long)]
+        co_resident: bool,
+    },
+    /// Stop holding a dependent's code.
+    RemoveDependent { code_id: String },
+    /// Declare a change in health (健康申报), queued if offline.
+    Declare {
+        /// A dependent's code; your own if absent.
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long = "symptom", value_enum)]
+        symptoms: Vec<SymptomArg>,
+        /// Arrived from a key epidemic area: its name.
+        #[arg(long, requires_all = ["arrived", "district"])]
+        travel_from: Option<String>,
+        /// Arrival date, YYYY-MM-DD.
+        #[arg(long)]
+        arrived: Option<String>,
+        /// The district of arrival (its community releases the control).
+        #[arg(long)]
+        district: Option<String>,
+    },
+    /// Deliver queued actions and fetch the codes and the trust list.
+    Sync,
+    /// Sign-in, network, last sync, queued actions.
+    Status,
+    /// Show the current code card (QR in the terminal, in its colour).
+    Show {
+        /// Redraw live: the clock every second, the code as it refreshes.
+        #[arg(long)]
+        watch: bool,
+    },
+    /// The next code (the right arrow).
+    Next,
+    /// The previous code (the left arrow).
+    Prev,
+    /// Show a given code.
+    Select { code_id: String },
+    /// Write a dependent's printable page (打印版) to a file.
+    Print {
+        code_id: String,
+        #[arg(long, value_enum, default_value_t = PrintFormat::Pdf)]
+        format: PrintFormat,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the current code as a PNG image.
+    Render {
+        #[arg(long)]
+        png: PathBuf,
+    },
+    /// Print the current presentation's QR text.
+    QrText,
+    /// Verify a code (exit 0 pass, 1 stop, 2 invalid).
+    Verify {
+        /// The scanned text (SK1:…).
+        payload: Option<String>,
+        /// A PNG or JPEG with the code in it.
+        #[arg(long, conflicts_with = "payload")]
+        image: Option<PathBuf>,
+        /// Also ask the issuing server for the holder's current status.
+        #[arg(long)]
+        online: bool,
+    },
+    /// Authority: put a person under a control measure.
+    Impose {
+        document: String,
+        #[arg(long, value_enum, default_value_t = Kind::ResidentId)]
+        kind: Kind,
+        #[arg(long, value_enum)]
+        reason: Reason,
+        /// The authority account's token.
+        #[arg(long, env = "SUIKANG_AUTHORITY_TOKEN")]
+        token: String,
+    },
+    /// Authority: release a control measure.
+    Release {
+        document: String,
+        #[arg(long, value_enum, default_value_t = Kind::ResidentId)]
+        kind: Kind,
+        #[arg(long, value_enum)]
+        reason: Reason,
+        #[arg(long, env = "SUIKANG_AUTHORITY_TOKEN")]
+        token: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Kind {
+    ResidentId,
+    Passport,
+    HkMacaoPermit,
+    TaiwanPermit,
+}
+
+impl From<Kind> for DocumentKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::ResidentId => DocumentKind::ResidentId,
+            Kind::Passport => DocumentKind::Passport,
+            Kind::HkMacaoPermit => DocumentKind::HkMacaoPermit,
+            Kind::TaiwanPermit => DocumentKind::TaiwanPermit,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Face {
+    Match,
+    Mismatch,
+    Spoof,
+}
+
+impl From<Face> for FaceCapture {
+    fn from(f: Face) -> Self {
+        match f {
+            Face::Match => FaceCapture::Match,
+            Face::Mismatch => FaceCapture::Mismatch,
+            Face::Spoof => FaceCapture::Spoof,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Rel {
+    AdultRelative,
+    ResidentsCommittee,
+    VillageCommittee,
+    PropertyManagement,
+}
+
+impl From<Rel> for Relationship {
+    fn from(r: Rel) -> Self {
+        match r {
+            Rel::AdultRelative => Relationship::AdultRelative,
+            Rel::ResidentsCommittee => Relationship::ResidentsCommittee,
+            Rel::VillageCommittee => Relationship::VillageCommittee,
+            Rel::PropertyManagement => Relationship::PropertyManagement,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Reason {
+    HomeIsolation,
+    CentralisedIsolation,
+    CloseContact,
+    SuspectedCase,
+    ConfirmedCase,
+    NucleicAcidPositive,
+    ArrivalFromKeyArea,
+}
+
+impl From<Reason> for ControlReason {
+    fn from(r: Reason) -> Self {
+        match r {
+            Reason::HomeIsolation => ControlReason::HomeIsolation,
+            Reason::CentralisedIsolation => ControlReason::CentralisedIsolation,
+            Reason::CloseContact => ControlReason::CloseContact,
+            Reason::SuspectedCase => ControlReason::SuspectedCase,
+            Reason::ConfirmedCase => ControlReason::ConfirmedCase,
+            Reason::NucleicAcidPositive => ControlReason::NucleicAcidPositive,
+            Reason::ArrivalFromKeyArea => ControlReason::ArrivalFromKeyArea,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SymptomArg {
+    Fever,
+    Cough,
+    Fatigue,
+    SoreThroat,
+    ShortnessOfBreath,
+    Diarrhoea,
+    LossOfTasteOrSmell,
+}
+
+impl From<SymptomArg> for Symptom {
+    fn from(s: SymptomArg) -> Self {
+        match s {
+            SymptomArg::Fever => Symptom::Fever,
+            SymptomArg::Cough => Symptom::Cough,
+            SymptomArg::Fatigue => Symptom::Fatigue,
+            SymptomArg::SoreThroat => Symptom::SoreThroat,
+            SymptomArg::ShortnessOfBreath => Symptom::ShortnessOfBreath,
+            SymptomArg::Diarrhoea => Symptom::Diarrhoea,
+            SymptomArg::LossOfTasteOrSmell => Symptom::LossOfTasteOrSmell,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PrintFormat {
+    Png,
+    Svg,
+    Pdf,
+}

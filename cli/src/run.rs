@@ -1,0 +1,387 @@
+//! Each command: parse, call the core, draw. No rules of its own.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use suikang_core::print::PageFormat;
+use suikang_core::verifier::Verdict;
+use suikang_core::{App, AuthorityConsole, CoreError, RetryPolicy, Screen, SubmitOutcome};
+use suikang_protocol::api::{FaceCapture, KeyAreaTravel};
+use time::Date;
+use time::macros::format_description;
+
+use crate::args::{Cli, Command, PrintFormat};
+use crate::draw;
+use crate::face::SimulatedFace;
+use crate::home::{Home, HomeError, Settings, parse_root};
+
+/// Runs the command and returns the process's exit status.
+pub async fn run(cli: Cli) -> ExitCode {
+    let home = Home::new(cli.home.clone());
+    match execute(&home, cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("suikang: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn open(home: &Home, server: Option<&str>) -> Result<App, HomeError> {
+    let app = home.open(server, Arc::new(SimulatedFace(FaceCapture::Match)))?;
+    if let Some(selected) = home.selected() {
+        // The code the arrows last moved to; gone codes fall back to one's own.
+        let _ = app.select(&selected);
+    }
+    Ok(app)
+}
+
+fn show(app: &App) -> Result<(), HomeError> {
+    print!("{}", draw::screen(&app.screen()?, draw::colors_enabled()));
+    Ok(())
+}
+
+fn remember(home: &Home, screen: &Screen) -> Result<(), HomeError> {
+    if let Screen::Code(code) = screen {
+        home.set_selected(&code.code_id)?;
+    }
+    Ok(())
+}
+
+fn outcome(o: SubmitOutcome) -> &'static str {
+    match o {
+        SubmitOutcome::Delivered => "delivered · 已提交",
+        SubmitOutcome::Queued => {
+            "queued, delivered when the network returns · 已离线保存，联网后自动提交"
+        }
+    }
+}
+
+async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
+    let server = cli.server.as_deref();
+    match cli.command {
+        Command::Demo { out } => {
+            return Ok(match crate::demo::run(out).await {
+                Ok(report) => {
+                    println!("\nDemo done. Files: {}", report.out_dir.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("demo failed: {e}");
+                    ExitCode::from(1)
+                }
+            });
+        }
+        Command::Setup { server, roots } => {
+            for root in &roots {
+                parse_root(root)?;
+            }
+            home.save_settings(&Settings {
+                server_url: Some(server),
+                trust_roots: roots,
+            })?;
+            println!("saved to {}", home.dir.display());
+        }
+        Command::Login {
+            name,
+            document,
+            kind,
+            face,
+        } => {
+            let app = home.open(server, Arc::new(SimulatedFace(face.into())))?;
+            let session = app.login(&name, kind.into(), &document).await?;
+            println!(
+                "signed in · 已登录: {} {}",
+                session.masked_name, session.masked_document
+            );
+        }
+        Command::Logout => {
+            open(home, server)?.logout().await?;
+            println!("signed out · 已退出");
+        }
+        Command::Apply => {
+            let applied = open(home, server)?.apply_self().await?;
+            println!("code {} · {}", applied.code_id, applied.color.name_zh());
+        }
+        Command::ApplyProxy {
+            name,
+            document,
+            kind,
+            relationship,
+            co_resident,
+        } => {
+            let applied = open(home, server)?
+                .apply_proxy(
+                    &name,
+                    kind.into(),
+                    &document,
+                    relationship.into(),
+                    co_resident,
+                )
+                .await?;
+            println!(
+                "dependent's code {} · {}",
+                applied.code_id,
+                applied.color.name_zh()
+            );
+        }
+        Command::RemoveDependent { code_id } => {
+            println!(
+                "{}",
+                outcome(open(home, server)?.remove_dependent(&code_id).await?)
+            );
+        }
+        Command::Declare {
+            code,
+            symptoms,
+            travel_from,
+            arrived,
+            district,
+        } => {
+            let travel = match (travel_from, arrived, district) {
+                (Some(area), Some(arrived), Some(district)) => {
+                    let arrived_on =
+                        Date::parse(&arrived, format_description!("[year]-[month]-[day]"))
+                            .map_err(|_| {
+                                HomeError::Core(CoreError::Refused {
+                                    code: suikang_protocol::api::ErrorCode::InvalidRequest,
+                                    message: "the arrival date is written YYYY-MM-DD".into(),
+                                })
+                            })?;
+                    Some(KeyAreaTravel {
+                        area,
+                        arrived_on,
+                        district,
+                    })
+                }
+                _ => None,
+            };
+            let symptoms = symptoms.into_iter().map(Into::into).collect();
+            println!(
+                "{}",
+                outcome(
+                    open(home, server)?
+                        .declare(code.as_deref(), symptoms, travel)
+                        .await?
+                )
+            );
+        }
+        Command::Sync => {
+            let report = open(home, server)?.sync().await?;
+            println!(
+                "synced · 已同步: codes {}, trust list {}, delivered {}",
+                if report.codes_changed {
+                    "updated"
+                } else {
+                    "unchanged"
+                },
+                if report.trust_list_changed {
+                    "updated"
+                } else {
+                    "unchanged"
+                },
+                report.delivered
+            );
+            for refused in report.refused {
+                println!("a queued action was refused: {refused:?}");
+            }
+        }
+        Command::Status => {
+            let status = open(home, server)?.status()?;
+            println!("signed in: {}", status.signed_in);
+            if status.signed_in_elsewhere {
+                println!("signed in on another device · 账号已在其他设备登录");
+            }
+            if let Some(session) = status.session {
+                println!(
+                    "holder: {} {}",
+                    session.masked_name, session.masked_document
+                );
+            }
+            println!("network: {:?}", status.network);
+            match status.last_synced_at {
+                Some(t) => println!("last synced: {}", suikang_core::screen::clock_text(t)),
+                None => println!("last synced: never"),
+            }
+            println!("queued actions: {}", status.queued_actions);
+        }
+        Command::Show { watch } => {
+            let app = open(home, server)?;
+            if watch {
+                return watch_screen(app).await;
+            }
+            show(&app)?;
+        }
+        Command::Next => {
+            let app = open(home, server)?;
+            let screen = app.next()?;
+            remember(home, &screen)?;
+            print!("{}", draw::screen(&screen, draw::colors_enabled()));
+        }
+        Command::Prev => {
+            let app = open(home, server)?;
+            let screen = app.previous()?;
+            remember(home, &screen)?;
+            print!("{}", draw::screen(&screen, draw::colors_enabled()));
+        }
+        Command::Select { code_id } => {
+            let app = open(home, server)?;
+            let screen = app.select(&code_id)?;
+            remember(home, &screen)?;
+            print!("{}", draw::screen(&screen, draw::colors_enabled()));
+        }
+        Command::Print {
+            code_id,
+            format,
+            out,
+        } => {
+            let format = match format {
+                PrintFormat::Png => PageFormat::Png,
+                PrintFormat::Svg => PageFormat::Svg,
+                PrintFormat::Pdf => PageFormat::Pdf,
+            };
+            let page = open(home, server)?.print_page(&code_id, format).await?;
+            std::fs::write(&out, page).map_err(|e| HomeError::Folder(out.clone(), e.kind()))?;
+            println!("printed page · 打印版: {}", out.display());
+        }
+        Command::Render { png } => {
+            let app = open(home, server)?;
+            let Screen::Code(code) = app.screen()? else {
+                return Err(CoreError::NoCodeYet.into());
+            };
+            std::fs::write(&png, code.render_png(8))
+                .map_err(|e| HomeError::Folder(png.clone(), e.kind()))?;
+            println!("{}", png.display());
+        }
+        Command::QrText => {
+            let app = open(home, server)?;
+            let Screen::Code(code) = app.screen()? else {
+                return Err(CoreError::NoCodeYet.into());
+            };
+            println!("{}", code.qr_text);
+        }
+        Command::Verify {
+            payload,
+            image,
+            online,
+        } => return verify(home, server, payload, image, online).await,
+        Command::Impose {
+            document,
+            kind,
+            reason,
+            token,
+        } => {
+            let console =
+                AuthorityConsole::new(&server_url(home, server)?, &token, RetryPolicy::default())?;
+            let after = console
+                .impose(kind.into(), &document, reason.into())
+                .await?;
+            println!(
+                "imposed · 已赋红码: {} now {:?}",
+                after.masked_document, after.color
+            );
+        }
+        Command::Release {
+            document,
+            kind,
+            reason,
+            token,
+        } => {
+            let console =
+                AuthorityConsole::new(&server_url(home, server)?, &token, RetryPolicy::default())?;
+            let after = console
+                .release(kind.into(), &document, reason.into())
+                .await?;
+            println!(
+                "released · 已解除: {} now {:?}",
+                after.masked_document, after.color
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn server_url(home: &Home, server: Option<&str>) -> Result<String, HomeError> {
+    server
+        .map(str::to_owned)
+        .or(home.settings().server_url)
+        .ok_or(HomeError::NoServer)
+}
+
+async fn verify(
+    home: &Home,
+    server: Option<&str>,
+    payload: Option<String>,
+    image: Option<std::path::PathBuf>,
+    online: bool,
+) -> Result<ExitCode, HomeError> {
+    let app = open(home, server)?;
+    let text = match (payload, image) {
+        (Some(text), _) => text,
+        (None, Some(path)) => {
+            let bytes =
+                std::fs::read(&path).map_err(|e| HomeError::Folder(path.clone(), e.kind()))?;
+            match suikang_core::verifier::read_qr(&bytes) {
+                Ok(text) => text,
+                Err(e) => {
+                    println!("invalid · 无效: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        (None, None) => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| HomeError::Folder("stdin".into(), e.kind()))?;
+            line.trim().to_owned()
+        }
+    };
+    if app.trust_list()?.is_none() {
+        // A checkpoint's first run: fetch the list once; offline after that.
+        app.refresh_trust_list().await?;
+    }
+    let result = app.verify(&text)?;
+    print!("{}", draw::check(&result, draw::colors_enabled()));
+    if online {
+        let answer = app.verify_online(&text).await?;
+        if let Some(status) = answer.current_status {
+            println!(
+                "  online: now {} {}",
+                status.color.name_zh(),
+                if answer.status_changed_since_issue {
+                    "(changed since issue)"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    Ok(ExitCode::from(match result.verdict {
+        Verdict::Pass => 0,
+        Verdict::Stop => 1,
+        Verdict::Invalid => 2,
+    }))
+}
+
+async fn watch_screen(app: App) -> Result<ExitCode, HomeError> {
+    let app = Arc::new(app);
+    let mut sync_due = tokio::time::Instant::now();
+    loop {
+        if tokio::time::Instant::now() >= sync_due {
+            // Best effort: offline, the code still shows, with the banner.
+            let _ = app.sync().await;
+            sync_due = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+        }
+        // Clear the terminal and draw the card with a fresh presentation.
+        print!(
+            "\x1b[2J\x1b[H{}",
+            draw::screen(&app.screen()?, draw::colors_enabled())
+        );
+        println!("(Ctrl-C to stop)");
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
+        }
+    }
+}
