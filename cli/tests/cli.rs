@@ -1,0 +1,222 @@
+//! The terminal app as a person uses it: each command a process, against a
+//! real server on loopback.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use suikang_protocol::AuthorityRole;
+
+struct Terminal {
+    home: tempfile::TempDir,
+    server: String,
+}
+
+impl Terminal {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_suikang"))
+            .arg("--home")
+            .arg(self.home.path())
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env_remove("SUIKANG_SERVER")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+async fn terminal() -> (suikang_server::RunningServer, Terminal) {
+    let server = suikang_server::start_in_process(suikang_server::InProcessOptions::new(
+        suikang_server::IssuerProfile::suikang(),
+    ))
+    .await
+    .unwrap();
+    let terminal = Terminal {
+        home: tempfile::tempdir().unwrap(),
+        server: server.base_url(),
+    };
+    let root = hex::encode(server.root_public_key().to_bytes());
+    terminal.ok(&["setup", "--server", &terminal.server, "--root", &root]);
+    (server, terminal)
+}
+
+fn exit_code(out: &Output) -> i32 {
+    out.status.code().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_signs_in_shows_the_code_and_a_checkpoint_passes_it() {
+    let (_server, t) = terminal().await;
+    let failed = t.run(&[
+        "login",
+        "张三明",
+        "11010519491231002X",
+        "--face",
+        "mismatch",
+    ]);
+    assert_eq!(exit_code(&failed), 1);
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("did not match"));
+
+    assert!(
+        t.ok(&["login", "张三明", "11010519491231002X"])
+            .contains("张*明")
+    );
+    t.ok(&["apply"]);
+    let card = t.ok(&["show"]);
+    assert!(card.contains("我的穗康码"));
+    assert!(card.contains("张*明  1101**********002X"));
+    assert!(card.contains("蓝码"));
+    assert!(
+        !card.contains("11010519491231002X"),
+        "the full number never shows"
+    );
+
+    let qr = t.ok(&["qr-text"]);
+    assert!(qr.starts_with("SK1:"));
+    let pass = t.run(&["verify", qr.trim()]);
+    assert_eq!(
+        exit_code(&pass),
+        0,
+        "{}",
+        String::from_utf8_lossy(&pass.stdout)
+    );
+
+    let png = t.home.path().join("code.png");
+    t.ok(&["render", "--png", png.to_str().unwrap()]);
+    assert_eq!(
+        exit_code(&t.run(&["verify", "--image", png.to_str().unwrap()])),
+        0
+    );
+
+    let invalid = t.run(&["verify", "SK1:NOT-A-CODE"]);
+    assert_eq!(exit_code(&invalid), 2);
+    assert!(String::from_utf8_lossy(&invalid.stdout).contains("Invalid"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guardian_prints_a_dependents_page_and_a_red_code_stops_at_the_checkpoint() {
+    let (server, t) = terminal().await;
+    t.ok(&["login", "张三明", "11010519491231002X"]);
+    t.ok(&["apply"]);
+    t.ok(&[
+        "apply-proxy",
+        "王小明",
+        "440104201506010032",
+        "--relationship",
+        "adult-relative",
+        "--co-resident",
+    ]);
+    let second = t.ok(&["next"]);
+    assert!(second.contains("王*明"));
+    assert!(second.contains("2/2"));
+    // The arrows persist between commands, as the app's screen does.
+    assert!(t.ok(&["show"]).contains("王*明"));
+    let code_id = second
+        .lines()
+        .find_map(|l| l.strip_prefix("code "))
+        .unwrap()
+        .trim()
+        .to_owned();
+
+    for format in ["pdf", "svg", "png"] {
+        let out = t.home.path().join(format!("page.{format}"));
+        t.ok(&[
+            "print",
+            &code_id,
+            "--format",
+            format,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(Path::new(&out).metadata().unwrap().len() > 1000);
+    }
+
+    let token = server
+        .create_authority(AuthorityRole::Cdc, "guangzhou-cdc", "440100")
+        .await
+        .unwrap();
+    let district = server
+        .create_authority(AuthorityRole::District, "yuexiu-district", "440104")
+        .await
+        .unwrap();
+    t.ok(&[
+        "impose",
+        "440104201506010032",
+        "--reason",
+        "close-contact",
+        "--token",
+        &token,
+    ]);
+    t.ok(&["sync"]);
+    assert!(t.ok(&["show"]).contains("红码"));
+    let qr = t.ok(&["qr-text"]);
+    assert_eq!(exit_code(&t.run(&["verify", qr.trim()])), 1, "stop");
+
+    let refused = t.run(&[
+        "release",
+        "440104201506010032",
+        "--reason",
+        "close-contact",
+        "--token",
+        &district,
+    ]);
+    assert_eq!(exit_code(&refused), 1);
+    t.ok(&[
+        "release",
+        "440104201506010032",
+        "--reason",
+        "close-contact",
+        "--token",
+        &token,
+    ]);
+    t.ok(&["sync"]);
+    assert!(t.ok(&["show"]).contains("绿码"));
+}
+
+#[test]
+fn every_command_explains_itself() {
+    let help = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_suikang"))
+            .args(args)
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let top = help(&[]);
+    for command in [
+        "demo",
+        "setup",
+        "login",
+        "logout",
+        "apply",
+        "apply-proxy",
+        "remove-dependent",
+        "declare",
+        "sync",
+        "status",
+        "show",
+        "next",
+        "prev",
+        "select",
+        "print",
+        "render",
+        "qr-text",
+        "verify",
+        "impose",
+        "release",
+    ] {
+        assert!(top.contains(command), "{command} is listed");
+        assert!(help(&[command]).contains("Usage"), "{command} --help");
+    }
+}
