@@ -475,12 +475,7 @@ fn capitalised(text: &str) -> String {
 }
 
 fn document_kind_label(kind: DocumentKind) -> (&'static str, &'static str) {
-    match kind {
-        DocumentKind::ResidentId => ("居民身份证", "Resident ID card"),
-        DocumentKind::Passport => ("护照", "Passport"),
-        DocumentKind::HkMacaoPermit => ("港澳居民来往内地通行证", "HK/Macao travel permit"),
-        DocumentKind::TaiwanPermit => ("台湾居民来往大陆通行证", "Taiwan travel permit"),
-    }
+    (kind.label_zh(), kind.label_en())
 }
 
 // ---------------------------------------------------------------- SVG

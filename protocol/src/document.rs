@@ -27,6 +27,24 @@ pub enum DocumentKind {
 }
 
 impl DocumentKind {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            DocumentKind::ResidentId => "居民身份证",
+            DocumentKind::Passport => "护照",
+            DocumentKind::HkMacaoPermit => "港澳居民来往内地通行证",
+            DocumentKind::TaiwanPermit => "台湾居民来往大陆通行证",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            DocumentKind::ResidentId => "Resident ID card",
+            DocumentKind::Passport => "Passport",
+            DocumentKind::HkMacaoPermit => "HK/Macao travel permit",
+            DocumentKind::TaiwanPermit => "Taiwan travel permit",
+        }
+    }
+
     pub(crate) fn from_wire(n: u8) -> Option<DocumentKind> {
         [
             Self::ResidentId,
