@@ -938,6 +938,37 @@ async fn controls_response(
     })
 }
 
+/// The person a document names, if the server knows them.
+async fn known_person(app: &AppState, document: &DocumentInput) -> Result<Person, ApiError> {
+    let document = app.parse_document(document)?;
+    app.store
+        .person_by_doc(app.doc_key(&document))
+        .await?
+        .ok_or(ApiError::PersonNotFound)
+}
+
+/// What the audit log keeps of an impose or release: who, what, when,
+/// before and after.
+fn audit_entry(
+    authority: &suikang_protocol::Authority,
+    action: &str,
+    person: &Person,
+    reason: ControlReason,
+    before: &[ActiveControl],
+    after: &[ControlReason],
+    at: time::OffsetDateTime,
+) -> AuditEntry {
+    AuditEntry {
+        actor: serde_json::to_string(authority).unwrap_or_default(),
+        action: action.into(),
+        person: person.id,
+        reason,
+        before: reasons_json(before),
+        after: serde_json::to_string(after).unwrap_or_default(),
+        at,
+    }
+}
+
 /// Put a person under control, within the authority's rights (问题十).
 #[utoipa::path(post, path = "/v1/authority/controls/impose", tag = "authority", security(("bearer" = [])), request_body = ImposeControlRequest,
     responses((status = 200, body = ControlsResponse),
@@ -961,15 +992,9 @@ async fn impose_control(
     let control = Control::imposed_by(authority, req.reason);
     let mut after: Vec<ControlReason> = before.iter().map(|c| c.control.reason).collect();
     after.push(req.reason);
-    let audit = AuditEntry {
-        actor: serde_json::to_string(authority).unwrap_or_default(),
-        action: "impose".into(),
-        person: person.id,
-        reason: req.reason,
-        before: reasons_json(&before),
-        after: serde_json::to_string(&after).unwrap_or_default(),
-        at: now,
-    };
+    let audit = audit_entry(
+        authority, "impose", &person, req.reason, &before, &after, now,
+    );
     match app.store.impose_control(person.id, control, audit).await? {
         ImposeOutcome::AlreadyActive => Err(ApiError::ControlAlreadyActive),
         ImposeOutcome::Imposed { audit_id } => {
@@ -992,12 +1017,7 @@ async fn release_control(
     ApiJson(req): ApiJson<ReleaseControlRequest>,
 ) -> Result<Json<ControlsResponse>, ApiError> {
     let authority = caller.authority()?;
-    let document = app.parse_document(&req.document)?;
-    let person = app
-        .store
-        .person_by_doc(app.doc_key(&document))
-        .await?
-        .ok_or(ApiError::PersonNotFound)?;
+    let person = known_person(&app, &req.document).await?;
     let before = app.store.active_controls(person.id).await?;
     let active = before
         .iter()
@@ -1009,15 +1029,15 @@ async fn release_control(
         .map(|c| c.control.reason)
         .filter(|r| *r != req.reason)
         .collect();
-    let audit = AuditEntry {
-        actor: serde_json::to_string(authority).unwrap_or_default(),
-        action: "release".into(),
-        person: person.id,
-        reason: req.reason,
-        before: reasons_json(&before),
-        after: serde_json::to_string(&after).unwrap_or_default(),
-        at: app.now(),
-    };
+    let audit = audit_entry(
+        authority,
+        "release",
+        &person,
+        req.reason,
+        &before,
+        &after,
+        app.now(),
+    );
     match app
         .store
         .release_control(person.id, req.reason, audit)
@@ -1044,11 +1064,6 @@ async fn list_controls(
     ApiJson(req): ApiJson<ListControlsRequest>,
 ) -> Result<Json<ControlsResponse>, ApiError> {
     caller.authority()?;
-    let document = app.parse_document(&req.document)?;
-    let person = app
-        .store
-        .person_by_doc(app.doc_key(&document))
-        .await?
-        .ok_or(ApiError::PersonNotFound)?;
+    let person = known_person(&app, &req.document).await?;
     Ok(Json(controls_response(&app, &person, None).await?))
 }
