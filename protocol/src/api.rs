@@ -128,6 +128,9 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// 400: the `Idempotency-Key` header is empty, too long or not ASCII.
     InvalidIdempotencyKey,
+    /// 503: the first request with this `Idempotency-Key` is still running:
+    /// retry after `Retry-After`, and get its response.
+    RequestInProgress,
     /// 404: this server does not run the face-vendor simulator.
     FaceSimulatorDisabled,
     /// 500: the server failed; nothing was changed.

@@ -86,6 +86,8 @@ pub enum ApiError {
     IdempotencyKeyReused,
     #[error("the Idempotency-Key header must be 1 to 255 visible ASCII characters")]
     InvalidIdempotencyKey,
+    #[error("the first request with this Idempotency-Key is still running: retry shortly")]
+    RequestInProgress,
     #[error("this server does not run the face-vendor simulator")]
     FaceSimulatorDisabled,
     #[error("the server failed; nothing was changed")]
@@ -142,6 +144,7 @@ impl ApiError {
             ControlNotActive => ErrorCode::ControlNotActive,
             IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
             InvalidIdempotencyKey => ErrorCode::InvalidIdempotencyKey,
+            RequestInProgress => ErrorCode::RequestInProgress,
             FaceSimulatorDisabled => ErrorCode::FaceSimulatorDisabled,
             Internal => ErrorCode::Internal,
         }
@@ -193,6 +196,7 @@ impl ApiError {
             | C::ControlAlreadyActive => StatusCode::CONFLICT,
             C::LoginLocked => StatusCode::TOO_MANY_REQUESTS,
             C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            C::RequestInProgress => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 

@@ -112,10 +112,14 @@ async fn access_log(req: Request, next: Next) -> Response {
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
-/// Every POST with an `Idempotency-Key`: a retry gets the first response
-/// back and has no second effect; the same key with another body is refused.
+/// Every POST or DELETE with an `Idempotency-Key`: the key is claimed before
+/// the request runs, so a retry racing the first attempt waits for it
+/// (`request_in_progress`, 503 with `Retry-After`) and a later retry gets the
+/// first response back — no second effect. The same key with another body is
+/// refused. Keys belong to the caller (the person or account, not the token:
+/// a retry after a token refresh is the same request).
 async fn idempotency(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST {
+    if req.method() != Method::POST && req.method() != Method::DELETE {
         return next.run(req).await;
     }
     let Some(key) = req.headers().get(IDEMPOTENCY_KEY) else {
@@ -127,35 +131,55 @@ async fn idempotency(State(app): State<AppState>, req: Request, next: Next) -> R
         }
         _ => return ApiError::InvalidIdempotencyKey.into_response(),
     };
-    let scope: [u8; 32] = Sha256::digest(
-        req.headers()
-            .get(header::AUTHORIZATION)
-            .map(|v| v.as_bytes())
-            .unwrap_or_default(),
-    )
-    .into();
+    let caller = if req.headers().contains_key(header::AUTHORIZATION) {
+        match app.authenticate(req.headers()).await {
+            Ok(caller) => idempotency_owner(&caller),
+            // The handler refuses the token; nothing to keep.
+            Err(_) => return next.run(req).await,
+        }
+    } else {
+        "anonymous".to_owned()
+    };
+    let scope: [u8; 32] = Sha256::digest(caller.as_bytes()).into();
     let (parts, body) = req.into_parts();
     let bytes = match to_bytes(body, app.policy.body_limit).await {
         Ok(b) => b,
         Err(_) => return ApiError::PayloadTooLarge.into_response(),
     };
     let mut hasher = Sha256::new();
+    hasher.update(parts.method.as_str().as_bytes());
+    hasher.update([0]);
     hasher.update(parts.uri.path().as_bytes());
     hasher.update([0]);
     hasher.update(&bytes);
     let request_hash: [u8; 32] = hasher.finalize().into();
-    match app.store.idempotent_response(scope, key.clone()).await {
-        Ok(Some(stored)) if stored.request_hash == request_hash => {
+    match app
+        .store
+        .claim_idempotency_key(scope, key.clone(), request_hash, app.now())
+        .await
+    {
+        Ok(IdempotencyClaim::Claimed) => {}
+        Ok(IdempotencyClaim::Done(stored)) if stored.request_hash == request_hash => {
             return replay(stored);
         }
-        Ok(Some(_)) => return ApiError::IdempotencyKeyReused.into_response(),
-        Ok(None) => {}
+        Ok(IdempotencyClaim::InFlight { request_hash: h }) if h == request_hash => {
+            let mut response = ApiError::RequestInProgress.into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return response;
+        }
+        Ok(_) => return ApiError::IdempotencyKeyReused.into_response(),
         Err(e) => return ApiError::from(e).into_response(),
     }
     let response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     if response.status().is_server_error() {
+        // Nothing was changed: let a retry run it again.
+        if let Err(e) = app.store.abandon_idempotency_key(scope, key).await {
+            tracing::warn!(error = %e, "an idempotency claim was not given up");
+        }
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -167,14 +191,19 @@ async fn idempotency(State(app): State<AppState>, req: Request, next: Next) -> R
         status: parts.status.as_u16(),
         body: body.to_vec(),
     };
-    if let Err(e) = app
-        .store
-        .save_idempotent_response(scope, key, stored, app.now())
-        .await
-    {
+    if let Err(e) = app.store.complete_idempotency_key(scope, key, stored).await {
         return ApiError::from(e).into_response();
     }
     Response::from_parts(parts, Body::from(body))
+}
+
+/// Whose idempotency keys these are: stable across token rotation.
+fn idempotency_owner(caller: &Caller) -> String {
+    match caller {
+        Caller::Resident(session) => format!("person:{}", session.person.0),
+        Caller::Institution { id, .. } => format!("account:{}", id.0),
+        Caller::Authority(a) => format!("authority:{:?}:{}", a.role, a.organisation),
+    }
 }
 
 fn replay(stored: StoredResponse) -> Response {

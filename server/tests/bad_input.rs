@@ -293,3 +293,79 @@ async fn the_openapi_document_and_the_router_agree() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_retry_after_a_token_refresh_is_the_same_request_and_acts_once() {
+    let w = world().await;
+    let (zhang, _) = w.resident_with_code("张小明", ZHANG_ID).await;
+    let declare = |token: String| {
+        let w = &w;
+        async move {
+            w.http
+                .post(w.url("/v1/health-declarations"))
+                .bearer_auth(token)
+                .header("idempotency-key", "declared-offline-1")
+                .json(&HealthDeclarationRequest {
+                    code_id: None,
+                    symptoms: vec![Symptom::Fever],
+                    travel_from_key_area: None,
+                })
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first: HealthDeclarationResponse =
+        ok(declare(zhang.tokens.access_token.clone()).await).await;
+    // The phone was offline past its token's life: it refreshes, then retries.
+    let refreshed: SessionTokens = ok(w
+        .post(
+            "/v1/session/refresh",
+            None,
+            &RefreshRequest {
+                refresh_token: zhang.tokens.refresh_token.clone(),
+            },
+        )
+        .await)
+    .await;
+    let again = declare(refreshed.access_token.clone()).await;
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let again: HealthDeclarationResponse = ok(again).await;
+    assert_eq!(again.declaration_id, first.declaration_id, "recorded once");
+}
+
+#[tokio::test]
+async fn a_retried_removal_of_a_dependent_replays_its_first_answer() {
+    let w = world().await;
+    let (zhang, _) = w.resident_with_code("张小明", ZHANG_ID).await;
+    let token = zhang.tokens.access_token.clone();
+    let applied: ApplyResponse = ok(w
+        .post(
+            "/v1/codes/apply-proxy",
+            Some(&token),
+            &ApplyProxyRequest {
+                name: "张老太".into(),
+                document: doc(&elder_id(2)),
+                relationship: Relationship::AdultRelative,
+                co_resident_declared: true,
+            },
+        )
+        .await)
+    .await;
+    let remove = || {
+        w.http
+            .delete(w.url(&format!("/v1/dependents/{}", applied.code_id)))
+            .bearer_auth(&token)
+            .header("idempotency-key", "remove-1")
+            .send()
+    };
+    assert_eq!(remove().await.unwrap().status(), StatusCode::NO_CONTENT);
+    let again = remove().await.unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::NO_CONTENT,
+        "the first answer, not a 404"
+    );
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert!(w.codes(&token).await.dependents.is_empty());
+}

@@ -27,6 +27,6 @@ contract_tests!(
     challenges_answer_once,
     sessions_rotate_and_detect_reuse,
     accounts_are_found_by_token,
-    idempotent_responses_keep_the_first,
+    idempotency_keys_are_claimed_once,
     trust_changes_bump_the_sequence,
 );

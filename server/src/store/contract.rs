@@ -392,20 +392,33 @@ pub async fn accounts_are_found_by_token(store: &dyn Store) {
     );
 }
 
-/// The first response to an idempotency key is kept.
-pub async fn idempotent_responses_keep_the_first(store: &dyn Store) {
+/// An idempotency key is claimed before its request runs: a racing retry
+/// sees it in flight, a later one gets the first response, an abandoned or
+/// stale claim is taken over, and another caller's key is another key.
+pub async fn idempotency_keys_are_claimed_once(store: &dyn Store) {
     let scope = [1; 32];
+    let hash = [2; 32];
+    let claim = |scope, key: &str, at| store.claim_idempotency_key(scope, key.into(), hash, at);
     assert_eq!(
-        store.idempotent_response(scope, "k".into()).await.unwrap(),
-        None
+        claim(scope, "k", T0).await.unwrap(),
+        IdempotencyClaim::Claimed
     );
+    assert_eq!(
+        claim(scope, "k", T0 + Duration::seconds(1)).await.unwrap(),
+        IdempotencyClaim::InFlight { request_hash: hash }
+    );
+    assert_eq!(
+        claim([3; 32], "k", T0).await.unwrap(),
+        IdempotencyClaim::Claimed
+    );
+
     let first = StoredResponse {
-        request_hash: [2; 32],
+        request_hash: hash,
         status: 200,
         body: b"first".to_vec(),
     };
     store
-        .save_idempotent_response(scope, "k".into(), first.clone(), T0)
+        .complete_idempotency_key(scope, "k".into(), first.clone())
         .await
         .unwrap();
     let second = StoredResponse {
@@ -413,19 +426,31 @@ pub async fn idempotent_responses_keep_the_first(store: &dyn Store) {
         ..first.clone()
     };
     store
-        .save_idempotent_response(scope, "k".into(), second, T0)
+        .complete_idempotency_key(scope, "k".into(), second)
         .await
         .unwrap();
     assert_eq!(
-        store.idempotent_response(scope, "k".into()).await.unwrap(),
-        Some(first)
+        claim(scope, "k", T0 + Duration::days(1)).await.unwrap(),
+        IdempotencyClaim::Done(first)
     );
+
+    // A failed request gives its claim up; a crashed one loses it in time.
     assert_eq!(
-        store
-            .idempotent_response([3; 32], "k".into())
-            .await
-            .unwrap(),
-        None
+        claim(scope, "failed", T0).await.unwrap(),
+        IdempotencyClaim::Claimed
+    );
+    store
+        .abandon_idempotency_key(scope, "failed".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        claim(scope, "failed", T0).await.unwrap(),
+        IdempotencyClaim::Claimed
+    );
+    let later = T0 + IDEMPOTENCY_CLAIM_TIMEOUT + Duration::seconds(1);
+    assert_eq!(
+        claim(scope, "failed", later).await.unwrap(),
+        IdempotencyClaim::Claimed
     );
 }
 

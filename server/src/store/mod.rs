@@ -267,6 +267,21 @@ pub struct Declaration {
     pub at: OffsetDateTime,
 }
 
+/// How long a claimed idempotency key may stay unfinished before a retry
+/// takes it over.
+pub const IDEMPOTENCY_CLAIM_TIMEOUT: time::Duration = time::Duration::seconds(60);
+
+/// What claiming an idempotency key found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdempotencyClaim {
+    /// The key is this request's: run it.
+    Claimed,
+    /// Another request with this key is running now.
+    InFlight { request_hash: [u8; 32] },
+    /// A request with this key ran: its response.
+    Done(StoredResponse),
+}
+
 /// The first response to an idempotent request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredResponse {
@@ -383,19 +398,27 @@ pub trait Store: Send + Sync + 'static {
     fn record_declaration(&self, declaration: Declaration) -> StoreFuture<'_, i64>;
 
     // ---- idempotency
-    fn idempotent_response(
+    /// Claims `key` for a request before it runs, so a retry racing the
+    /// first attempt never runs twice. A claim older than
+    /// [`IDEMPOTENCY_CLAIM_TIMEOUT`] whose request never finished (a crash)
+    /// is taken over.
+    fn claim_idempotency_key(
         &self,
         scope: [u8; 32],
         key: String,
-    ) -> StoreFuture<'_, Option<StoredResponse>>;
-    /// Keeps the first response; a second save for the same key is ignored.
-    fn save_idempotent_response(
+        request_hash: [u8; 32],
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, IdempotencyClaim>;
+    /// Keeps the claimed request's response, for every retry.
+    fn complete_idempotency_key(
         &self,
         scope: [u8; 32],
         key: String,
         response: StoredResponse,
-        at: OffsetDateTime,
     ) -> StoreFuture<'_, ()>;
+    /// Gives a claim up (the request failed and changed nothing), so a retry
+    /// runs it again.
+    fn abandon_idempotency_key(&self, scope: [u8; 32], key: String) -> StoreFuture<'_, ()>;
 
     // ---- keys and the trust list
     fn issuer_keys(&self) -> StoreFuture<'_, Vec<IssuerKeyRecord>>;

@@ -1025,55 +1025,82 @@ impl Store for SqliteStore {
         })
     }
 
-    fn idempotent_response(
+    fn claim_idempotency_key(
         &self,
         scope: [u8; 32],
         key: String,
-    ) -> StoreFuture<'_, Option<StoredResponse>> {
-        self.read(move |c| {
-            let row = c
+        request_hash: [u8; 32],
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, IdempotencyClaim> {
+        self.write(move |tx| {
+            let row = tx
                 .prepare_cached(
-                    "SELECT request_hash, status, body FROM idempotency WHERE scope = ?1 AND key = ?2",
+                    "SELECT request_hash, status, body, created_at FROM idempotency \
+                     WHERE scope = ?1 AND key = ?2",
                 )?
                 .query_row(params![scope.to_vec(), key], |r| {
                     Ok((
                         r.get::<_, Vec<u8>>(0)?,
                         r.get::<_, u16>(1)?,
                         r.get::<_, Vec<u8>>(2)?,
+                        r.get::<_, i64>(3)?,
                     ))
                 })
                 .optional()?;
-            row.map(|(hash, status, body)| {
-                Ok(StoredResponse {
+            let stale = ts(at - IDEMPOTENCY_CLAIM_TIMEOUT);
+            match row {
+                // Status 0: claimed, not finished.
+                Some((hash, 0, _, created)) if created > stale => Ok(IdempotencyClaim::InFlight {
                     request_hash: blob32(hash, "request_hash")?,
-                    status,
-                    body,
-                })
-            })
-            .transpose()
+                }),
+                Some((hash, status, body, _)) if status != 0 => {
+                    Ok(IdempotencyClaim::Done(StoredResponse {
+                        request_hash: blob32(hash, "request_hash")?,
+                        status,
+                        body,
+                    }))
+                }
+                _ => {
+                    tx.prepare_cached(
+                        "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) \
+                         VALUES (?1, ?2, ?3, 0, x'', ?4) \
+                         ON CONFLICT (scope, key) DO UPDATE SET request_hash = ?3, created_at = ?4",
+                    )?
+                    .execute(params![scope.to_vec(), key, request_hash.to_vec(), ts(at)])?;
+                    Ok(IdempotencyClaim::Claimed)
+                }
+            }
         })
     }
 
-    fn save_idempotent_response(
+    fn complete_idempotency_key(
         &self,
         scope: [u8; 32],
         key: String,
         response: StoredResponse,
-        at: OffsetDateTime,
     ) -> StoreFuture<'_, ()> {
         self.write(move |tx| {
             tx.prepare_cached(
-                "INSERT OR IGNORE INTO idempotency (scope, key, request_hash, status, body, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "UPDATE idempotency SET status = ?3, body = ?4 \
+                 WHERE scope = ?1 AND key = ?2 AND status = 0 AND request_hash = ?5",
             )?
             .execute(params![
                 scope.to_vec(),
                 key,
-                response.request_hash.to_vec(),
                 response.status,
                 response.body,
-                ts(at)
+                response.request_hash.to_vec()
             ])?;
+            Ok(())
+        })
+    }
+
+    fn abandon_idempotency_key(&self, scope: [u8; 32], key: String) -> StoreFuture<'_, ()> {
+        self.write(move |tx| {
+            tx.prepare_cached(
+                "DELETE FROM idempotency WHERE scope = ?1 AND key = ?2 AND status = 0",
+            )?
+            .execute(params![scope.to_vec(), key])?;
             Ok(())
         })
     }
