@@ -428,3 +428,27 @@ async fn a_checkpoint_without_a_trust_list_says_so() {
         CoreError::NoTrustList
     );
 }
+
+#[tokio::test]
+async fn an_online_check_reports_the_holders_status_now_when_it_changed_since_issue() {
+    let server = Server::start().await;
+    let (_phone, app) = guardian(&server).await;
+    let shown = code(app.screen().unwrap());
+    let online = app.verify_online(&shown.qr_text).await.unwrap();
+    assert!(online.valid);
+    assert!(!online.status_changed_since_issue);
+    assert_eq!(online.current_status.unwrap().color, Color::Blue);
+
+    // Put under control after the phone's last sync: offline, the code
+    // still passes; online, the issuer says it is red now.
+    let cdc = authority(&server, AuthorityRole::Cdc, "guangzhou-cdc", "440100").await;
+    assert!(
+        cdc("impose", RESIDENT_ID, ControlReason::CloseContact)
+            .await
+            .is_success()
+    );
+    assert_eq!(app.verify(&shown.qr_text).unwrap().verdict, Verdict::Pass);
+    let online = app.verify_online(&shown.qr_text).await.unwrap();
+    assert!(online.status_changed_since_issue);
+    assert_eq!(online.current_status.unwrap().color, Color::Red);
+}
