@@ -1,0 +1,331 @@
+//! The `App` object: the core's `App` behind async methods on tokio.
+//! Each method converts its arguments, calls the core once, converts the
+//! answer. Nothing is decided here.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use suikang_core::app::AppConfig as CoreAppConfig;
+use suikang_core::print::PageFormat;
+use suikang_core::{
+    FileSecretStore, KeyringSecretStore, RetryPolicy, ScreenSubscription,
+    SecretStore as CoreSecretStore, SubmitOutcome, SystemClock,
+};
+use suikang_protocol::api::{KeyAreaTravel as CoreTravel, Symptom};
+use suikang_protocol::{DocumentKind, Relationship};
+
+use crate::callbacks::{
+    FaceVerifier, ForeignFace, ForeignListener, ForeignSecrets, ScreenListener, SecretStore,
+};
+use crate::error::SuikangError;
+use crate::model::{
+    AppStatus, ApplyResult, CheckResult, CodeSummary, KeyAreaTravel, OnlineCheckResult, Screen,
+    SyncReport,
+};
+
+type Result<T> = std::result::Result<T, SuikangError>;
+
+/// How hard the app tries before it reports the network unavailable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct NetworkPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    /// The backoff before the first retry; doubles each time.
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    pub max_retry_after: Duration,
+    /// Each attempt's limit, connecting included.
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+impl From<NetworkPolicy> for RetryPolicy {
+    fn from(p: NetworkPolicy) -> Self {
+        RetryPolicy {
+            max_attempts: p.max_attempts,
+            base_delay: p.base_delay,
+            max_delay: p.max_delay,
+            max_retry_after: p.max_retry_after,
+            request_timeout: p.request_timeout,
+            connect_timeout: p.connect_timeout,
+        }
+    }
+}
+
+/// Where the app keeps its data and whom it trusts.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct AppConfig {
+    /// The app's private files folder (the cache lives here).
+    pub data_dir: String,
+    /// The issuing server, e.g. `https://api.suikang.example`.
+    pub server_url: String,
+    /// The trust-list root public keys the app ships with, 64 hex digits
+    /// each (more than one during a root rotation).
+    pub trust_roots: Vec<String>,
+    /// SHA-256 of the server's SubjectPublicKeyInfo (64 hex digits), to pin it.
+    #[uniffi(default = None)]
+    pub pinned_server_key: Option<String>,
+    /// The keystore service the platform keychain files secrets under
+    /// (the app id); used when the app passes no `SecretStore`.
+    #[uniffi(default = "cn.suikang.app")]
+    pub keystore_service: String,
+    /// Retries and timeouts; the core's defaults when absent.
+    #[uniffi(default = None)]
+    pub network: Option<NetworkPolicy>,
+}
+
+fn key32(hex_text: &str, what: &str) -> Result<[u8; 32]> {
+    let mut key = [0; 32];
+    hex::decode_to_slice(hex_text.trim(), &mut key).map_err(|_| SuikangError::InvalidArgument {
+        reason: format!("{what} is not 64 hex digits"),
+    })?;
+    Ok(key)
+}
+
+/// The runtime the screen subscriptions run on (the async methods run on
+/// uniffi's tokio compatibility runtime).
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("suikang-screen")
+            .enable_time()
+            .build()
+            .expect("a tokio runtime starts")
+    })
+}
+
+/// The app: sign in, sync, show, switch, print and verify codes.
+#[derive(uniffi::Object)]
+pub struct App {
+    core: Arc<suikang_core::App>,
+}
+
+/// The platform keystore, or on a desktop without one (Linux, the host
+/// tests) 0600 files under the data folder.
+fn default_secrets(config: &AppConfig) -> Result<Arc<dyn CoreSecretStore>> {
+    match KeyringSecretStore::platform(config.keystore_service.clone()) {
+        Ok(store) => Ok(Arc::new(store)),
+        Err(e)
+            if cfg!(any(
+                target_os = "android",
+                target_os = "ios",
+                target_os = "macos"
+            )) =>
+        {
+            Err(SuikangError::Keystore { reason: e.0 })
+        }
+        Err(_) => {
+            let dir = PathBuf::from(&config.data_dir).join("secrets");
+            let store =
+                FileSecretStore::new(dir).map_err(|e| SuikangError::Keystore { reason: e.0 })?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+#[uniffi::export(async_runtime = "tokio")]
+impl App {
+    /// Opens the app from its data folder and keystore. No network: the
+    /// codes saved on the phone show at once.
+    #[uniffi::constructor(default(secrets = None))]
+    pub fn new(
+        config: AppConfig,
+        face: Arc<dyn FaceVerifier>,
+        secrets: Option<Arc<dyn SecretStore>>,
+    ) -> Result<Arc<App>> {
+        let trust_roots = config
+            .trust_roots
+            .iter()
+            .map(|k| key32(k, "a trust root"))
+            .collect::<Result<Vec<_>>>()?;
+        let pinned_server_key = config
+            .pinned_server_key
+            .as_deref()
+            .map(|k| key32(k, "the pinned server key"))
+            .transpose()?;
+        let secrets: Arc<dyn CoreSecretStore> = match secrets {
+            Some(store) => Arc::new(ForeignSecrets(store)),
+            None => default_secrets(&config)?,
+        };
+        let core_config = CoreAppConfig {
+            data_dir: PathBuf::from(&config.data_dir),
+            server_url: config.server_url.clone(),
+            trust_roots,
+            pinned_server_key,
+            retry: config.network.map(Into::into).unwrap_or_default(),
+        };
+        let core = suikang_core::App::open(
+            core_config,
+            secrets,
+            Arc::new(ForeignFace(face)),
+            Arc::new(SystemClock),
+        )?;
+        Ok(Arc::new(App {
+            core: Arc::new(core),
+        }))
+    }
+
+    /// Signs in with real name, document and a face check (实名认证, 人脸识别):
+    /// the app's `FaceVerifier` gets the server's challenge. Then syncs.
+    pub async fn login(
+        &self,
+        name: String,
+        kind: DocumentKind,
+        number: String,
+    ) -> Result<crate::model::Session> {
+        Ok(self.core.login(&name, kind, &number).await?.into())
+    }
+
+    /// Signs out: the session and every cached code are forgotten.
+    pub async fn logout(&self) -> Result<()> {
+        Ok(self.core.logout().await?)
+    }
+
+    pub async fn status(&self) -> Result<AppStatus> {
+        Ok(self.core.status()?.into())
+    }
+
+    /// Delivers queued actions, fetches changed codes and trust list.
+    pub async fn sync(&self) -> Result<SyncReport> {
+        Ok(self.core.sync().await?.into())
+    }
+
+    /// The codes on this phone, one's own first. From the cache.
+    pub async fn codes(&self) -> Result<Vec<CodeSummary>> {
+        Ok(self.core.codes()?.into_iter().map(Into::into).collect())
+    }
+
+    /// Applies for one's own code (blue).
+    pub async fn apply_self(&self) -> Result<ApplyResult> {
+        Ok(self.core.apply_self().await?.into())
+    }
+
+    /// Applies on a dependent's behalf (代申领, 问题二).
+    pub async fn apply_proxy(
+        &self,
+        name: String,
+        kind: DocumentKind,
+        number: String,
+        relationship: Relationship,
+        co_resident_declared: bool,
+    ) -> Result<ApplyResult> {
+        Ok(self
+            .core
+            .apply_proxy(&name, kind, &number, relationship, co_resident_declared)
+            .await?
+            .into())
+    }
+
+    /// A health declaration (健康申报) for one's own code (`code_id` null)
+    /// or a dependent's. Queued when offline.
+    pub async fn declare(
+        &self,
+        code_id: Option<String>,
+        symptoms: Vec<Symptom>,
+        travel_from_key_area: Option<KeyAreaTravel>,
+    ) -> Result<SubmitOutcome> {
+        let travel = travel_from_key_area
+            .map(|t| {
+                let format = time::macros::format_description!("[year]-[month]-[day]");
+                let arrived_on = time::Date::parse(&t.arrived_on, format).map_err(|_| {
+                    SuikangError::InvalidArgument {
+                        reason: "arrived_on is not YYYY-MM-DD".into(),
+                    }
+                })?;
+                Ok::<_, SuikangError>(CoreTravel {
+                    area: t.area,
+                    arrived_on,
+                    district: t.district,
+                })
+            })
+            .transpose()?;
+        Ok(self
+            .core
+            .declare(code_id.as_deref(), symptoms, travel)
+            .await?)
+    }
+
+    /// Stops holding a dependent's code. Queued when offline.
+    pub async fn remove_dependent(&self, code_id: String) -> Result<SubmitOutcome> {
+        Ok(self.core.remove_dependent(&code_id).await?)
+    }
+
+    /// The code screen now: offline, signed on the device.
+    pub async fn screen(&self) -> Result<Screen> {
+        Ok(self.core.screen()?.into())
+    }
+
+    /// The right arrow: the next dependent's code.
+    pub async fn next(&self) -> Result<Screen> {
+        Ok(self.core.next()?.into())
+    }
+
+    /// The left arrow: back towards one's own code.
+    pub async fn previous(&self) -> Result<Screen> {
+        Ok(self.core.previous()?.into())
+    }
+
+    /// Shows a given code.
+    pub async fn select(&self, code_id: String) -> Result<Screen> {
+        Ok(self.core.select(&code_id)?.into())
+    }
+
+    /// Calls `listener` with the screen now, then on every change and
+    /// renewal, until the handle is cancelled or dropped.
+    pub fn subscribe(&self, listener: Arc<dyn ScreenListener>) -> Arc<TaskHandle> {
+        let _entered = runtime().enter();
+        let subscription = self.core.subscribe(Arc::new(ForeignListener(listener)));
+        Arc::new(TaskHandle {
+            subscription: Mutex::new(Some(subscription)),
+        })
+    }
+
+    /// A dependent's printed page (打印版, 问题五): fetched from the server,
+    /// drawn on the phone.
+    pub async fn print(&self, code_id: String, format: PageFormat) -> Result<Vec<u8>> {
+        Ok(self.core.print_page(&code_id, format).await?)
+    }
+
+    /// Verifies a scanned QR text, offline, against the cached trust list.
+    pub async fn verify(&self, qr_text: String) -> Result<CheckResult> {
+        Ok(self.core.verify(&qr_text)?.into())
+    }
+
+    /// Verifies the code in a camera frame or photo (PNG or JPEG).
+    pub async fn verify_image(&self, image: Vec<u8>) -> Result<CheckResult> {
+        Ok(self.core.verify_image(&image)?.into())
+    }
+
+    /// Asks the issuing server too: its status may be newer.
+    pub async fn verify_online(&self, qr_text: String) -> Result<OnlineCheckResult> {
+        Ok(self.core.verify_online(&qr_text).await?.into())
+    }
+
+    /// Fetches the trust list if it changed; whether it did.
+    pub async fn refresh_trust_list(&self) -> Result<bool> {
+        Ok(self.core.refresh_trust_list().await?)
+    }
+}
+
+/// A running screen subscription: stops on `cancel()` or when dropped
+/// (Kotlin `close()`, Swift deinit).
+#[derive(uniffi::Object)]
+pub struct TaskHandle {
+    subscription: Mutex<Option<ScreenSubscription>>,
+}
+
+#[uniffi::export]
+impl TaskHandle {
+    pub fn cancel(&self) {
+        if let Some(s) = self.subscription.lock().expect("handle lock").take() {
+            s.cancel();
+        }
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.subscription.lock().expect("handle lock").is_none()
+    }
+}

@@ -1,0 +1,582 @@
+//! The values the apps draw, as uniffi records and enums: the code screen,
+//! the checkpoint's result, the app's status, the codes. Plain data copied
+//! from the core's values; no rule is decided here.
+//!
+//! Times are `SystemTime` (Kotlin `java.time.Instant`, Swift `Date`, Python
+//! `datetime`), durations `Duration`.
+
+use std::time::{Duration, SystemTime};
+
+use suikang_core::app::{AppStatus as CoreAppStatus, CodeSummary as CoreCodeSummary};
+use suikang_core::print::PageFormat;
+use suikang_core::screen::{self as core_screen, ReasonLabel as CoreReasonLabel};
+use suikang_core::{Banner, ScreenAction, Verdict};
+use suikang_core::{CacheRecovery, NetworkState, SubmitOutcome, SyncReport as CoreSyncReport};
+use suikang_protocol::api::{
+    ApplyResponse, CodeRole, ErrorCode, FaceOutcome, OnlineVerifyResponse, SessionView, Symptom,
+};
+use suikang_protocol::{AppliedBy, Color, ControlReason, DocumentKind, Refusal, Relationship};
+use time::OffsetDateTime;
+
+pub(crate) fn instant(t: OffsetDateTime) -> SystemTime {
+    t.into()
+}
+
+/// A negative age (a clock ahead of the issuer's) reads as zero.
+fn duration(d: time::Duration) -> Duration {
+    Duration::try_from(d).unwrap_or(Duration::ZERO)
+}
+
+// ---------------------------------------------------------------- the protocol's enums
+
+#[uniffi::remote(Enum)]
+pub enum Color {
+    Red,
+    Blue,
+    Green,
+}
+
+#[uniffi::remote(Enum)]
+pub enum AppliedBy {
+    Holder,
+    Proxy,
+}
+
+#[uniffi::remote(Enum)]
+pub enum CodeRole {
+    Own,
+    Dependent,
+}
+
+#[uniffi::remote(Enum)]
+pub enum Relationship {
+    AdultRelative,
+    ResidentsCommittee,
+    VillageCommittee,
+    PropertyManagement,
+}
+
+#[uniffi::remote(Enum)]
+pub enum DocumentKind {
+    ResidentId,
+    Passport,
+    HkMacaoPermit,
+    TaiwanPermit,
+}
+
+#[uniffi::remote(Enum)]
+pub enum ControlReason {
+    HomeIsolation,
+    CentralisedIsolation,
+    CloseContact,
+    SuspectedCase,
+    ConfirmedCase,
+    NucleicAcidPositive,
+    ArrivalFromKeyArea,
+}
+
+#[uniffi::remote(Enum)]
+pub enum Refusal {
+    Malformed,
+    UnsupportedVersion,
+    UnknownIssuer,
+    UnknownKey,
+    KeyNotValidAtThatTime,
+    BadIssuerSignature,
+    CredentialExpired,
+    CredentialNotYetValid,
+    BadDeviceSignature,
+    PresentationStale,
+    PresentationFromTheFuture,
+    PrintedCredentialExpired,
+}
+
+#[uniffi::remote(Enum)]
+pub enum Symptom {
+    Fever,
+    Cough,
+    Fatigue,
+    SoreThroat,
+    ShortnessOfBreath,
+    Diarrhoea,
+    LossOfTasteOrSmell,
+}
+
+#[uniffi::remote(Enum)]
+pub enum FaceOutcome {
+    Match,
+    Mismatch,
+    LivenessFailed,
+}
+
+// ---------------------------------------------------------------- the core's enums
+
+#[uniffi::remote(Enum)]
+pub enum NetworkState {
+    Unknown,
+    Online,
+    Degraded,
+    Offline,
+}
+
+#[uniffi::remote(Enum)]
+pub enum CacheRecovery {
+    KeyLost,
+    DataCorrupt,
+    FileCorrupt,
+    MigrationFailed,
+}
+
+#[uniffi::remote(Enum)]
+pub enum Banner {
+    SignedInElsewhere,
+    RefreshNeeded,
+    Offline,
+    Stale,
+    CacheReset,
+}
+
+#[uniffi::remote(Enum)]
+pub enum ScreenAction {
+    Print,
+    Declare,
+    RemoveDependent,
+}
+
+#[uniffi::remote(Enum)]
+pub enum Verdict {
+    Pass,
+    Stop,
+    Invalid,
+}
+
+#[uniffi::remote(Enum)]
+pub enum SubmitOutcome {
+    Delivered,
+    Queued,
+}
+
+// ---------------------------------------------------------------- the code screen
+
+/// A colour, 8 bits a channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Rgba {
+    pub r: u8,
+    pub g: u8,
+    pub b: u8,
+    pub a: u8,
+}
+
+impl From<core_screen::Rgba> for Rgba {
+    fn from(c: core_screen::Rgba) -> Self {
+        Rgba {
+            r: c.r,
+            g: c.g,
+            b: c.b,
+            a: c.a,
+        }
+    }
+}
+
+/// The card in the code's colour; the QR dark on a light panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct CardColors {
+    pub card: Rgba,
+    pub on_card: Rgba,
+    pub qr_dark: Rgba,
+    pub qr_light: Rgba,
+}
+
+/// The QR code: `size × size` modules row by row, 1 for dark; draw
+/// `quiet_zone` light modules around it.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct QrMatrix {
+    pub size: u32,
+    pub modules: Vec<u8>,
+    pub quiet_zone: u32,
+}
+
+/// The banner above the code, with its texts.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct BannerText {
+    pub kind: Banner,
+    pub zh: String,
+    pub en: String,
+}
+
+fn banner(b: Option<Banner>) -> Option<BannerText> {
+    b.map(|kind| BannerText {
+        kind,
+        zh: kind.text_zh().to_owned(),
+        en: kind.text_en().to_owned(),
+    })
+}
+
+/// A control reason with its labels.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ReasonLabel {
+    pub reason: ControlReason,
+    pub zh: String,
+    pub en: String,
+}
+
+impl From<CoreReasonLabel> for ReasonLabel {
+    fn from(r: CoreReasonLabel) -> Self {
+        ReasonLabel {
+            reason: r.reason,
+            zh: r.zh,
+            en: r.en,
+        }
+    }
+}
+
+/// Everything the code screen shows (问题五).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct CodeScreen {
+    pub code_id: String,
+    /// Which code, counting from 0 (one's own first), of how many.
+    pub index: u32,
+    pub count: u32,
+    pub has_previous: bool,
+    pub has_next: bool,
+    pub role: CodeRole,
+    pub relationship: Option<Relationship>,
+    pub color: Color,
+    pub colors: CardColors,
+    pub qr: QrMatrix,
+    pub qr_text: String,
+    pub title_zh: String,
+    pub title_en: String,
+    pub masked_name: String,
+    pub masked_document: String,
+    pub status_zh: String,
+    pub status_en: String,
+    pub reasons: Vec<ReasonLabel>,
+    pub issuer_name_zh: String,
+    pub issuer_name_en: String,
+    /// The live clock, to the second; `clock_text` in Beijing time.
+    pub now: SystemTime,
+    pub clock_text: String,
+    pub last_synced_at: Option<SystemTime>,
+    pub last_synced_text: Option<String>,
+    pub banner: Option<BannerText>,
+    pub network: NetworkState,
+    /// Ask for the screen again at this time (a fresh presentation).
+    pub refresh_at: SystemTime,
+    pub credential_expires_at: Option<SystemTime>,
+    pub actions: Vec<ScreenAction>,
+}
+
+/// What the code screen is showing.
+// uniffi enums carry their fields by value: no Box across the FFI.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum Screen {
+    /// Nobody is signed in (or the session was ended elsewhere).
+    SignedOut {
+        banner: Option<BannerText>,
+    },
+    /// Signed in, no code yet: apply for one.
+    NoCode {
+        banner: Option<BannerText>,
+    },
+    Code {
+        code: CodeScreen,
+    },
+}
+
+impl From<core_screen::Screen> for Screen {
+    fn from(s: core_screen::Screen) -> Self {
+        match s {
+            core_screen::Screen::SignedOut { banner: b } => Screen::SignedOut { banner: banner(b) },
+            core_screen::Screen::NoCode { banner: b } => Screen::NoCode { banner: banner(b) },
+            core_screen::Screen::Code(c) => Screen::Code {
+                code: CodeScreen::from(*c),
+            },
+        }
+    }
+}
+
+impl From<core_screen::CodeScreen> for CodeScreen {
+    fn from(c: core_screen::CodeScreen) -> Self {
+        CodeScreen {
+            code_id: c.code_id,
+            index: c.index,
+            count: c.count,
+            has_previous: c.has_previous,
+            has_next: c.has_next,
+            role: c.role,
+            relationship: c.relationship,
+            color: c.color,
+            colors: CardColors {
+                card: c.colors.card.into(),
+                on_card: c.colors.on_card.into(),
+                qr_dark: c.colors.qr_dark.into(),
+                qr_light: c.colors.qr_light.into(),
+            },
+            qr: QrMatrix {
+                size: c.qr.size,
+                modules: c.qr.modules,
+                quiet_zone: c.qr.quiet_zone,
+            },
+            qr_text: c.qr_text,
+            title_zh: c.title_zh,
+            title_en: c.title_en,
+            masked_name: c.masked_name,
+            masked_document: c.masked_document,
+            status_zh: c.status_zh,
+            status_en: c.status_en,
+            reasons: c.reasons.into_iter().map(Into::into).collect(),
+            issuer_name_zh: c.issuer_name_zh,
+            issuer_name_en: c.issuer_name_en,
+            now: instant(c.now),
+            clock_text: c.clock_text,
+            last_synced_at: c.last_synced_at.map(instant),
+            last_synced_text: c.last_synced_text,
+            banner: banner(c.banner),
+            network: c.network,
+            refresh_at: instant(c.refresh_at),
+            credential_expires_at: c.credential_expires_at.map(instant),
+            actions: c.actions,
+        }
+    }
+}
+
+// ---------------------------------------------------------------- codes and status
+
+/// One code as the app lists it.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct CodeSummary {
+    pub code_id: String,
+    pub role: CodeRole,
+    pub relationship: Option<Relationship>,
+    pub color: Color,
+    pub controls: Vec<ControlReason>,
+    pub masked_name: String,
+    pub masked_document: String,
+    pub document_kind: DocumentKind,
+    pub credential_expires_at: Option<SystemTime>,
+    /// Verifiers will refuse it until a sync refreshes it.
+    pub refresh_needed: bool,
+}
+
+impl From<CoreCodeSummary> for CodeSummary {
+    fn from(c: CoreCodeSummary) -> Self {
+        CodeSummary {
+            code_id: c.code_id,
+            role: c.role,
+            relationship: c.relationship,
+            color: c.color,
+            controls: c.controls,
+            masked_name: c.masked_name,
+            masked_document: c.masked_document,
+            document_kind: c.document_kind,
+            credential_expires_at: c.credential_expires_at.map(instant),
+            refresh_needed: c.refresh_needed,
+        }
+    }
+}
+
+/// Who is signed in, masked.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Session {
+    pub masked_name: String,
+    pub masked_document: String,
+    pub document_kind: DocumentKind,
+    pub issuer_name_zh: String,
+    pub issuer_name_en: String,
+}
+
+impl From<SessionView> for Session {
+    fn from(s: SessionView) -> Self {
+        Session {
+            masked_name: s.masked_name,
+            masked_document: s.masked_document,
+            document_kind: s.document_kind,
+            issuer_name_zh: s.issuer.name_zh,
+            issuer_name_en: s.issuer.name_en,
+        }
+    }
+}
+
+/// Everything the UI's banners need.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct AppStatus {
+    pub signed_in: bool,
+    pub signed_in_elsewhere: bool,
+    pub session: Option<Session>,
+    pub network: NetworkState,
+    pub last_synced_at: Option<SystemTime>,
+    pub queued_actions: u32,
+    pub cache_recovery: Option<CacheRecovery>,
+}
+
+impl From<CoreAppStatus> for AppStatus {
+    fn from(s: CoreAppStatus) -> Self {
+        AppStatus {
+            signed_in: s.signed_in,
+            signed_in_elsewhere: s.signed_in_elsewhere,
+            session: s.session.map(Into::into),
+            network: s.network,
+            last_synced_at: s.last_synced_at.map(instant),
+            queued_actions: u32::try_from(s.queued_actions).unwrap_or(u32::MAX),
+            cache_recovery: s.cache_recovery,
+        }
+    }
+}
+
+/// What a sync did.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct SyncReport {
+    pub codes_changed: bool,
+    pub trust_list_changed: bool,
+    /// Queued actions the server now has.
+    pub delivered: u32,
+    /// Queued actions the server refused (they are not retried).
+    pub refused: Vec<ErrorCode>,
+}
+
+impl From<CoreSyncReport> for SyncReport {
+    fn from(r: CoreSyncReport) -> Self {
+        SyncReport {
+            codes_changed: r.codes_changed,
+            trust_list_changed: r.trust_list_changed,
+            delivered: u32::try_from(r.delivered).unwrap_or(u32::MAX),
+            refused: r.refused,
+        }
+    }
+}
+
+/// The code an application produced, or found (一人一码).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ApplyResult {
+    pub code_id: String,
+    pub color: Color,
+    pub applied_by: AppliedBy,
+    /// False when the person already had this code.
+    pub created: bool,
+}
+
+impl From<ApplyResponse> for ApplyResult {
+    fn from(r: ApplyResponse) -> Self {
+        ApplyResult {
+            code_id: r.code_id,
+            color: r.color,
+            applied_by: r.applied_by,
+            created: r.created,
+        }
+    }
+}
+
+/// Travel from a key epidemic area, for a health declaration.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct KeyAreaTravel {
+    pub area: String,
+    /// `YYYY-MM-DD`.
+    pub arrived_on: String,
+    /// The district of Guangzhou arrived in.
+    pub district: String,
+}
+
+/// The printed page's formats: PNG (A4, 300 dpi), SVG, PDF (A4).
+#[uniffi::remote(Enum)]
+pub enum PageFormat {
+    Png,
+    Svg,
+    Pdf,
+}
+
+// ---------------------------------------------------------------- the checkpoint
+
+/// The result screen an inspector reads at a glance.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct CheckResult {
+    pub verdict: Verdict,
+    pub headline_zh: String,
+    pub headline_en: String,
+    /// Why the code is invalid.
+    pub refusal: Option<Refusal>,
+    pub color: Option<Color>,
+    pub card: Option<Rgba>,
+    pub masked_name: Option<String>,
+    pub masked_document: Option<String>,
+    pub issuer_name_zh: Option<String>,
+    pub issuer_name_en: Option<String>,
+    pub reasons: Vec<ReasonLabel>,
+    /// A printed page (打印版): compare the ID closely.
+    pub printed: bool,
+    pub credential_age: Option<Duration>,
+    pub presentation_age: Option<Duration>,
+    pub trust_list_stale: bool,
+    pub checked_at: SystemTime,
+}
+
+impl From<suikang_core::CheckResult> for CheckResult {
+    fn from(c: suikang_core::CheckResult) -> Self {
+        CheckResult {
+            verdict: c.verdict,
+            headline_zh: c.headline_zh,
+            headline_en: c.headline_en,
+            refusal: c.refusal,
+            color: c.color,
+            card: c.card.map(Into::into),
+            masked_name: c.masked_name,
+            masked_document: c.masked_document,
+            issuer_name_zh: c.issuer_name_zh,
+            issuer_name_en: c.issuer_name_en,
+            reasons: c.reasons.into_iter().map(Into::into).collect(),
+            printed: c.printed,
+            credential_age: c.credential_age.map(duration),
+            presentation_age: c.presentation_age.map(duration),
+            trust_list_stale: c.trust_list_stale,
+            checked_at: instant(c.checked_at),
+        }
+    }
+}
+
+/// The issuing server's answer to an online check.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct OnlineCheckResult {
+    pub valid: bool,
+    pub refusal: Option<Refusal>,
+    pub refusal_label_zh: Option<String>,
+    /// The credential's colour and controls.
+    pub color: Option<Color>,
+    pub controls: Vec<ControlReason>,
+    pub masked_name: Option<String>,
+    pub masked_document: Option<String>,
+    pub printed: bool,
+    /// The server's status now (its own codes only).
+    pub current_color: Option<Color>,
+    pub current_controls: Vec<ControlReason>,
+    /// The server's status differs from the credential's: trust the server.
+    pub status_changed_since_issue: bool,
+}
+
+impl From<OnlineVerifyResponse> for OnlineCheckResult {
+    fn from(r: OnlineVerifyResponse) -> Self {
+        let (color, controls, masked_name, masked_document, printed) = match r.code {
+            Some(c) => (
+                Some(c.color),
+                c.controls,
+                Some(c.masked_name),
+                Some(c.masked_document),
+                c.printed,
+            ),
+            None => (None, Vec::new(), None, None, false),
+        };
+        OnlineCheckResult {
+            valid: r.valid,
+            refusal: r.refusal,
+            refusal_label_zh: r.refusal_label_zh,
+            color,
+            controls,
+            masked_name,
+            masked_document,
+            printed,
+            current_color: r.current_status.as_ref().map(|s| s.color),
+            current_controls: r.current_status.map(|s| s.controls).unwrap_or_default(),
+            status_changed_since_issue: r.status_changed_since_issue,
+        }
+    }
+}
