@@ -155,6 +155,7 @@ impl App {
             server_url: config.server_url.clone(),
             trust_roots,
             pinned_server_key,
+            extra_root_certificates: Vec::new(),
             retry: config.network.map(Into::into).unwrap_or_default(),
         };
         let core = suikang_core::App::open(

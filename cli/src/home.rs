@@ -125,6 +125,7 @@ pub fn open_app(
         server_url: server_url.to_owned(),
         trust_roots,
         pinned_server_key: None,
+        extra_root_certificates: Vec::new(),
         retry: RetryPolicy::default(),
     };
     Ok(App::open(config, Arc::new(secrets), face, clock)?)

@@ -47,6 +47,7 @@ fn time_to_code(c: &mut Criterion) {
         server_url: server.base_url(),
         trust_roots: vec![server.root_public_key().to_bytes()],
         pinned_server_key: None,
+        extra_root_certificates: Vec::new(),
         retry: RetryPolicy::default(),
     };
     let secrets: Arc<dyn SecretStore> =

@@ -44,6 +44,9 @@ pub struct AppConfig {
     pub trust_roots: Vec<[u8; 32]>,
     /// SHA-256 of the server's SubjectPublicKeyInfo, to pin it.
     pub pinned_server_key: Option<[u8; 32]>,
+    /// DER certificates of a deployment's own CA, trusted beside the
+    /// bundled web-PKI roots (an e-government cloud with a private PKI).
+    pub extra_root_certificates: Vec<Vec<u8>>,
     pub retry: RetryPolicy,
 }
 
@@ -194,6 +197,7 @@ impl App {
             &self.config.server_url,
             self.config.retry,
             self.config.pinned_server_key,
+            &self.config.extra_root_certificates,
         )
         .map_err(CoreError::Storage)?;
         Ok(self.http.get_or_init(|| http))
@@ -409,10 +413,10 @@ impl App {
             CoreError::SessionEnded => Some(false),
             _ => None,
         };
-        if let Some(elsewhere) = ended {
-            if let Err(e) = self.end_session(elsewhere) {
-                return e;
-            }
+        if let Some(elsewhere) = ended
+            && let Err(e) = self.end_session(elsewhere)
+        {
+            return e;
         }
         error
     }
@@ -522,12 +526,12 @@ impl App {
         let text = String::from_utf8(body).map_err(|_| CoreError::BadServerResponse)?;
         let list = TrustList::from_signed_json(&text, &self.roots()?)
             .map_err(|e| CoreError::TrustList(e.to_string()))?;
-        if let Some(held) = self.trust_list()? {
-            if list.sequence() < held.sequence() {
-                return Err(CoreError::TrustList(
-                    "older than the list this phone holds".into(),
-                ));
-            }
+        if let Some(held) = self.trust_list()?
+            && list.sequence() < held.sequence()
+        {
+            return Err(CoreError::TrustList(
+                "older than the list this phone holds".into(),
+            ));
         }
         let cache = self.cache();
         cache.set_plain(meta::TRUST_LIST, text.as_bytes())?;

@@ -28,7 +28,7 @@ impl AuthorityConsole {
         token: &str,
         retry: RetryPolicy,
     ) -> Result<AuthorityConsole, CoreError> {
-        let http = Http::new(server_url, retry, None).map_err(CoreError::Storage)?;
+        let http = Http::new(server_url, retry, None, &[]).map_err(CoreError::Storage)?;
         Ok(AuthorityConsole {
             http,
             token: token.to_owned(),

@@ -113,8 +113,9 @@ impl Http {
         base_url: &str,
         policy: RetryPolicy,
         pinned_spki_sha256: Option<[u8; 32]>,
+        extra_roots: &[Vec<u8>],
     ) -> Result<Http, String> {
-        let tls = tls_config(pinned_spki_sha256);
+        let tls = tls_config(pinned_spki_sha256, extra_roots)?;
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .connect_timeout(policy.connect_timeout)
@@ -370,15 +371,24 @@ fn is_pin_mismatch(e: &reqwest::Error) -> bool {
 
 const PIN_MISMATCH: &str = "suikang: pinned server key mismatch";
 
-fn tls_config(pin: Option<[u8; 32]>) -> rustls::ClientConfig {
+fn tls_config(
+    pin: Option<[u8; 32]>,
+    extra_roots: &[Vec<u8>],
+) -> Result<rustls::ClientConfig, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = Arc::new(rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    });
+    };
+    for der in extra_roots {
+        roots
+            .add(CertificateDer::from(der.clone()))
+            .map_err(|_| "an extra root certificate is not a valid CA certificate".to_owned())?;
+    }
+    let roots = Arc::new(roots);
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .expect("ring supports the default protocol versions");
-    match pin {
+    Ok(match pin {
         None => builder.with_root_certificates(roots).with_no_client_auth(),
         Some(pin) => {
             let inner =
@@ -390,7 +400,7 @@ fn tls_config(pin: Option<[u8; 32]>) -> rustls::ClientConfig {
                 .with_custom_certificate_verifier(Arc::new(PinnedKey { inner, pin }))
                 .with_no_client_auth()
         }
-    }
+    })
 }
 
 /// The usual web-PKI checks, and then the certificate's public key must be

@@ -154,6 +154,7 @@ impl Phone {
             server_url: self.server_url.clone(),
             trust_roots: self.roots.clone(),
             pinned_server_key: None,
+            extra_root_certificates: Vec::new(),
             retry: fast_retries(),
         };
         App::open(
