@@ -374,10 +374,10 @@ async fn a_subscribed_screen_redraws_after_a_sync_and_stops_when_cancelled() {
     .unwrap();
     tokio::time::timeout(std::time::Duration::from_secs(5), async {
         loop {
-            if let Some(Screen::Code(c)) = recorder.0.lock().unwrap().last() {
-                if c.count == 2 {
-                    return;
-                }
+            if let Some(Screen::Code(c)) = recorder.0.lock().unwrap().last()
+                && c.count == 2
+            {
+                return;
             }
             recorder.1.notified().await;
         }
