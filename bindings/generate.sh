@@ -10,6 +10,8 @@
 #   bindings/generated/python/{suikang.py, libsuikang_ffi.so|dylib}
 #   bindings/generated/lib/libsuikang_ffi.so|dylib   (for jna.library.path)
 #
+# Names (Kotlin package, Swift module) come from bindings/uniffi.toml, which
+# uniffi-bindgen finds beside the crate's Cargo.toml.
 # The bindings are generated from the unstripped library (uniffi reads its
 # metadata symbols); strip only what ships. The Kotlin is for the host JVM
 # (no `android = true`); the Android build generates its own copy.
@@ -40,7 +42,7 @@ mkdir -p "$out/lib"
 cp "$library" "$out/lib/"
 for language in kotlin swift python; do
     "$bindgen" generate --library "$library" --language "$language" \
-        --config bindings/uniffi.toml --out-dir "$out/$language" --no-format
+        --out-dir "$out/$language" --no-format
 done
 # uniffi's Python module loads the library from its own folder.
 cp "$library" "$out/python/"

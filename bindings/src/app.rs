@@ -330,3 +330,10 @@ impl TaskHandle {
         self.subscription.lock().expect("handle lock").is_none()
     }
 }
+
+/// The clock text the code screen shows (Beijing time, to the second), for
+/// a UI that ticks it every second between screens.
+#[uniffi::export]
+pub fn clock_text(at: std::time::SystemTime) -> String {
+    suikang_core::screen::clock_text(time::OffsetDateTime::from(at))
+}

@@ -1,0 +1,200 @@
+package cn.suikang.hosttest
+
+import cn.suikang.ffi.App
+import cn.suikang.ffi.AppConfig
+import cn.suikang.ffi.FaceChallenge
+import cn.suikang.ffi.FaceOutcome
+import cn.suikang.ffi.FaceVerifier
+import cn.suikang.ffi.NetworkPolicy
+import cn.suikang.ffi.SecretStore
+import cn.suikang.ffi.SignedFaceResult
+import cn.suikang.ffi.SuikangException
+import java.net.ServerSocket
+import java.net.Socket
+import java.net.URI
+import java.net.http.HttpClient
+import java.net.http.HttpRequest
+import java.net.http.HttpResponse
+import java.nio.file.Files
+import java.nio.file.Path
+import java.time.Duration
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.TimeUnit
+import kotlin.random.Random
+
+/** The server bindings/test-host.sh started, and its root key. */
+object TestServer {
+    val url: String = property("suikang.server.url")
+    val rootKey: String = property("suikang.root.key")
+
+    private fun property(name: String): String = System.getProperty(name)
+        ?.takeIf { it.isNotBlank() }
+        ?: error("-D$name is not set: run the tests through bindings/test-host.sh")
+}
+
+/** What the simulated camera sees next; `null` means the person cancels. */
+enum class Capture(val wire: String) { MATCH("match"), MISMATCH("mismatch"), SPOOF("spoof") }
+
+/**
+ * The app's FaceVerifier as a vendor SDK adapter would be, with the
+ * server's face simulator standing in for the vendor: the challenge goes to
+ * `POST /v1/face-simulator/capture`, the signed result comes back.
+ */
+class SimulatorFace(private val serverUrl: String, @Volatile var next: Capture? = Capture.MATCH) :
+    FaceVerifier {
+    @Volatile var calls = 0
+        private set
+    var throwUnexpected = false
+
+    override suspend fun verify(challenge: FaceChallenge): SignedFaceResult {
+        calls++
+        if (throwUnexpected) throw IllegalStateException("the camera driver crashed")
+        val capture = next ?: throw SuikangException.FaceCheckCancelled()
+        val body = """{"challenge":${challengeJson(challenge)},"capture":"${capture.wire}"}"""
+        val request = HttpRequest.newBuilder(URI("$serverUrl/v1/face-simulator/capture"))
+            .timeout(Duration.ofSeconds(10))
+            .header("content-type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build()
+        val response = http.send(request, HttpResponse.BodyHandlers.ofString())
+        if (response.statusCode() != 200) {
+            throw SuikangException.FaceCheckFailed("the vendor answered HTTP ${response.statusCode()}")
+        }
+        val json = response.body()
+        return SignedFaceResult(
+            vendor = field(json, "vendor"),
+            challengeId = field(json, "challenge_id"),
+            nonce = field(json, "nonce"),
+            outcome = when (field(json, "outcome")) {
+                "match" -> FaceOutcome.MATCH
+                "mismatch" -> FaceOutcome.MISMATCH
+                else -> FaceOutcome.LIVENESS_FAILED
+            },
+            signature = field(json, "signature"),
+        )
+    }
+
+    private fun challengeJson(c: FaceChallenge): String {
+        val actions = c.livenessActions.joinToString(",") { "\"$it\"" }
+        return """{"challenge_id":"${c.challengeId}","nonce":"${c.nonce}","expires_at":"${c.expiresAt}",""" +
+            """"vendor":{"vendor":"${c.vendor}","vendor_public_key":"${c.vendorPublicKey}","liveness_actions":[$actions]}}"""
+    }
+
+    private fun field(json: String, name: String): String =
+        Regex("\"$name\"\\s*:\\s*\"([^\"]*)\"").find(json)?.groupValues?.get(1)
+            ?: throw SuikangException.FaceCheckFailed("the vendor's answer has no $name")
+
+    companion object {
+        private val http: HttpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
+    }
+}
+
+/** A keystore the app keeps itself (as an Android Keystore-backed store would). */
+class MemorySecretStore : SecretStore {
+    val secrets = ConcurrentHashMap<String, ByteArray>()
+    @Volatile var broken = false
+
+    override fun load(name: String): ByteArray? {
+        if (broken) throw SuikangException.Keystore("the keystore is locked")
+        return secrets[name]?.copyOf()
+    }
+
+    override fun save(name: String, secret: ByteArray) {
+        if (broken) throw SuikangException.Keystore("the keystore is locked")
+        secrets[name] = secret.copyOf()
+    }
+
+    override fun delete(name: String) {
+        if (broken) throw SuikangException.Keystore("the keystore is locked")
+        secrets.remove(name)
+    }
+}
+
+/** Short timeouts, so a stopped server is noticed in a second or two. */
+val fastNetwork = NetworkPolicy(
+    maxAttempts = 2u,
+    baseDelay = Duration.ofMillis(50),
+    maxDelay = Duration.ofMillis(200),
+    maxRetryAfter = Duration.ofSeconds(2),
+    requestTimeout = Duration.ofSeconds(5),
+    connectTimeout = Duration.ofSeconds(1),
+)
+
+/** A phone: its data folder, camera and keystore. */
+class Phone(
+    val dir: Path,
+    val serverUrl: String = TestServer.url,
+    val rootKey: String = TestServer.rootKey,
+    val secrets: SecretStore? = MemorySecretStore(),
+) {
+    val face = SimulatorFace(serverUrl)
+
+    /** Opens the app, as a launch does. */
+    fun open(): App = App(
+        AppConfig(
+            dataDir = dir.toString(),
+            serverUrl = serverUrl,
+            trustRoots = listOf(rootKey),
+            network = fastNetwork,
+        ),
+        face,
+        secrets,
+    )
+}
+
+/** People with valid, unique resident ID numbers (GB 11643, MOD 11-2). */
+object People {
+    private val weights = intArrayOf(7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    private const val CHECK = "10X98765432"
+
+    fun residentId(birth: String): String {
+        val body = "440104$birth" + "%03d".format(Random.nextInt(0, 1000))
+        val sum = body.mapIndexed { i, c -> (c - '0') * weights[i] }.sum()
+        return body + CHECK[sum % 11]
+    }
+
+    fun adult() = Person("张三明", residentId("19850612"))
+    fun grandmother() = Person("李秀英", residentId("19400308"))
+    fun child() = Person("王小明", residentId("20150601"))
+}
+
+data class Person(val name: String, val id: String)
+
+/** A server of the test's own, to stop and start (the offline scenario). */
+class ServerProcess(private val data: Path) : AutoCloseable {
+    private val bin: String = System.getProperty("suikang.server.bin")
+        ?: error("-Dsuikang.server.bin is not set")
+    val port: Int = ServerSocket(0).use { it.localPort }
+    val url = "http://127.0.0.1:$port"
+    val rootKey: String = run {
+        val p = ProcessBuilder(bin, "--data", data.toString(), "root-key").redirectErrorStream(false).start()
+        check(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) { "suikang-server root-key failed" }
+        p.inputStream.bufferedReader().readText().trim()
+    }
+    private var process: Process? = null
+
+    fun start(): ServerProcess {
+        val log = Files.createTempFile("suikang-server", ".log").toFile()
+        process = ProcessBuilder(bin, "--data", data.toString(), "--listen", "127.0.0.1:$port")
+            .redirectErrorStream(true)
+            .redirectOutput(log)
+            .start()
+        val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20)
+        while (System.nanoTime() < deadline) {
+            if (runCatching { Socket("127.0.0.1", port).close() }.isSuccess) return this
+            Thread.sleep(100)
+        }
+        close()
+        error("suikang-server did not start on $url")
+    }
+
+    fun stop() {
+        process?.let {
+            it.destroy()
+            if (!it.waitFor(10, TimeUnit.SECONDS)) it.destroyForcibly().waitFor(5, TimeUnit.SECONDS)
+        }
+        process = null
+    }
+
+    override fun close() = stop()
+}

@@ -1,0 +1,142 @@
+package cn.suikang.app.presentation
+
+import cn.suikang.ffi.BannerText
+import cn.suikang.ffi.CodeScreen
+import cn.suikang.ffi.Rgba
+import cn.suikang.ffi.Screen
+import cn.suikang.ffi.ScreenAction
+import java.time.Instant
+
+/**
+ * What Compose draws, made from the core's screen model. Pure Kotlin (no
+ * Android imports) so the same file is compiled into the Android app and
+ * tested on the desktop JVM (android/host-tests).
+ *
+ * No business rule lives here: colours, texts, banners, arrows and actions
+ * all come from the core; this only picks the language and packs colours
+ * the way Compose takes them.
+ */
+enum class Language { ZH, EN }
+
+/** A colour as Compose's `Color(argb: Int)` takes it. */
+@JvmInline
+value class Argb(val value: Int) {
+    val alpha: Int get() = (value ushr 24) and 0xff
+    val red: Int get() = (value ushr 16) and 0xff
+    val green: Int get() = (value ushr 8) and 0xff
+    val blue: Int get() = value and 0xff
+
+    companion object {
+        fun of(c: Rgba): Argb = Argb(
+            (c.a.toInt() shl 24) or (c.r.toInt() shl 16) or (c.g.toInt() shl 8) or c.b.toInt(),
+        )
+    }
+}
+
+/** The QR modules, with the quiet zone the drawing must leave light. */
+class QrModules(val size: Int, val quietZone: Int, private val modules: ByteArray) {
+    init {
+        require(modules.size == size * size) { "a QR matrix is size × size modules" }
+    }
+
+    fun isDark(x: Int, y: Int): Boolean = modules[y * size + x].toInt() == 1
+
+    /** Modules across, quiet zone included: the canvas is divided by this. */
+    val sideWithQuietZone: Int get() = size + 2 * quietZone
+
+    /** The dark modules' runs per row, fewer rectangles for the canvas to fill. */
+    fun darkRuns(): List<Run> {
+        val n = size // not buildList's own `size`
+        return buildList {
+            for (y in 0 until n) {
+                var x = 0
+                while (x < n) {
+                    if (isDark(x, y)) {
+                        val start = x
+                        while (x < n && isDark(x, y)) x++
+                        add(Run(y, start, x - start))
+                    } else {
+                        x++
+                    }
+                }
+            }
+        }
+    }
+
+    data class Run(val row: Int, val column: Int, val length: Int)
+}
+
+data class BannerState(val text: String, val isWarning: Boolean)
+
+data class CodeCardState(
+    val codeId: String,
+    val title: String,
+    val maskedName: String,
+    val maskedDocument: String,
+    val status: String,
+    val reasons: List<String>,
+    val issuerName: String,
+    val cardColor: Argb,
+    val onCardColor: Argb,
+    val qrDark: Argb,
+    val qrLight: Argb,
+    val qr: QrModules,
+    /** The clock as the core last drew it; [LiveClock] ticks it every second. */
+    val clock: String,
+    val lastSynced: String?,
+    val banner: BannerState?,
+    /** "2 / 3" under the arrows; null with a single code. */
+    val position: String?,
+    val showPrevious: Boolean,
+    val showNext: Boolean,
+    val canPrint: Boolean,
+    val canDeclare: Boolean,
+    val canRemove: Boolean,
+    /** Ask the core for a fresh screen at this time. */
+    val refreshAt: Instant,
+)
+
+sealed interface HomeState {
+    data class SignedOut(val banner: BannerState?) : HomeState
+    data class NoCode(val banner: BannerState?) : HomeState
+    data class Code(val card: CodeCardState) : HomeState
+}
+
+fun BannerText.toState(language: Language): BannerState = BannerState(
+    text = if (language == Language.ZH) zh else en,
+    isWarning = true,
+)
+
+fun Screen.toHomeState(language: Language): HomeState = when (this) {
+    is Screen.SignedOut -> HomeState.SignedOut(banner?.toState(language))
+    is Screen.NoCode -> HomeState.NoCode(banner?.toState(language))
+    is Screen.Code -> HomeState.Code(code.toCardState(language))
+}
+
+fun CodeScreen.toCardState(language: Language): CodeCardState {
+    val zh = language == Language.ZH
+    return CodeCardState(
+        codeId = codeId,
+        title = if (zh) titleZh else titleEn,
+        maskedName = maskedName,
+        maskedDocument = maskedDocument,
+        status = if (zh) statusZh else statusEn,
+        reasons = reasons.map { if (zh) it.zh else it.en },
+        issuerName = if (zh) issuerNameZh else issuerNameEn,
+        cardColor = Argb.of(colors.card),
+        onCardColor = Argb.of(colors.onCard),
+        qrDark = Argb.of(colors.qrDark),
+        qrLight = Argb.of(colors.qrLight),
+        qr = QrModules(qr.size.toInt(), qr.quietZone.toInt(), qr.modules),
+        clock = clockText,
+        lastSynced = lastSyncedText,
+        banner = banner?.toState(language),
+        position = if (count.toInt() > 1) "${index.toInt() + 1} / ${count.toInt()}" else null,
+        showPrevious = hasPrevious,
+        showNext = hasNext,
+        canPrint = ScreenAction.PRINT in actions,
+        canDeclare = ScreenAction.DECLARE in actions,
+        canRemove = ScreenAction.REMOVE_DEPENDENT in actions,
+        refreshAt = refreshAt,
+    )
+}
