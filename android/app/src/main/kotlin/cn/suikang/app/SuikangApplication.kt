@@ -1,0 +1,25 @@
+package cn.suikang.app
+
+import android.app.Application
+import cn.suikang.app.face.VendorFaceVerifier
+import cn.suikang.app.keystore.AndroidKeystoreSecretStore
+import cn.suikang.ffi.App
+import cn.suikang.ffi.AppConfig
+
+/** Opens the core once per process: no network, the cached codes show at once. */
+class SuikangApplication : Application() {
+    val faceVerifier by lazy { VendorFaceVerifier() }
+
+    val app: App by lazy {
+        App(
+            AppConfig(
+                dataDir = noBackupFilesDir.resolve("suikang").path,
+                serverUrl = BuildConfig.SERVER_URL,
+                trustRoots = BuildConfig.TRUST_ROOTS.split(',').map { it.trim() }.filter { it.isNotEmpty() },
+                keystoreService = packageName,
+            ),
+            faceVerifier,
+            AndroidKeystoreSecretStore(this),
+        )
+    }
+}

@@ -1,0 +1,89 @@
+package cn.suikang.app.ui
+
+import androidx.compose.foundation.background
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.fillMaxWidth
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material.icons.Icons
+import androidx.compose.material.icons.automirrored.filled.KeyboardArrowLeft
+import androidx.compose.material.icons.automirrored.filled.KeyboardArrowRight
+import androidx.compose.material3.Button
+import androidx.compose.material3.Icon
+import androidx.compose.material3.IconButton
+import androidx.compose.material3.OutlinedButton
+import androidx.compose.material3.Text
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.platform.LocalContext
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import cn.suikang.app.presentation.BannerState
+import cn.suikang.app.presentation.HomeState
+import cn.suikang.app.print.PagePrinter
+import cn.suikang.ffi.PageFormat
+
+@Composable
+fun Banner(banner: BannerState?) {
+    if (banner == null) return
+    Text(
+        banner.text,
+        Modifier.fillMaxWidth().background(Color(0xFFFFF3CD)).padding(12.dp),
+        color = Color(0xFF664D03),
+    )
+}
+
+/** My code first, dependents behind the arrows (问题五). */
+@Composable
+fun HomeScreen(model: AppViewModel, state: HomeState) {
+    val clock by model.clock.collectAsStateWithLifecycle()
+    val context = LocalContext.current
+    Column(
+        Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+        verticalArrangement = Arrangement.spacedBy(12.dp),
+        horizontalAlignment = Alignment.CenterHorizontally,
+    ) {
+        when (state) {
+            is HomeState.NoCode -> {
+                Banner(state.banner)
+                Text("还没有穗康码 / No code yet")
+                Button(onClick = model::applySelf) { Text("申领穗康码 / Apply") }
+            }
+            is HomeState.Code -> {
+                val card = state.card
+                Banner(card.banner)
+                Row(verticalAlignment = Alignment.CenterVertically) {
+                    IconButton(onClick = model::previous, enabled = card.showPrevious) {
+                        Icon(Icons.AutoMirrored.Filled.KeyboardArrowLeft, contentDescription = "previous code")
+                    }
+                    CodeCard(card, clock, Modifier.weight(1f))
+                    IconButton(onClick = model::next, enabled = card.showNext) {
+                        Icon(Icons.AutoMirrored.Filled.KeyboardArrowRight, contentDescription = "next code")
+                    }
+                }
+                card.position?.let { Text(it) }
+                Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                    if (card.canPrint) {
+                        OutlinedButton(onClick = {
+                            model.printedPage(card.codeId, PageFormat.PNG) { png -> PagePrinter.print(context, png) }
+                        }) { Text("打印 / Print") }
+                        OutlinedButton(onClick = {
+                            model.printedPage(card.codeId, PageFormat.PDF) { pdf -> PagePrinter.share(context, pdf) }
+                        }) { Text("分享 / Share") }
+                    }
+                    if (card.canRemove) {
+                        OutlinedButton(onClick = { model.removeDependent(card.codeId) }) { Text("移除 / Remove") }
+                    }
+                }
+            }
+            is HomeState.SignedOut -> Unit
+        }
+    }
+}
