@@ -18,17 +18,9 @@ cd "$root"
 mode="${1:-debug}"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 
-# The mobile profile: release, optimised for size, one codegen unit, full
-# LTO, stripped. Panics still unwind: uniffi turns them into errors.
-mobile_profile=(
-    --config 'profile.mobile.inherits="release"'
-    --config 'profile.mobile.opt-level="z"'
-    --config 'profile.mobile.lto=true'
-    --config 'profile.mobile.codegen-units=1'
-    --config 'profile.mobile.strip=true'
-)
+# The `mobile` profile (Cargo.toml): size-tuned, whole-program LTO, stripped.
 if [[ "$mode" == release ]]; then
-    profile_args=(--profile mobile "${mobile_profile[@]}")
+    profile_args=(--profile mobile)
 else
     profile_args=()
 fi

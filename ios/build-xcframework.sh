@@ -20,14 +20,8 @@ target_dir="${CARGO_TARGET_DIR:-$root/target}"
 build="$here/build"
 lib=libsuikang_ffi.a
 
-mobile_profile=(
-    --profile mobile
-    --config 'profile.mobile.inherits="release"'
-    --config 'profile.mobile.opt-level="z"'
-    --config 'profile.mobile.lto=true'
-    --config 'profile.mobile.codegen-units=1'
-    --config 'profile.mobile.strip=true'
-)
+# The `mobile` profile (Cargo.toml): size-tuned, whole-program LTO, stripped.
+mobile_profile=(--profile mobile)
 export IPHONEOS_DEPLOYMENT_TARGET=15.0
 
 for target in aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios; do
