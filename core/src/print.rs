@@ -17,10 +17,10 @@
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
+use crate::screen::QrMatrix;
 use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont, point};
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo};
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
-use qrcode::{EcLevel, QrCode, Version};
 use suikang_protocol::api::{IssuerView, PrintedCodeResponse};
 use suikang_protocol::{Color, ControlReason, DocumentKind, Payload, Rgb, decode_payload};
 use time::{OffsetDateTime, UtcOffset};
@@ -38,7 +38,7 @@ pub const SVG_FONT_FAMILIES: &str =
 const QUIET_ZONE_MODULES: u32 = 4;
 /// DESIGN §4: every code fits version 10 at level M, which every checkpoint
 /// scanner reads.
-const MAX_QR_VERSION: i16 = 10;
+const MAX_QR_VERSION: u32 = 10;
 /// The QR with its quiet zone is at most this wide (about 81 mm): large
 /// enough for a worn print and a cheap scanner, small enough for the text.
 const QR_BOX_MAX_PX: u32 = 960;
@@ -304,19 +304,12 @@ struct Layout {
 }
 
 fn qr_modules(text: &str) -> Result<(u32, Vec<bool>), PrintError> {
-    let code =
-        QrCode::with_error_correction_level(text, EcLevel::M).map_err(|_| PrintError::QrTooLong)?;
-    match code.version() {
-        Version::Normal(v) if v <= MAX_QR_VERSION => {}
-        _ => return Err(PrintError::QrTooLong),
+    let qr = QrMatrix::encode(text).map_err(|_| PrintError::QrTooLong)?;
+    if qr.version() > MAX_QR_VERSION {
+        return Err(PrintError::QrTooLong);
     }
-    let modules = u32::try_from(code.width()).map_err(|_| PrintError::QrTooLong)?;
-    let dark = code
-        .to_colors()
-        .into_iter()
-        .map(|c| c == qrcode::Color::Dark)
-        .collect();
-    Ok((modules, dark))
+    let dark = qr.modules.iter().map(|&m| m == 1).collect();
+    Ok((qr.size, dark))
 }
 
 impl Layout {

@@ -67,19 +67,28 @@ pub struct QrMatrix {
 impl QrMatrix {
     /// Encodes `text` at error-correction level M.
     pub fn encode(text: &str) -> Result<QrMatrix, CoreError> {
-        let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+        // fast_qr picks the mode (alphanumeric for our base45 payload), the
+        // smallest version and the best of the 8 masks, like the `qrcode`
+        // crate, at about a sixth of its time: this is most of the screen's
+        // cost, paid every time a presentation is re-signed.
+        let code = fast_qr::QRBuilder::new(text.as_bytes())
+            .ecl(fast_qr::ECL::M)
+            .build()
             .map_err(|_| CoreError::QrTooLong)?;
-        let size = code.width() as u32;
-        let modules = code
-            .to_colors()
-            .into_iter()
-            .map(|c| u8::from(c == qrcode::Color::Dark))
+        let modules = code.data[..code.size * code.size]
+            .iter()
+            .map(|m| u8::from(m.value()))
             .collect();
         Ok(QrMatrix {
-            size,
+            size: code.size as u32,
             modules,
             quiet_zone: 4,
         })
+    }
+
+    /// The QR version (1 to 40): the matrix is 17 + 4 × version modules wide.
+    pub fn version(&self) -> u32 {
+        (self.size - 17) / 4
     }
 
     pub fn is_dark(&self, x: u32, y: u32) -> bool {
@@ -554,5 +563,46 @@ mod tests {
         // The top-left finder pattern: a dark 7×7 ring.
         assert!((0..7).all(|i| qr.is_dark(i, 0) && qr.is_dark(0, i) && qr.is_dark(i, 6)));
         assert!(!qr.is_dark(1, 1));
+    }
+
+    /// Reads `qr` back the way a gate camera does (rqrr on a rendered image).
+    fn scan(qr: &QrMatrix) -> String {
+        let border = qr.quiet_zone as usize;
+        let side = qr.size as usize + 2 * border;
+        let mut prepared = rqrr::PreparedImage::prepare_from_bitmap(side * 4, side * 4, |x, y| {
+            let (mx, my) = (x / 4, y / 4);
+            let inside = (border..border + qr.size as usize).contains(&mx)
+                && (border..border + qr.size as usize).contains(&my);
+            inside && qr.is_dark((mx - border) as u32, (my - border) as u32)
+        });
+        let grids = prepared.detect_grids();
+        assert_eq!(grids.len(), 1);
+        grids[0].decode().unwrap().1
+    }
+
+    #[test]
+    fn the_largest_presentation_fits_version_10_in_alphanumeric_mode_and_scans_back() {
+        // 307 characters: the largest presentation of the test vectors
+        // (protocol/tests/qr_size.rs). In byte mode it would not fit version 10.
+        let text = format!(
+            "SK1:{}",
+            "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:".repeat(7)
+        )[..307]
+            .to_owned();
+        let qr = QrMatrix::encode(&text).unwrap();
+        assert!(qr.version() <= 10, "version {}", qr.version());
+        assert_eq!(qr.size, 17 + 4 * qr.version());
+        assert_eq!(scan(&qr), text);
+        let short = QrMatrix::encode("SK1:ABC").unwrap();
+        assert_eq!(short.version(), 1);
+        assert_eq!(scan(&short), "SK1:ABC");
+    }
+
+    #[test]
+    fn text_beyond_what_a_qr_code_holds_is_refused() {
+        assert_eq!(
+            QrMatrix::encode(&"A".repeat(5000)).unwrap_err(),
+            CoreError::QrTooLong
+        );
     }
 }
