@@ -44,6 +44,8 @@ echo "Swift bindings generated"
 
 echo "== start suikang-server"
 server="$target_dir/debug/suikang-server"
+# Absolute for the tests, whether CARGO_TARGET_DIR is relative or not.
+[[ "$server" == /* ]] || server="$root/$server"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 url="http://127.0.0.1:$port"
 root_key="$("$server" --data "$work/server" root-key)"
@@ -59,7 +61,7 @@ echo "server on $url"
 echo "== Kotlin on the host JVM (android/host-tests)"
 timeout 1200 mvn -B -q -f android/host-tests/pom.xml test \
     -Dsuikang.server.url="$url" -Dsuikang.root.key="$root_key" \
-    -Dsuikang.server.bin="$root/$server"
+    -Dsuikang.server.bin="$server"
 # Surefire's summary, for the reader and for CI's counters.
 python3 - android/host-tests/target/surefire-reports <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
