@@ -48,6 +48,10 @@ struct Cli {
     /// Failed face checks per document per hour that lock login.
     #[arg(long, default_value_t = 5)]
     face_failure_limit: u32,
+    /// Seconds a login's face-check challenge stays open: the vendor's
+    /// result must come back within it.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(i64).range(1..))]
+    face_challenge_ttl_seconds: i64,
     /// Dependents a relative may hold.
     #[arg(long, default_value_t = 10)]
     max_relative_dependents: u32,
@@ -176,6 +180,7 @@ fn config(cli: &Cli) -> ServerConfig {
         credential_validity: time::Duration::hours(cli.credential_validity_hours),
         printed_validity: time::Duration::days(cli.printed_validity_days),
         face_failure_limit: cli.face_failure_limit,
+        challenge_ttl: time::Duration::seconds(cli.face_challenge_ttl_seconds),
         max_relative_dependents: cli.max_relative_dependents,
         ..Policy::default()
     };
