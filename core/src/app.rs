@@ -751,9 +751,12 @@ impl App {
             Err(e) => return Err(e),
         }
         if let Some(code) = report.refused.first() {
-            return Err(CoreError::Refused {
-                code: *code,
-                message: "the server refused the action".into(),
+            return Err(match code {
+                ErrorCode::NoCodeYet => CoreError::NoCodeYet,
+                code => CoreError::Refused {
+                    code: *code,
+                    message: "the server refused the action".into(),
+                },
             });
         }
         let still_queued = self
@@ -828,9 +831,15 @@ impl App {
                     self.cache().remove_outbox(seq)?;
                     report.refused.push(code);
                 }
+                // Final answers too: sent again, they would block the queue
+                // (and a declaration refused now would go through later).
                 Err(CoreError::CodeNotFound) => {
                     self.cache().remove_outbox(seq)?;
                     report.refused.push(ErrorCode::CodeNotFound);
+                }
+                Err(CoreError::NoCodeYet) => {
+                    self.cache().remove_outbox(seq)?;
+                    report.refused.push(ErrorCode::NoCodeYet);
                 }
                 Err(e) => return Err(e),
             }

@@ -354,6 +354,27 @@ async fn declaring_arrival_from_a_key_area_turns_the_code_red_after_the_sync() {
 }
 
 #[tokio::test]
+async fn declaring_before_applying_says_no_code_yet_and_keeps_nothing_queued() {
+    let server = Server::start().await;
+    let phone = Phone::new(&server.url(), server.root());
+    let app = phone.open();
+    app.login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
+        .await
+        .unwrap();
+    assert_eq!(
+        app.declare(None, vec![Symptom::Fever], None)
+            .await
+            .unwrap_err(),
+        CoreError::NoCodeYet
+    );
+    assert_eq!(app.status().unwrap().queued_actions, 0);
+    // The refused declaration neither blocks a sync nor goes through later.
+    app.sync().await.unwrap();
+    app.apply_self().await.unwrap();
+    assert_eq!(server.count("SELECT count(*) FROM declarations"), 0);
+}
+
+#[tokio::test]
 async fn the_cache_file_holds_no_personal_data_in_the_clear() {
     let server = Server::start().await;
     let (phone, app) = signed_in_phone(&server).await;
