@@ -8,16 +8,22 @@ import cn.suikang.ffi.DocumentKind
 import cn.suikang.ffi.ErrorCode
 import cn.suikang.ffi.Relationship
 import cn.suikang.ffi.Screen
+import cn.suikang.ffi.SubmitOutcome
 import cn.suikang.ffi.SuikangException
+import cn.suikang.ffi.Symptom
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNotEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.io.TempDir
 import java.net.ServerSocket
 import java.nio.file.Path
+import java.time.Instant
 
 /** Each of the core's errors arrives as its own Kotlin exception type. */
 class ErrorsTest {
@@ -145,5 +151,132 @@ class ErrorsTest {
         val broken = MemorySecretStore().apply { this.broken = true }
         val e = assertThrows<SuikangException.Keystore> { Phone(dir.resolve("c"), secrets = broken).open() }
         assertEquals("the keystore is locked", e.reason)
+    }
+
+    @Test
+    fun `a face check that outlasts the server's challenge asks to start again`() = runBlocking<Unit> {
+        ServerProcess(dir.resolve("server"), "--face-challenge-ttl-seconds", "1").use { server ->
+            server.start()
+            val phone = Phone(dir.resolve("phone"), serverUrl = server.url, rootKey = server.rootKey)
+            val person = People.adult()
+            phone.open().use { app ->
+                phone.face.outlastChallenge = true
+                val e = assertThrows<SuikangException.ChallengeExpired> {
+                    runBlocking { app.login(person.name, DocumentKind.RESIDENT_ID, person.id) }
+                }
+                assertEquals(FailureKind.TRY_FACE_AGAIN, e.kind())
+                assertFalse(app.status().signedIn)
+                // Starting again, promptly, gets a fresh challenge and signs in.
+                phone.face.outlastChallenge = false
+                app.login(person.name, DocumentKind.RESIDENT_ID, person.id)
+                assertTrue(app.status().signedIn)
+            }
+        }
+    }
+
+    @Test
+    fun `a keystore rolled back to a spent refresh token ends the session everywhere`() = runBlocking<Unit> {
+        val secrets = MemorySecretStore()
+        val phone = Phone(dir.resolve("a"), secrets = secrets)
+        val person = People.adult()
+        phone.open().use { app ->
+            app.login(person.name, DocumentKind.RESIDENT_ID, person.id)
+            app.applySelf()
+            val backup = secrets.secrets.getValue("session")
+            // An hour on, the access token has run out: the next sync trades
+            // the refresh token for a new pair.
+            secrets.secrets["session"] = backup.withAccessTokenRunOut()
+            app.sync()
+            val rotated = secrets.secrets.getValue("session")
+            assertNotEquals(backup.refreshToken(), rotated.refreshToken(), "the tokens were rotated")
+
+            // The keystore comes back from an old copy, with the refresh token
+            // already spent: the server takes it for a stolen one.
+            secrets.secrets["session"] = backup.withAccessTokenRunOut()
+            val e = assertThrows<SuikangException.SessionEnded> { runBlocking { app.sync() } }
+            assertEquals(FailureKind.SIGN_IN_AGAIN, e.kind())
+            assertFalse(app.status().signedIn)
+            val screen = app.screen()
+            assertTrue(screen is Screen.SignedOut, "got $screen")
+            assertNull((screen as Screen.SignedOut).banner, "not 'signed in elsewhere'")
+
+            // The server ended the whole session: the newer tokens are dead too.
+            secrets.secrets["session"] = rotated
+            assertThrows<SuikangException.SessionEnded> { runBlocking { app.sync() } }
+            assertThrows<SuikangException.NotSignedIn> { runBlocking { app.sync() } }
+
+            app.login(person.name, DocumentKind.RESIDENT_ID, person.id)
+            assertNotNull(app.screen().code().qrText)
+        }
+    }
+
+    private fun ByteArray.refreshToken(): String =
+        Regex("\"refresh_token\"\\s*:\\s*\"([^\"]*)\"").find(String(this))?.groupValues?.get(1)
+            ?: error("the stored session has no refresh_token")
+
+    /** The stored tokens with the access token's expiry in the past. */
+    private fun ByteArray.withAccessTokenRunOut(): ByteArray {
+        val json = String(this)
+        val expiry = Regex("\"access_expires_at\"\\s*:\\s*\"[^\"]*\"")
+        check(expiry.containsMatchIn(json)) { "the stored session has no access_expires_at" }
+        return json.replace(expiry, "\"access_expires_at\":\"${Instant.now().minusSeconds(1)}\"").toByteArray()
+    }
+
+    @Test
+    fun `declaring before applying asks for a code first`() = runBlocking<Unit> {
+        val person = People.adult()
+        phone("a").open().use { app ->
+            app.login(person.name, DocumentKind.RESIDENT_ID, person.id)
+            assertTrue(app.screen() is Screen.NoCode)
+            val e = assertThrows<SuikangException.NoCodeYet> {
+                runBlocking { app.declare(null, listOf(Symptom.FEVER), null) }
+            }
+            assertEquals(FailureKind.REFUSED, e.kind())
+            assertEquals(0u, app.status().queuedActions, "nothing is left waiting to be sent")
+            app.applySelf()
+            assertEquals(SubmitOutcome.DELIVERED, app.declare(null, listOf(Symptom.FEVER), null))
+        }
+    }
+
+    @Test
+    fun `a struggling server or a captive portal leaves the code showing`() = runBlocking<Unit> {
+        FrontDoor(TestServer.url).use { door ->
+            val phone = Phone(dir.resolve("a"), serverUrl = door.url)
+            val person = People.adult()
+            phone.open().use { app ->
+                app.login(person.name, DocumentKind.RESIDENT_ID, person.id)
+                app.applySelf()
+                val code = app.screen().code().codeId
+
+                door.mode = FrontDoor.Mode.DOWN
+                val down = assertThrows<SuikangException.ServerUnavailable> { runBlocking { app.sync() } }
+                assertEquals(503.toUShort(), down.status)
+                assertEquals(FailureKind.OFFLINE, down.kind())
+                assertEquals(code, app.screen().code().codeId)
+
+                door.mode = FrontDoor.Mode.PORTAL
+                val portal = assertThrows<SuikangException.BadServerResponse> { runBlocking { app.sync() } }
+                assertEquals(FailureKind.OFFLINE, portal.kind())
+                assertEquals(code, app.screen().code().codeId)
+                assertTrue(app.status().signedIn, "neither ends the session")
+
+                door.mode = FrontDoor.Mode.PASS
+                app.sync()
+                assertEquals(code, app.screen().code().codeId)
+            }
+            // Signing in meets them too, before any face check.
+            val newcomer = Phone(dir.resolve("b"), serverUrl = door.url)
+            newcomer.open().use { app ->
+                door.mode = FrontDoor.Mode.DOWN
+                assertThrows<SuikangException.ServerUnavailable> {
+                    runBlocking { People.adult().let { app.login(it.name, DocumentKind.RESIDENT_ID, it.id) } }
+                }
+                door.mode = FrontDoor.Mode.PORTAL
+                assertThrows<SuikangException.BadServerResponse> {
+                    runBlocking { People.adult().let { app.login(it.name, DocumentKind.RESIDENT_ID, it.id) } }
+                }
+                assertEquals(0, newcomer.face.calls)
+            }
+        }
     }
 }

@@ -9,6 +9,11 @@ import cn.suikang.ffi.NetworkPolicy
 import cn.suikang.ffi.SecretStore
 import cn.suikang.ffi.SignedFaceResult
 import cn.suikang.ffi.SuikangException
+import com.sun.net.httpserver.HttpExchange
+import com.sun.net.httpserver.HttpServer
+import kotlinx.coroutines.delay
+import java.net.InetAddress
+import java.net.InetSocketAddress
 import java.net.ServerSocket
 import java.net.Socket
 import java.net.URI
@@ -18,7 +23,9 @@ import java.net.http.HttpResponse
 import java.nio.file.Files
 import java.nio.file.Path
 import java.time.Duration
+import java.time.Instant
 import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
 import kotlin.random.Random
 
@@ -46,6 +53,13 @@ class SimulatorFace(private val serverUrl: String, @Volatile var next: Capture? 
         private set
     var throwUnexpected = false
 
+    /**
+     * The person dawdles: the vendor's result comes back only once the
+     * challenge has expired. Challenges longer than [MAX_DAWDLE] are not
+     * waited out (the result then comes back at once).
+     */
+    @Volatile var outlastChallenge = false
+
     override suspend fun verify(challenge: FaceChallenge): SignedFaceResult {
         calls++
         if (throwUnexpected) throw IllegalStateException("the camera driver crashed")
@@ -61,6 +75,10 @@ class SimulatorFace(private val serverUrl: String, @Volatile var next: Capture? 
             throw SuikangException.FaceCheckFailed("the vendor answered HTTP ${response.statusCode()}")
         }
         val json = response.body()
+        if (outlastChallenge) {
+            val untilExpired = Duration.between(Instant.now(), challenge.expiresAt).plusMillis(50)
+            if (untilExpired <= MAX_DAWDLE) delay(untilExpired.toMillis())
+        }
         return SignedFaceResult(
             vendor = field(json, "vendor"),
             challengeId = field(json, "challenge_id"),
@@ -85,6 +103,7 @@ class SimulatorFace(private val serverUrl: String, @Volatile var next: Capture? 
             ?: throw SuikangException.FaceCheckFailed("the vendor's answer has no $name")
 
     companion object {
+        val MAX_DAWDLE: Duration = Duration.ofSeconds(5)
         private val http: HttpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
     }
 }
@@ -161,7 +180,7 @@ object People {
 data class Person(val name: String, val id: String)
 
 /** A server of the test's own, to stop and start (the offline scenario). */
-class ServerProcess(private val data: Path) : AutoCloseable {
+class ServerProcess(private val data: Path, private vararg val options: String) : AutoCloseable {
     private val bin: String = System.getProperty("suikang.server.bin")
         ?: error("-Dsuikang.server.bin is not set")
     val port: Int = ServerSocket(0).use { it.localPort }
@@ -175,7 +194,7 @@ class ServerProcess(private val data: Path) : AutoCloseable {
 
     fun start(): ServerProcess {
         val log = Files.createTempFile("suikang-server", ".log").toFile()
-        process = ProcessBuilder(bin, "--data", data.toString(), "--listen", "127.0.0.1:$port")
+        process = ProcessBuilder(bin, "--data", data.toString(), "--listen", "127.0.0.1:$port", *options)
             .redirectErrorStream(true)
             .redirectOutput(log)
             .start()
@@ -197,4 +216,80 @@ class ServerProcess(private val data: Path) : AutoCloseable {
     }
 
     override fun close() = stop()
+}
+
+/**
+ * What stands between the phone and the server (a load balancer, the
+ * station's Wi-Fi): passes requests through to [upstream] until the test
+ * makes it answer 503, or a captive portal's login page with 200.
+ */
+class FrontDoor(private val upstream: String) : AutoCloseable {
+    enum class Mode { PASS, DOWN, PORTAL }
+
+    @Volatile var mode = Mode.PASS
+
+    private val pool = Executors.newFixedThreadPool(4)
+    private val server = HttpServer.create(InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0).apply {
+        createContext("/") { exchange ->
+            try {
+                answer(exchange)
+            } finally {
+                exchange.close()
+            }
+        }
+        executor = pool
+        start()
+    }
+    val url = "http://127.0.0.1:${server.address.port}"
+
+    private fun answer(exchange: HttpExchange) {
+        when (mode) {
+            Mode.DOWN -> exchange.reply(503, "text/plain", "Service Unavailable".toByteArray())
+            Mode.PORTAL -> exchange.reply(
+                200,
+                "text/html; charset=utf-8",
+                "<html><body>Sign in to the station Wi-Fi to continue</body></html>".toByteArray(),
+            )
+            Mode.PASS -> passThrough(exchange)
+        }
+    }
+
+    private fun passThrough(exchange: HttpExchange) {
+        val body = exchange.requestBody.readBytes()
+        val request = HttpRequest.newBuilder(URI(upstream + exchange.requestURI))
+            .timeout(Duration.ofSeconds(10))
+            .method(
+                exchange.requestMethod,
+                if (body.isEmpty()) HttpRequest.BodyPublishers.noBody() else HttpRequest.BodyPublishers.ofByteArray(body),
+            )
+        exchange.requestHeaders.forEach { (name, values) ->
+            if (name.lowercase() !in hopByHop) values.forEach { request.header(name, it) }
+        }
+        val response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray())
+        response.headers().map().forEach { (name, values) ->
+            if (name.lowercase() !in hopByHop && !name.startsWith(":")) exchange.responseHeaders[name] = values
+        }
+        val bytes = response.body()
+        exchange.sendResponseHeaders(response.statusCode(), if (bytes.isEmpty()) -1 else bytes.size.toLong())
+        if (bytes.isNotEmpty()) exchange.responseBody.write(bytes)
+    }
+
+    private fun HttpExchange.reply(status: Int, contentType: String, body: ByteArray) {
+        responseHeaders["content-type"] = listOf(contentType)
+        sendResponseHeaders(status, body.size.toLong())
+        responseBody.write(body)
+    }
+
+    override fun close() {
+        server.stop(0)
+        pool.shutdownNow()
+    }
+
+    private companion object {
+        val hopByHop = setOf("connection", "content-length", "expect", "host", "upgrade", "keep-alive", "transfer-encoding")
+        val client: HttpClient = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build()
+    }
 }
