@@ -35,7 +35,6 @@ pub const MIN_QR_WIDTH_PX: u32 = 414;
 pub const SVG_FONT_FAMILIES: &str =
     "'PingFang SC', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif";
 
-const QUIET_ZONE_MODULES: u32 = 4;
 /// DESIGN §4: every code fits version 10 at level M, which every checkpoint
 /// scanner reads.
 const MAX_QR_VERSION: u32 = 10;
@@ -250,34 +249,29 @@ struct QrPlacement {
     x: u32,
     y: u32,
     module_px: u32,
-    modules: u32,
-    /// Row-major, `modules * modules`.
-    dark: Vec<bool>,
+    matrix: QrMatrix,
 }
 
 impl QrPlacement {
-    fn is_dark(&self, col: u32, row: u32) -> bool {
-        self.dark[(row * self.modules + col) as usize]
-    }
-
     #[cfg(test)]
     fn width_px(&self) -> u32 {
-        self.modules * self.module_px
+        self.matrix.size * self.module_px
     }
 
     /// Runs of dark modules in each row as rectangles, in dots: one per run
     /// keeps the SVG path and the PDF content short.
     fn dark_runs(&self) -> Vec<Block> {
         let mut runs = Vec::new();
-        for row in 0..self.modules {
+        let (size, qr) = (self.matrix.size, &self.matrix);
+        for row in 0..size {
             let mut col = 0;
-            while col < self.modules {
-                if !self.is_dark(col, row) {
+            while col < size {
+                if !qr.is_dark(col, row) {
                     col += 1;
                     continue;
                 }
                 let start = col;
-                while col < self.modules && self.is_dark(col, row) {
+                while col < size && qr.is_dark(col, row) {
                     col += 1;
                 }
                 runs.push(Block {
@@ -303,19 +297,19 @@ struct Layout {
     bottom: f32,
 }
 
-fn qr_modules(text: &str) -> Result<(u32, Vec<bool>), PrintError> {
+fn qr_matrix(text: &str) -> Result<QrMatrix, PrintError> {
     let qr = QrMatrix::encode(text).map_err(|_| PrintError::QrTooLong)?;
     if qr.version() > MAX_QR_VERSION {
         return Err(PrintError::QrTooLong);
     }
-    let dark = qr.modules.iter().map(|&m| m == 1).collect();
-    Ok((qr.size, dark))
+    Ok(qr)
 }
 
 impl Layout {
     fn of(page: &PrintablePage) -> Result<Layout, PrintError> {
-        let (modules, dark) = qr_modules(&page.qr_text)?;
-        let boxed = modules + 2 * QUIET_ZONE_MODULES;
+        let matrix = qr_matrix(&page.qr_text)?;
+        let (modules, quiet_zone) = (matrix.size, matrix.quiet_zone);
+        let boxed = modules + 2 * quiet_zone;
         let module_px = (QR_BOX_MAX_PX / boxed).max(MIN_QR_WIDTH_PX.div_ceil(modules));
         let centre = PAGE_WIDTH_PX as f32 / 2.0;
         let card_rgb = page.color_rgb.0;
@@ -363,11 +357,10 @@ impl Layout {
             rgb: WHITE,
         };
         let qr = QrPlacement {
-            x: panel.x + PANEL_PADDING_PX + QUIET_ZONE_MODULES * module_px,
-            y: panel.y + PANEL_PADDING_PX + QUIET_ZONE_MODULES * module_px,
+            x: panel.x + PANEL_PADDING_PX + quiet_zone * module_px,
+            y: panel.y + PANEL_PADDING_PX + quiet_zone * module_px,
             module_px,
-            modules,
-            dark,
+            matrix,
         };
 
         // Who it belongs to, masked as on every screen (问题七).
@@ -898,7 +891,7 @@ mod tests {
         assert!(qr.module_px >= 2);
         let panel = layout.blocks[1];
         assert_eq!(panel.rgb, WHITE);
-        let quiet = QUIET_ZONE_MODULES * qr.module_px;
+        let quiet = qr.matrix.quiet_zone * qr.module_px;
         assert!(panel.x + quiet <= qr.x && panel.y + quiet <= qr.y);
         assert!(qr.x + qr.width_px() + quiet <= panel.x + panel.w);
         assert!(qr.y + qr.width_px() + quiet <= panel.y + panel.h);
@@ -918,7 +911,7 @@ mod tests {
             ..page(vec![])
         })
         .unwrap();
-        assert_eq!(layout.qr.modules, 57);
+        assert_eq!(layout.qr.matrix.size, 57);
         assert!(layout.qr.width_px() >= MIN_QR_WIDTH_PX);
     }
 
