@@ -826,22 +826,20 @@ impl App {
                     self.cache().remove_outbox(seq)?;
                     report.delivered += 1;
                 }
-                Err(CoreError::Refused { code, .. }) => {
+                Err(e) => {
+                    let code = match e {
+                        CoreError::Refused { code, .. } => code,
+                        // Final answers too: sent again, they would block the
+                        // queue (and a declaration refused now would go
+                        // through later).
+                        CoreError::CodeNotFound => ErrorCode::CodeNotFound,
+                        CoreError::NoCodeYet => ErrorCode::NoCodeYet,
+                        e => return Err(e),
+                    };
                     tracing::warn!(?code, "the server refused a queued action; it is dropped");
                     self.cache().remove_outbox(seq)?;
                     report.refused.push(code);
                 }
-                // Final answers too: sent again, they would block the queue
-                // (and a declaration refused now would go through later).
-                Err(CoreError::CodeNotFound) => {
-                    self.cache().remove_outbox(seq)?;
-                    report.refused.push(ErrorCode::CodeNotFound);
-                }
-                Err(CoreError::NoCodeYet) => {
-                    self.cache().remove_outbox(seq)?;
-                    report.refused.push(ErrorCode::NoCodeYet);
-                }
-                Err(e) => return Err(e),
             }
         }
         Ok(())
