@@ -4,12 +4,15 @@
 use std::path::Path;
 
 use suikang_protocol::{IssuerEntry, wire_time};
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
-use crate::app::{ACCOUNT_PREFIX, ISSUER_KEY_LIFETIME, new_token, token_hash};
 use crate::config::Policy;
 use crate::keys::{self, KeyFileError};
 use crate::store::{Account, AccountKind, IssuerKeyRecord, NewAccount, Store, StoreError};
+use crate::tokens::{ACCOUNT_PREFIX, new_token, token_hash};
+
+/// How long a fresh issuer key is valid for.
+pub const ISSUER_KEY_LIFETIME: Duration = Duration::days(3650);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {

@@ -6,25 +6,30 @@
 
 /// Admin work: accounts, trusted issuers, key rotation.
 pub mod admin;
-/// Server state: callers, document look-up keys, trust list, issuing.
-pub mod app;
 /// Issuer profile, policy and key sources.
 pub mod config;
 /// Refusals, named for the user, and their HTTP form.
 pub mod error;
 /// The simulated face vendor's SDK side and result check.
 pub mod face_simulator;
+/// Idempotency keys: a retried POST or DELETE has its effect once.
+pub mod idempotency;
+/// One running issuer: callers, document look-up keys, trust list, issuing.
+pub mod issuer;
 /// Secrets on disk (0600).
 pub mod keys;
-/// HTTP routes, handlers, idempotency and the OpenAPI document.
+/// HTTP routes, one file per OpenAPI tag, and the OpenAPI document.
 pub mod routes;
 /// Starting an instance, on a port or in process.
 pub mod run;
 /// The `Store` trait, its SQLite implementation and contract suite.
 pub mod store;
+/// Bearer tokens: making them, hashing them for the store.
+pub mod tokens;
 
 pub use config::{IssuerProfile, KeySource, Policy, ServerConfig};
 pub use error::ApiError;
+pub use issuer::Issuer;
 pub use run::{
     InProcessOptions, RunningServer, StartError, start, start_in_process, start_suikang_and_yuekang,
 };

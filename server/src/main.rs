@@ -11,7 +11,7 @@ use suikang_protocol::{
 };
 use suikang_server::admin;
 use suikang_server::config::{IssuerProfile, KeySource, Policy, ServerConfig};
-use suikang_server::run::{PROFILE_FILE, ProfileFile, open_app, start};
+use suikang_server::run::{PROFILE_FILE, ProfileFile, open_issuer, start};
 use suikang_server::store::AccountKind;
 use time::OffsetDateTime;
 
@@ -223,7 +223,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         server.shutdown().await;
         return Ok(());
     }
-    let app = open_app(&config).await?;
+    let issuer = open_issuer(&config).await?;
     let now = OffsetDateTime::now_utc();
     match command {
         Command::Serve => unreachable!("handled above"),
@@ -235,7 +235,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let name = display_name.unwrap_or_else(|| organisation.clone());
             let (account, token) = admin::create_account(
-                &*app.store,
+                &*issuer.store,
                 AccountKind::Authority(role),
                 &organisation,
                 &district,
@@ -256,7 +256,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         } => {
             let name = display_name.unwrap_or_else(|| organisation.clone());
             let (account, token) = admin::create_account(
-                &*app.store,
+                &*issuer.store,
                 AccountKind::Institution(kind),
                 &organisation,
                 &district,
@@ -269,8 +269,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 account.id.0
             );
         }
-        Command::RootKey => println!("{}", hex::encode(app.root_key().verifying_key().to_bytes())),
-        Command::TrustList => println!("{}", app.trust().signed_json),
+        Command::RootKey => println!(
+            "{}",
+            hex::encode(issuer.root_key().verifying_key().to_bytes())
+        ),
+        Command::TrustList => println!("{}", issuer.trust().signed_json),
         Command::TrustIssuer {
             id,
             issuer_slug,
@@ -285,19 +288,20 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let mut key = [0; 32];
             hex::decode_to_slice(&public_key, &mut key)
                 .map_err(|_| "the public key is 64 hex digits")?;
-            let mut entry = app
-                .trust()
-                .list
-                .issuer(IssuerId(id))
-                .cloned()
-                .unwrap_or(IssuerEntry {
-                    id: IssuerId(id),
-                    slug: issuer_slug.clone(),
-                    name_zh: issuer_name_zh.clone(),
-                    name_en: issuer_name_en.clone(),
-                    colors: ColorScheme::SUIKANG,
-                    keys: vec![],
-                });
+            let mut entry =
+                issuer
+                    .trust()
+                    .list
+                    .issuer(IssuerId(id))
+                    .cloned()
+                    .unwrap_or(IssuerEntry {
+                        id: IssuerId(id),
+                        slug: issuer_slug.clone(),
+                        name_zh: issuer_name_zh.clone(),
+                        name_en: issuer_name_en.clone(),
+                        colors: ColorScheme::SUIKANG,
+                        keys: vec![],
+                    });
             entry.slug = issuer_slug;
             entry.name_zh = issuer_name_zh;
             entry.name_en = issuer_name_en;
@@ -308,22 +312,24 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 not_before: OffsetDateTime::parse(&not_before, rfc)?,
                 not_after: OffsetDateTime::parse(&not_after, rfc)?,
             });
-            if id == app.issuer.id.0 {
+            if id == issuer.profile.id.0 {
                 return Err("that is this server's own issuer id".into());
             }
-            admin::add_trusted_issuer(&*app.store, &entry).await?;
-            app.reload_trust().await?;
+            admin::add_trusted_issuer(&*issuer.store, &entry).await?;
+            issuer.reload_trust().await?;
             println!(
                 "issuer {id} trusted; trust list sequence {}",
-                app.trust().sequence
+                issuer.trust().sequence
             );
         }
         Command::RotateKey => {
-            let id = admin::rotate_issuer_key(&*app.store, &app.data_dir, &app.policy, now).await?;
-            app.reload_trust().await?;
+            let id =
+                admin::rotate_issuer_key(&*issuer.store, &issuer.data_dir, &issuer.policy, now)
+                    .await?;
+            issuer.reload_trust().await?;
             println!(
                 "issuer key {id} signs from now on; trust list sequence {}",
-                app.trust().sequence
+                issuer.trust().sequence
             );
         }
     }

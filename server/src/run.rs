@@ -12,9 +12,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::admin::{self, AdminError};
-use crate::app::App;
 use crate::config::{IssuerProfile, KeySource, Policy, ServerConfig};
 use crate::error::ApiError;
+use crate::issuer::Issuer;
 use crate::keys::{self, KeyFileError};
 use crate::routes;
 use crate::store::{AccountKind, SqliteStore, Store, StoreError};
@@ -44,7 +44,7 @@ pub enum StartError {
 /// runtime ends; [`RunningServer::shutdown`] stops it.
 pub struct RunningServer {
     pub addr: SocketAddr,
-    pub app: Arc<App>,
+    pub issuer: Arc<Issuer>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
     /// The temporary data directory of an in-process instance.
@@ -59,21 +59,21 @@ impl RunningServer {
 
     /// Our entry in the trust list, to give to another instance.
     pub fn issuer_entry(&self) -> IssuerEntry {
-        self.app.trust().own.clone()
+        self.issuer.trust().own.clone()
     }
 
     /// The trust list as published now, signed by the root key.
     pub fn signed_trust_list(&self) -> String {
-        self.app.trust().signed_json.clone()
+        self.issuer.trust().signed_json.clone()
     }
 
     pub fn root_public_key(&self) -> ed25519_dalek::VerifyingKey {
-        self.app.root_key().verifying_key()
+        self.issuer.root_key().verifying_key()
     }
 
     /// Moves this instance's clock forward (expiry, credential re-issue).
     pub fn advance_clock(&self, by: Duration) {
-        self.app.advance_clock(by);
+        self.issuer.advance_clock(by);
     }
 
     /// Creates an authority account; returns its bearer token.
@@ -84,7 +84,7 @@ impl RunningServer {
         district: &str,
     ) -> Result<String, ApiError> {
         let (_, token) = self
-            .app
+            .issuer
             .create_account(
                 AccountKind::Authority(role),
                 organisation,
@@ -103,7 +103,7 @@ impl RunningServer {
         district: &str,
     ) -> Result<String, ApiError> {
         let (_, token) = self
-            .app
+            .issuer
             .create_account(
                 AccountKind::Institution(relationship),
                 organisation,
@@ -116,7 +116,7 @@ impl RunningServer {
 
     /// Trusts another issuer from now on.
     pub async fn trust_issuer(&self, entry: &IssuerEntry) -> Result<(), ApiError> {
-        self.app.trust_issuer(entry).await
+        self.issuer.trust_issuer(entry).await
     }
 
     /// Stops accepting connections and waits for the server to end.
@@ -138,7 +138,7 @@ fn load_key(source: &KeySource) -> Result<Option<SigningKey>, KeyFileError> {
 
 /// Opens the data directory: database, keys, trust list. Shared by
 /// [`start`] and the admin commands.
-pub async fn open_app(config: &ServerConfig) -> Result<Arc<App>, StartError> {
+pub async fn open_issuer(config: &ServerConfig) -> Result<Arc<Issuer>, StartError> {
     let dir = &config.data_dir;
     std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.clone(), e))?;
     let store = SqliteStore::open(&dir.join(DATABASE_FILE))?;
@@ -158,7 +158,7 @@ pub async fn open_app(config: &ServerConfig) -> Result<Arc<App>, StartError> {
     if let Ok(json) = serde_json::to_string_pretty(&ProfileFile::from(&config.issuer)) {
         let _ = std::fs::write(dir.join(PROFILE_FILE), json);
     }
-    Ok(App::new(
+    Ok(Issuer::new(
         store,
         config.issuer.clone(),
         config.policy.clone(),
@@ -173,12 +173,12 @@ pub async fn open_app(config: &ServerConfig) -> Result<Arc<App>, StartError> {
 
 /// Starts the server on `listen` (port 0 picks a free one).
 pub async fn start(config: ServerConfig, listen: SocketAddr) -> Result<RunningServer, StartError> {
-    let app = open_app(&config).await?;
-    serve_app(app, listen, None).await
+    let issuer = open_issuer(&config).await?;
+    serve_issuer(issuer, listen, None).await
 }
 
-async fn serve_app(
-    app: Arc<App>,
+async fn serve_issuer(
+    issuer: Arc<Issuer>,
     listen: SocketAddr,
     temp_dir: Option<tempfile::TempDir>,
 ) -> Result<RunningServer, StartError> {
@@ -188,18 +188,20 @@ async fn serve_app(
     let addr = listener
         .local_addr()
         .map_err(|e| StartError::Listen(listen, e))?;
-    let router = routes::router(app.clone());
+    let router = routes::router(issuer.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let reloader = {
         // Admin commands change keys and trusted issuers offline: follow them.
-        let app = Arc::downgrade(&app);
+        let issuer = Arc::downgrade(&issuer);
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-                let Some(app) = app.upgrade() else { break };
-                if let Ok(seq) = app.store.trust_sequence().await
-                    && seq != app.trust().sequence
-                    && let Err(e) = app.reload_trust().await
+                let Some(issuer) = issuer.upgrade() else {
+                    break;
+                };
+                if let Ok(seq) = issuer.store.trust_sequence().await
+                    && seq != issuer.trust().sequence
+                    && let Err(e) = issuer.reload_trust().await
                 {
                     tracing::error!(error = %e, "trust list reload failed");
                 }
@@ -220,7 +222,7 @@ async fn serve_app(
     tracing::info!(%addr, "listening");
     Ok(RunningServer {
         addr,
-        app,
+        issuer,
         shutdown: Some(tx),
         task,
         _temp_dir: temp_dir,
@@ -263,8 +265,8 @@ pub async fn start_in_process(options: InProcessOptions) -> Result<RunningServer
         .issuer_key
         .map_or(KeySource::InDataDir, KeySource::Given);
     config.trusted_issuers = options.trusted_issuers;
-    let app = open_app(&config).await?;
-    serve_app(app, SocketAddr::from(([127, 0, 0, 1], 0)), Some(temp)).await
+    let issuer = open_issuer(&config).await?;
+    serve_issuer(issuer, SocketAddr::from(([127, 0, 0, 1], 0)), Some(temp)).await
 }
 
 /// Suikang (issuer 1) and Yuekang (issuer 2) in process, under one root key,

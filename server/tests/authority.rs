@@ -303,7 +303,7 @@ async fn the_audit_log_records_every_act_and_cannot_be_changed() {
         )
         .await)
     .await;
-    let store = &w.server.app.store;
+    let store = &w.server.issuer.store;
     let person = store
         .person_by_code(
             suikang_protocol::api::parse_code_id(
@@ -331,7 +331,7 @@ async fn the_audit_log_records_every_act_and_cannot_be_changed() {
     // Not even direct SQL can rewrite history.
     let db = w
         .server
-        .app
+        .issuer
         .data_dir
         .join(suikang_server::run::DATABASE_FILE);
     let conn = rusqlite::Connection::open(db).unwrap();

@@ -192,23 +192,23 @@ async fn the_trust_list_is_served_signed_with_an_etag() {
 async fn after_a_key_rotation_old_and_new_codes_both_verify() {
     let w = world().await;
     let (zhang, _) = w.resident_with_code("张小明", ZHANG_ID).await;
-    let app = &w.server.app;
+    let issuer = &w.server.issuer;
     let before = presentation(&w, &zhang, OffsetDateTime::now_utc()).await;
     let new_id = suikang_server::admin::rotate_issuer_key(
-        &*app.store,
-        &app.data_dir,
-        &app.policy,
-        app.now(),
+        &*issuer.store,
+        &issuer.data_dir,
+        &issuer.policy,
+        issuer.now(),
     )
     .await
     .unwrap();
-    app.reload_trust().await.unwrap();
+    issuer.reload_trust().await.unwrap();
     assert_eq!(new_id, 2);
     let list =
         TrustList::from_signed_json(&w.server.signed_trust_list(), &[w.server.root_public_key()])
             .unwrap();
     let old = list.issuers()[0].keys.iter().find(|k| k.id.0 == 1).unwrap();
-    assert!(old.not_after <= app.now() + Duration::days(7));
+    assert!(old.not_after <= issuer.now() + Duration::days(7));
     for qr in [
         before,
         presentation(&w, &zhang, OffsetDateTime::now_utc()).await,

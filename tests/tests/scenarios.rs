@@ -95,14 +95,14 @@ async fn a_code_signed_with_a_rotated_key_verifies_until_that_keys_window_ends()
 
     let running = &server.running;
     let new_key = suikang_server::admin::rotate_issuer_key(
-        &*running.app.store,
-        &running.app.data_dir,
-        &running.app.policy,
-        running.app.now(),
+        &*running.issuer.store,
+        &running.issuer.data_dir,
+        &running.issuer.policy,
+        running.issuer.now(),
     )
     .await
     .unwrap();
-    running.app.reload_trust().await.unwrap();
+    running.issuer.reload_trust().await.unwrap();
     assert_ne!(new_key, old_key.0);
 
     let checkpoint = Phone::new(&server.url(), server.root());

@@ -1,6 +1,6 @@
-//! The server's state and the rules it applies between HTTP and the store:
-//! who is calling, document look-up keys, the trust list, and issuing
-//! credentials. Every domain rule itself is asked of `suikang_protocol`.
+//! One running issuer ([`Issuer`]): the server's state and the rules it
+//! applies between HTTP and the store — who is calling, document look-up
+//! keys, the trust list, and issuing credentials. Every domain rule itself is asked of `suikang_protocol`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -31,11 +31,9 @@ use crate::error::ApiError;
 use crate::keys;
 use crate::store::{
     Account, AccountId, AccountKind, ActiveControl, DocKey, Guardian, Person, PersonFacts,
-    SessionEnd, SessionRecord, Store, StoreError, TokenHash,
+    SessionEnd, SessionRecord, Store, StoreError,
 };
-
-/// How long a fresh issuer key is valid for.
-pub const ISSUER_KEY_LIFETIME: Duration = Duration::days(3650);
+use crate::tokens::{ACCESS_PREFIX, ACCOUNT_PREFIX, token_hash};
 
 /// The trust list as published now, with the key to sign credentials with.
 pub struct TrustState {
@@ -48,10 +46,10 @@ pub struct TrustState {
     pub signing: Option<(KeyId, SigningKey, OffsetDateTime)>,
 }
 
-/// One running issuer.
-pub struct App {
+/// One running issuer: its store, profile, policy, keys and trust list.
+pub struct Issuer {
     pub store: Arc<dyn Store>,
-    pub issuer: IssuerProfile,
+    pub profile: IssuerProfile,
     pub policy: Policy,
     pub data_dir: PathBuf,
     pub face_simulator: bool,
@@ -72,22 +70,6 @@ pub fn document_key(secret: &[u8; 32], document: &Document) -> DocKey {
     mac.update(document.number().as_bytes());
     DocKey(mac.finalize().into_bytes().into())
 }
-
-pub fn token_hash(token: &str) -> TokenHash {
-    TokenHash(Sha256::digest(token.as_bytes()).into())
-}
-
-/// A new bearer token: a kind prefix and 32 random bytes.
-pub fn new_token(prefix: &str) -> String {
-    format!(
-        "{prefix}{}",
-        URL_SAFE_NO_PAD.encode(keys::random_bytes::<32>())
-    )
-}
-
-pub const ACCESS_PREFIX: &str = "ska_";
-pub const REFRESH_PREFIX: &str = "skr_";
-pub const ACCOUNT_PREFIX: &str = "skt_";
 
 pub fn rgb_text(c: suikang_protocol::Rgb) -> String {
     format!("#{}", hex::encode_upper(c.0))
@@ -143,21 +125,21 @@ pub async fn build_trust_list(
     Ok((sequence, own, list))
 }
 
-impl App {
-    // Called once, from `run::open_app`, which names every part.
+impl Issuer {
+    // Called once, from `run::open_issuer`, which names every part.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn new(
         store: Arc<dyn Store>,
-        issuer: IssuerProfile,
+        profile: IssuerProfile,
         policy: Policy,
         data_dir: PathBuf,
         face_simulator: bool,
         root: SigningKey,
         document_secret: [u8; 32],
         issuer_keys: BTreeMap<u8, SigningKey>,
-    ) -> Result<Arc<App>, ApiError> {
+    ) -> Result<Arc<Issuer>, ApiError> {
         let now = OffsetDateTime::now_utc();
-        let (sequence, own, list) = build_trust_list(&*store, &issuer, now).await?;
+        let (sequence, own, list) = build_trust_list(&*store, &profile, now).await?;
         let placeholder = TrustState {
             sequence,
             signed_json: list.to_signed_json(&root),
@@ -166,9 +148,9 @@ impl App {
             own,
             signing: None,
         };
-        let app = Arc::new(App {
+        let issuer = Arc::new(Issuer {
             store,
-            issuer,
+            profile,
             policy,
             data_dir,
             face_simulator,
@@ -179,8 +161,8 @@ impl App {
             clock_offset: AtomicI64::new(0),
             openapi_json: OnceLock::new(),
         });
-        app.reload_trust().await?;
-        Ok(app)
+        issuer.reload_trust().await?;
+        Ok(issuer)
     }
 
     pub fn now(&self) -> OffsetDateTime {
@@ -206,7 +188,7 @@ impl App {
     /// commands: a background task calls this when the sequence moves).
     pub async fn reload_trust(&self) -> Result<(), ApiError> {
         let now = self.now();
-        let (sequence, own, list) = build_trust_list(&*self.store, &self.issuer, now).await?;
+        let (sequence, own, list) = build_trust_list(&*self.store, &self.profile, now).await?;
         {
             let mut keys = self.issuer_keys.write().expect("keys lock");
             if let Ok(on_disk) = keys::load_issuer_keys(&self.data_dir) {
@@ -246,11 +228,11 @@ impl App {
 
     pub fn issuer_view(&self) -> IssuerView {
         IssuerView {
-            issuer_id: self.issuer.id.0,
-            slug: self.issuer.slug.clone(),
-            name_zh: self.issuer.name_zh.clone(),
-            name_en: self.issuer.name_en.clone(),
-            colors: colors_view(&self.issuer.colors),
+            issuer_id: self.profile.id.0,
+            slug: self.profile.slug.clone(),
+            name_zh: self.profile.name_zh.clone(),
+            name_en: self.profile.name_en.clone(),
+            colors: colors_view(&self.profile.colors),
         }
     }
 
@@ -321,7 +303,7 @@ impl App {
             MaskedDocument::from_display(person.document_kind, &person.masked_document)
                 .ok_or_else(corrupt)?;
         let signed = Credential {
-            issuer: self.issuer.id,
+            issuer: self.profile.id,
             key_id: *key_id,
             code_id: code.code_id,
             applied_by: code.applied_by,
@@ -370,7 +352,7 @@ impl App {
             role,
             relationship,
             color,
-            color_rgb: rgb_text(self.issuer.colors.of(color)),
+            color_rgb: rgb_text(self.profile.colors.of(color)),
             color_name_zh: color.name_zh().to_owned(),
             color_name_en: color.name_en().to_owned(),
             applied_by: code.applied_by,
@@ -505,10 +487,10 @@ impl Caller {
     }
 }
 
-impl FromRequestParts<Arc<App>> for Caller {
+impl FromRequestParts<Arc<Issuer>> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, ApiError> {
-        app.authenticate(&parts.headers).await
+    async fn from_request_parts(parts: &mut Parts, issuer: &Arc<Issuer>) -> Result<Self, ApiError> {
+        issuer.authenticate(&parts.headers).await
     }
 }

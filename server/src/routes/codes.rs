@@ -1,0 +1,386 @@
+//! Tag `codes`: the caller's own and dependents' codes — sync, applying
+//! (self and 代申领), removing, printing — and health declarations.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use suikang_protocol::api::*;
+use suikang_protocol::{
+    AppliedBy, Binding, CodeId, Color, Control, ControlReason, ControlReasons, Executor,
+    check_proxy_guardian,
+};
+
+use super::{ApiJson, ControlChange, audit_entry};
+use crate::error::ApiError;
+use crate::issuer::{Caller, Issuer};
+use crate::keys::random_bytes;
+use crate::store::*;
+
+/// The caller's own code and dependents' codes, with credentials bound to
+/// the caller's device; `If-None-Match` gives 304 when nothing changed.
+#[utoipa::path(get, path = "/v1/codes", tag = "codes", security(("bearer" = [])),
+    responses((status = 200, body = CodesResponse), (status = 304, description = "not modified"),
+        (status = 401, body = ErrorBody), (status = 403, description = "wrong_account_kind", body = ErrorBody)))]
+pub(super) async fn sync_codes(
+    State(issuer): State<Arc<Issuer>>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let guardian = caller.guardian()?;
+    let (own, binding) = match &caller {
+        Caller::Resident(s) => (Some(s.person), Some(Binding::Device(s.device_key))),
+        _ => (None, None),
+    };
+    let snapshot = issuer.store.codes_snapshot(own, guardian).await?;
+    let trust = issuer.trust();
+    let own = match snapshot.own {
+        Some((person, controls)) if person.code.is_some() => {
+            Some(issuer.code_view(&trust, &person, &controls, CodeRole::Own, None, binding)?)
+        }
+        _ => None,
+    };
+    let dependents = snapshot
+        .dependents
+        .iter()
+        .filter(|(d, _)| d.person.code.is_some())
+        .map(|(d, controls)| {
+            issuer.code_view(
+                &trust,
+                &d.person,
+                controls,
+                CodeRole::Dependent,
+                Some(d.relationship),
+                binding,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let body = serde_json::to_vec(&CodesResponse {
+        issuer: issuer.issuer_view(),
+        own,
+        dependents,
+    })
+    .map_err(|_| ApiError::Internal)?;
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
+    let etag_header = HeaderValue::from_str(&etag).map_err(|_| ApiError::Internal)?;
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_header)]).into_response());
+    }
+    Ok((
+        [
+            (header::ETAG, etag_header),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Apply for one's own code (blue). One person, one code.
+#[utoipa::path(post, path = "/v1/codes/apply-self", tag = "codes", security(("bearer" = [])), request_body = ApplySelfRequest,
+    responses((status = 200, body = ApplyResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub(super) async fn apply_self(
+    State(issuer): State<Arc<Issuer>>,
+    caller: Caller,
+    ApiJson(_req): ApiJson<ApplySelfRequest>,
+) -> Result<Json<ApplyResponse>, ApiError> {
+    let session = caller.resident()?;
+    let code = CodeRecord {
+        code_id: CodeId(u64::from_be_bytes(random_bytes())),
+        applied_by: AppliedBy::Holder,
+    };
+    let (person, created) = issuer
+        .store
+        .assign_code(session.person, code, issuer.now())
+        .await?;
+    apply_response(&issuer, &person, created).await
+}
+
+async fn apply_response(
+    issuer: &Issuer,
+    person: &Person,
+    created: bool,
+) -> Result<Json<ApplyResponse>, ApiError> {
+    let code = person.code.ok_or(ApiError::Internal)?;
+    let controls = issuer.store.active_controls(person.id).await?;
+    let reasons: ControlReasons = controls.iter().map(|c| c.control.reason).collect();
+    Ok(Json(ApplyResponse {
+        code_id: code_id_text(code.code_id),
+        color: Color::of(code.applied_by, reasons),
+        applied_by: code.applied_by,
+        created,
+    }))
+}
+
+/// Apply on someone's behalf (代申领, green).
+#[utoipa::path(post, path = "/v1/codes/apply-proxy", tag = "codes", security(("bearer" = [])), request_body = ApplyProxyRequest,
+    responses((status = 200, body = ApplyResponse),
+        (status = 403, description = "guardian_under_age, guardian_age_unknown, wrong_account_kind", body = ErrorBody),
+        (status = 409, description = "too_many_dependents, holder_has_own_code", body = ErrorBody),
+        (status = 422, description = "invalid_document_number, invalid_name, co_residence_not_declared, cannot_proxy_for_self, relationship_mismatch", body = ErrorBody)))]
+pub(super) async fn apply_proxy(
+    State(issuer): State<Arc<Issuer>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<ApplyProxyRequest>,
+) -> Result<Json<ApplyResponse>, ApiError> {
+    let guardian = caller.guardian()?;
+    let now = issuer.now();
+    let document = issuer.parse_document(&req.document)?;
+    let facts = issuer.facts(&document, Some(&req.name))?;
+    let max = match &caller {
+        Caller::Resident(session) => {
+            if req.relationship.is_institution() {
+                return Err(ApiError::RelationshipMismatch);
+            }
+            let me = issuer
+                .store
+                .person(session.person)
+                .await?
+                .ok_or(ApiError::SessionEnded)?;
+            if me.doc_key == facts.doc_key {
+                return Err(ApiError::CannotProxyForSelf);
+            }
+            check_proxy_guardian(
+                req.relationship,
+                me.birth_date,
+                req.co_resident_declared,
+                now.date(),
+            )
+            .map_err(ApiError::GuardianRefused)?;
+            Some(issuer.policy.max_relative_dependents)
+        }
+        Caller::Institution { relationship, .. } => {
+            if *relationship != req.relationship {
+                return Err(ApiError::RelationshipMismatch);
+            }
+            None
+        }
+        Caller::Authority(_) => return Err(ApiError::WrongAccountKind),
+    };
+    let dependent = issuer.store.upsert_person(facts, now).await?;
+    if dependent
+        .code
+        .is_some_and(|c| c.applied_by == AppliedBy::Holder)
+    {
+        return Err(ApiError::HolderHasOwnCode);
+    }
+    match issuer
+        .store
+        .add_dependent(
+            guardian,
+            dependent.id,
+            req.relationship,
+            req.co_resident_declared,
+            max,
+            now,
+        )
+        .await?
+    {
+        AddDependent::TooManyDependents => return Err(ApiError::TooManyDependents),
+        AddDependent::Added | AddDependent::AlreadyADependent => {}
+    }
+    let code = CodeRecord {
+        code_id: CodeId(u64::from_be_bytes(random_bytes())),
+        applied_by: AppliedBy::Proxy,
+    };
+    let (person, created) = issuer.store.assign_code(dependent.id, code, now).await?;
+    apply_response(&issuer, &person, created).await
+}
+
+/// Stop holding a dependent's code (the code itself stays, long-term).
+#[utoipa::path(delete, path = "/v1/dependents/{code_id}", tag = "codes", security(("bearer" = [])),
+    params(("code_id" = String, Path, description = "16 hex digits")),
+    responses((status = 204, description = "removed"), (status = 404, description = "code_not_found", body = ErrorBody)))]
+pub(super) async fn remove_dependent(
+    State(issuer): State<Arc<Issuer>>,
+    caller: Caller,
+    Path(code_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let guardian = caller.guardian()?;
+    let code = code_param(&code_id)?;
+    let dependent = issuer
+        .store
+        .dependent(guardian, code)
+        .await?
+        .ok_or(ApiError::NotYourCode)?;
+    issuer
+        .store
+        .remove_dependent(guardian, dependent.person.id, issuer.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A dependent's printed code (打印版): unbound, valid 7 days by default.
+#[utoipa::path(get, path = "/v1/dependents/{code_id}/printed", tag = "codes", security(("bearer" = [])),
+    params(("code_id" = String, Path, description = "16 hex digits")),
+    responses((status = 200, body = PrintedCodeResponse), (status = 404, description = "code_not_found", body = ErrorBody)))]
+pub(super) async fn printed_code(
+    State(issuer): State<Arc<Issuer>>,
+    caller: Caller,
+    Path(code_id): Path<String>,
+) -> Result<Json<PrintedCodeResponse>, ApiError> {
+    let guardian = caller.guardian()?;
+    let code = code_param(&code_id)?;
+    let dependent = issuer
+        .store
+        .dependent(guardian, code)
+        .await?
+        .ok_or(ApiError::NotYourCode)?;
+    let controls = issuer.store.active_controls(dependent.person.id).await?;
+    let trust = issuer.trust();
+    let reasons: ControlReasons = controls.iter().map(|c| c.control.reason).collect();
+    let (signed, printed) = issuer.issue(&trust, &dependent.person, reasons, Binding::Printed)?;
+    let view = issuer.code_view(
+        &trust,
+        &dependent.person,
+        &controls,
+        CodeRole::Dependent,
+        Some(dependent.relationship),
+        None,
+    )?;
+    Ok(Json(PrintedCodeResponse {
+        code: view,
+        printed,
+        qr_text: signed.to_qr_text(),
+    }))
+}
+/// Declare symptoms and travel; travel from a key area imposes that control.
+#[utoipa::path(post, path = "/v1/health-declarations", tag = "codes", security(("bearer" = [])), request_body = HealthDeclarationRequest,
+    responses((status = 200, body = HealthDeclarationResponse),
+        (status = 404, description = "code_not_found, no_code_yet", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub(super) async fn health_declaration(
+    State(issuer): State<Arc<Issuer>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<HealthDeclarationRequest>,
+) -> Result<Json<HealthDeclarationResponse>, ApiError> {
+    let person = declaring_for(&issuer, &caller, req.code_id.as_deref()).await?;
+    let code = person.code.ok_or(ApiError::NoCodeYet)?;
+    if let Some(travel) = &req.travel_from_key_area {
+        short_text(&travel.area, "area")?;
+        short_text(&travel.district, "district")?;
+    }
+    let now = issuer.now();
+    let declaration_id = issuer
+        .store
+        .record_declaration(Declaration {
+            person: person.id,
+            declared_by: declared_by(&caller, &person).to_owned(),
+            symptoms: serde_json::to_string(&req.symptoms).map_err(|_| ApiError::Internal)?,
+            travel: req
+                .travel_from_key_area
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|_| ApiError::Internal)?,
+            at: now,
+        })
+        .await?;
+    let mut imposed = Vec::new();
+    if let Some(travel) = &req.travel_from_key_area
+        && impose_for_arrival(&issuer, &person, &travel.district, now).await?
+    {
+        imposed.push(ControlReason::ArrivalFromKeyArea);
+    }
+    let controls = issuer.store.active_controls(person.id).await?;
+    let reasons: ControlReasons = controls.iter().map(|c| c.control.reason).collect();
+    Ok(Json(HealthDeclarationResponse {
+        declaration_id,
+        code_id: code_id_text(code.code_id),
+        color: Color::of(code.applied_by, reasons),
+        controls_imposed: imposed,
+        recorded_at: now,
+    }))
+}
+
+/// Whose health a declaration is about: the code named (the caller's own,
+/// or a dependent's), or without one the signed-in resident themself.
+async fn declaring_for(
+    issuer: &Issuer,
+    caller: &Caller,
+    code_id: Option<&str>,
+) -> Result<Person, ApiError> {
+    let Some(code_id) = code_id else {
+        let Caller::Resident(s) = caller else {
+            return Err(ApiError::WrongAccountKind);
+        };
+        return issuer
+            .store
+            .person(s.person)
+            .await?
+            .ok_or(ApiError::SessionEnded);
+    };
+    let code = code_param(code_id)?;
+    let guardian = caller.guardian()?;
+    let own = match caller {
+        Caller::Resident(s) => issuer.store.person(s.person).await?,
+        _ => None,
+    };
+    match own.filter(|p| p.code.is_some_and(|c| c.code_id == code)) {
+        Some(p) => Ok(p),
+        None => Ok(issuer
+            .store
+            .dependent(guardian, code)
+            .await?
+            .ok_or(ApiError::NotYourCode)?
+            .person),
+    }
+}
+
+/// Who made a declaration, as the declaration log records it.
+fn declared_by(caller: &Caller, person: &Person) -> &'static str {
+    match caller {
+        Caller::Resident(s) if s.person == person.id => "holder",
+        Caller::Resident(_) => "guardian",
+        _ => "institution",
+    }
+}
+
+/// DESIGN §2: a declared arrival from a key area imposes that control,
+/// executed by the community of the declared district. True when it was
+/// imposed now (false when it was already active).
+async fn impose_for_arrival(
+    issuer: &Issuer,
+    person: &Person,
+    district: &str,
+    now: time::OffsetDateTime,
+) -> Result<bool, ApiError> {
+    let before = issuer.store.active_controls(person.id).await?;
+    let control = Control::from_declaration(district.trim());
+    let audit = audit_entry(
+        &Executor::HealthDeclaration,
+        ControlChange::Impose(control.reason),
+        person.id,
+        &before,
+        now,
+    );
+    Ok(matches!(
+        issuer
+            .store
+            .impose_control(person.id, control, audit)
+            .await?,
+        ImposeOutcome::Imposed { .. }
+    ))
+}
+
+fn code_param(text: &str) -> Result<CodeId, ApiError> {
+    // A malformed id is as unknown as another person's: 404 either way.
+    parse_code_id(text).ok_or(ApiError::NotYourCode)
+}
+
+fn short_text(text: &str, what: &'static str) -> Result<(), ApiError> {
+    let ok = !text.trim().is_empty()
+        && text.chars().count() <= 64
+        && !text.chars().any(char::is_control);
+    ok.then_some(())
+        .ok_or_else(|| ApiError::InvalidRequest(format!("{what}: 1 to 64 characters")))
+}

@@ -1,0 +1,259 @@
+//! Tag `login`: real-name login with the face-verification handoff, and the
+//! session it opens (refresh, logout).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ed25519_dalek::{Signature, VerifyingKey};
+use suikang_protocol::api::*;
+use suikang_protocol::device_binding::verify_binding;
+
+use super::ApiJson;
+use crate::error::ApiError;
+use crate::face_simulator;
+use crate::issuer::{Caller, Issuer};
+use crate::keys::random_bytes;
+use crate::store::*;
+use crate::tokens::{ACCESS_PREFIX, REFRESH_PREFIX, new_token, token_hash};
+
+/// Start a real-name login: returns the face challenge.
+#[utoipa::path(post, path = "/v1/login/start", tag = "login", request_body = LoginStartRequest,
+    responses((status = 200, body = FaceChallenge),
+        (status = 422, description = "invalid_document_number, invalid_name, invalid_request", body = ErrorBody),
+        (status = 429, description = "login_locked", body = ErrorBody)))]
+pub(super) async fn login_start(
+    State(issuer): State<Arc<Issuer>>,
+    ApiJson(req): ApiJson<LoginStartRequest>,
+) -> Result<Json<FaceChallenge>, ApiError> {
+    let document = issuer.parse_document(&req.document)?;
+    let facts = issuer.facts(&document, Some(&req.name))?;
+    let now = issuer.now();
+    let failures = issuer
+        .store
+        .face_failures_since(facts.doc_key, now - issuer.policy.face_failure_window)
+        .await?;
+    if failures >= issuer.policy.face_failure_limit {
+        return Err(ApiError::LoginLocked);
+    }
+    let challenge = Challenge {
+        id: hex::encode(random_bytes::<16>()),
+        nonce: random_bytes(),
+        person: facts,
+        expires_at: now + issuer.policy.challenge_ttl,
+    };
+    issuer.store.create_challenge(challenge.clone()).await?;
+    tracing::info!(kind = ?document.kind(), "login started");
+    Ok(Json(FaceChallenge {
+        challenge_id: challenge.id,
+        nonce: URL_SAFE_NO_PAD.encode(challenge.nonce),
+        expires_at: challenge.expires_at,
+        vendor: FaceVendorParams {
+            vendor: face_simulator::VENDOR.into(),
+            vendor_public_key: hex::encode(face_simulator::vendor_public_key().to_bytes()),
+            liveness_actions: vec!["blink".into(), "turn_head".into()],
+        },
+    }))
+}
+
+/// Finish login with the vendor's signed result and the device key.
+#[utoipa::path(post, path = "/v1/login/finish", tag = "login", request_body = LoginFinishRequest,
+    responses((status = 200, body = SessionTokens),
+        (status = 401, description = "face_mismatch, liveness_failed, face_result_invalid, device_binding_invalid", body = ErrorBody),
+        (status = 404, description = "challenge_not_found", body = ErrorBody),
+        (status = 409, description = "challenge_already_used", body = ErrorBody),
+        (status = 410, description = "challenge_expired", body = ErrorBody),
+        (status = 429, description = "login_locked", body = ErrorBody)))]
+pub(super) async fn login_finish(
+    State(issuer): State<Arc<Issuer>>,
+    ApiJson(req): ApiJson<LoginFinishRequest>,
+) -> Result<Json<SessionTokens>, ApiError> {
+    let device_key = decode_hex::<32>(&req.device_public_key, "device_public_key")?;
+    let device = VerifyingKey::from_bytes(&device_key)
+        .map_err(|_| ApiError::InvalidEncoding("device_public_key"))?;
+    let binding_signature = Signature::from_bytes(&decode_hex::<64>(
+        &req.device_binding_signature,
+        "device_binding_signature",
+    )?);
+    let now = issuer.now();
+    let challenge = match issuer
+        .store
+        .take_challenge(req.challenge_id.clone(), now)
+        .await?
+    {
+        TakeChallenge::Open(c) => c,
+        TakeChallenge::NotFound => return Err(ApiError::ChallengeNotFound),
+        TakeChallenge::AlreadyUsed => return Err(ApiError::ChallengeAlreadyUsed),
+        TakeChallenge::Expired => return Err(ApiError::ChallengeExpired),
+    };
+    let doc_key = challenge.person.doc_key;
+    let failures = issuer
+        .store
+        .face_failures_since(doc_key, now - issuer.policy.face_failure_window)
+        .await?;
+    if failures >= issuer.policy.face_failure_limit {
+        return Err(ApiError::LoginLocked);
+    }
+    let result = &req.face_result;
+    let genuine = result.vendor == face_simulator::VENDOR
+        && result.challenge_id == challenge.id
+        && result.nonce == URL_SAFE_NO_PAD.encode(challenge.nonce)
+        && face_simulator::verify_result(result, &face_simulator::vendor_public_key());
+    let refusal = match (genuine, result.outcome) {
+        (false, _) => Some(ApiError::FaceResultInvalid),
+        (true, FaceOutcome::Mismatch) => Some(ApiError::FaceMismatch),
+        (true, FaceOutcome::LivenessFailed) => Some(ApiError::LivenessFailed),
+        (true, FaceOutcome::Match) => None,
+    };
+    if let Some(refusal) = refusal {
+        issuer.store.record_face_failure(doc_key, now).await?;
+        tracing::info!(code = ?refusal.code(), "face check failed");
+        return Err(refusal);
+    }
+    if !verify_binding(&device, &challenge.nonce, &binding_signature) {
+        return Err(ApiError::DeviceBindingInvalid);
+    }
+    let person = issuer.store.upsert_person(challenge.person, now).await?;
+    let (access, refresh) = (new_token(ACCESS_PREFIX), new_token(REFRESH_PREFIX));
+    let session = issuer
+        .store
+        .create_session(NewSession {
+            person: person.id,
+            device_key,
+            access: token_hash(&access),
+            access_expires_at: now + issuer.policy.access_token_ttl,
+            refresh: token_hash(&refresh),
+            refresh_expires_at: now + issuer.policy.refresh_token_ttl,
+            at: now,
+        })
+        .await?;
+    tracing::info!(session = session.id.0, "signed in");
+    Ok(Json(session_tokens(
+        access,
+        refresh,
+        session.access_expires_at,
+        session.refresh_expires_at,
+    )))
+}
+
+/// The face vendor's SDK, simulated: a signed verdict for a challenge.
+#[utoipa::path(post, path = "/v1/face-simulator/capture", tag = "login", request_body = SimulateCaptureRequest,
+    responses((status = 200, body = SignedFaceResult),
+        (status = 404, description = "face_simulator_disabled", body = ErrorBody)))]
+pub(super) async fn face_simulator_capture(
+    State(issuer): State<Arc<Issuer>>,
+    ApiJson(req): ApiJson<SimulateCaptureRequest>,
+) -> Result<Json<SignedFaceResult>, ApiError> {
+    if !issuer.face_simulator {
+        return Err(ApiError::FaceSimulatorDisabled);
+    }
+    Ok(Json(face_simulator::simulate_capture(
+        &req.challenge,
+        req.capture,
+    )))
+}
+
+/// Who is signed in.
+#[utoipa::path(get, path = "/v1/session", tag = "login", security(("bearer" = [])),
+    responses((status = 200, body = SessionView),
+        (status = 401, description = "missing_token, invalid_token, token_expired, signed_in_elsewhere, session_ended", body = ErrorBody)))]
+pub(super) async fn session_view(
+    State(issuer): State<Arc<Issuer>>,
+    caller: Caller,
+) -> Result<Json<SessionView>, ApiError> {
+    let session = caller.resident()?;
+    let person = issuer
+        .store
+        .person(session.person)
+        .await?
+        .ok_or(ApiError::SessionEnded)?;
+    Ok(Json(SessionView {
+        masked_name: person.masked_name.unwrap_or_default(),
+        masked_document: person.masked_document,
+        document_kind: person.document_kind,
+        device_public_key: hex::encode(session.device_key),
+        access_expires_at: session.access_expires_at,
+        issuer: issuer.issuer_view(),
+    }))
+}
+
+/// Trade the refresh token for a new pair (single use; reuse revokes).
+#[utoipa::path(post, path = "/v1/session/refresh", tag = "login", request_body = RefreshRequest,
+    responses((status = 200, body = SessionTokens),
+        (status = 401, description = "invalid_token, token_expired, refresh_token_reused, signed_in_elsewhere, session_ended", body = ErrorBody)))]
+pub(super) async fn session_refresh(
+    State(issuer): State<Arc<Issuer>>,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> Result<Json<SessionTokens>, ApiError> {
+    if !req.refresh_token.starts_with(REFRESH_PREFIX) {
+        return Err(ApiError::InvalidToken);
+    }
+    let now = issuer.now();
+    let (access, refresh) = (new_token(ACCESS_PREFIX), new_token(REFRESH_PREFIX));
+    let next = TokenPair {
+        access: token_hash(&access),
+        access_expires_at: now + issuer.policy.access_token_ttl,
+        refresh: token_hash(&refresh),
+        refresh_expires_at: now + issuer.policy.refresh_token_ttl,
+    };
+    match issuer
+        .store
+        .rotate_refresh(token_hash(&req.refresh_token), next, now)
+        .await?
+    {
+        RefreshOutcome::Rotated(s) => Ok(Json(session_tokens(
+            access,
+            refresh,
+            s.access_expires_at,
+            s.refresh_expires_at,
+        ))),
+        RefreshOutcome::Reused => {
+            tracing::warn!("a refresh token was used twice; session revoked");
+            Err(ApiError::RefreshTokenReused)
+        }
+        RefreshOutcome::Unknown => Err(ApiError::InvalidToken),
+        RefreshOutcome::Expired => Err(ApiError::TokenExpired),
+        RefreshOutcome::Ended(SessionEnd::SignedInElsewhere) => Err(ApiError::SignedInElsewhere),
+        RefreshOutcome::Ended(SessionEnd::RefreshTokenReused) => Err(ApiError::RefreshTokenReused),
+        RefreshOutcome::Ended(SessionEnd::Logout) => Err(ApiError::SessionEnded),
+    }
+}
+
+/// End this session.
+#[utoipa::path(post, path = "/v1/session/logout", tag = "login", security(("bearer" = [])),
+    responses((status = 204, description = "signed out"),
+        (status = 401, description = "missing_token, invalid_token, session_ended", body = ErrorBody)))]
+pub(super) async fn session_logout(
+    State(issuer): State<Arc<Issuer>>,
+    caller: Caller,
+) -> Result<StatusCode, ApiError> {
+    let session = caller.resident()?;
+    issuer
+        .store
+        .end_session(session.id, SessionEnd::Logout, issuer.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn decode_hex<const N: usize>(text: &str, what: &'static str) -> Result<[u8; N], ApiError> {
+    let mut out = [0; N];
+    hex::decode_to_slice(text, &mut out).map_err(|_| ApiError::InvalidEncoding(what))?;
+    Ok(out)
+}
+
+fn session_tokens(
+    access: String,
+    refresh: String,
+    access_expires_at: time::OffsetDateTime,
+    refresh_expires_at: time::OffsetDateTime,
+) -> SessionTokens {
+    SessionTokens {
+        access_token: access,
+        access_expires_at,
+        refresh_token: refresh,
+        refresh_expires_at,
+    }
+}

@@ -1,0 +1,163 @@
+//! The HTTP API (DESIGN §6): the router, and the OpenAPI document generated
+//! from the same handlers (so the two stay in step). One file per OpenAPI
+//! tag; the idempotency middleware lives in [`crate::idempotency`].
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequest, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::{Json, Router};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use suikang_protocol::ControlReason;
+use suikang_protocol::api::{ErrorBody, ErrorCode};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::error::ApiError;
+use crate::idempotency::idempotency;
+use crate::issuer::Issuer;
+use crate::store::{ActiveControl, AuditEntry, PersonId};
+
+/// Imposing and releasing controls, within each authority's rights (问题十).
+mod authority;
+/// Online verification and the trust list.
+mod checkpoint;
+/// Own and dependents' codes, sync, printing, health declarations.
+mod codes;
+/// Real-name login, the face-verification handoff, sessions.
+mod login;
+/// Liveness and the OpenAPI document.
+mod meta;
+
+/// JSON body whose every rejection is an [`ApiError`].
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(rejection.into()),
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Suikang issuing server", description = "穗康码 reference server API (DESIGN §6)."),
+    components(schemas(ErrorBody, ErrorCode)),
+    tags(
+        (name = "login", description = "Real-name login with the face-verification handoff"),
+        (name = "codes", description = "Own and dependents' codes, sync, printing"),
+        (name = "checkpoint", description = "Online verification and the trust list"),
+        (name = "authority", description = "Controls, within each authority's rights (问题十)"),
+        (name = "meta", description = "Health and documentation")
+    )
+)]
+struct ApiDoc;
+
+/// The router with its OpenAPI document.
+pub fn router(issuer: Arc<Issuer>) -> Router {
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(meta::healthz))
+        .routes(routes!(meta::openapi_json))
+        .routes(routes!(login::login_start))
+        .routes(routes!(login::login_finish))
+        .routes(routes!(login::face_simulator_capture))
+        .routes(routes!(login::session_view))
+        .routes(routes!(login::session_refresh))
+        .routes(routes!(login::session_logout))
+        .routes(routes!(codes::sync_codes))
+        .routes(routes!(codes::apply_self))
+        .routes(routes!(codes::apply_proxy))
+        .routes(routes!(codes::remove_dependent))
+        .routes(routes!(codes::printed_code))
+        .routes(routes!(codes::health_declaration))
+        .routes(routes!(checkpoint::online_verify))
+        .routes(routes!(checkpoint::trust_list))
+        .routes(routes!(authority::impose_control))
+        .routes(routes!(authority::release_control))
+        .routes(routes!(authority::list_controls))
+        .split_for_parts();
+    let _ = issuer
+        .openapi_json
+        .set(openapi.to_json().expect("the document serialises"));
+    router
+        .fallback(|| async { ApiError::NoSuchEndpoint })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(issuer.clone(), idempotency))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            issuer.policy.body_limit,
+        ))
+        .layer(middleware::from_fn(access_log))
+        .with_state(issuer)
+}
+
+/// Logs method, route template and status: never a body, query or token.
+async fn access_log(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".into());
+    let response = next.run(req).await;
+    tracing::debug!(%method, route, status = response.status().as_u16(), "request");
+    response
+}
+
+/// A change to a person's controls, as the audit log records it.
+#[derive(Clone, Copy, Debug)]
+enum ControlChange {
+    Impose(ControlReason),
+    Release(ControlReason),
+}
+
+impl ControlChange {
+    fn action(self) -> &'static str {
+        match self {
+            ControlChange::Impose(_) => "impose",
+            ControlChange::Release(_) => "release",
+        }
+    }
+
+    fn reason(self) -> ControlReason {
+        match self {
+            ControlChange::Impose(r) | ControlChange::Release(r) => r,
+        }
+    }
+
+    /// The reasons active once the change is made, from those active before.
+    fn after(self, before: &[ActiveControl]) -> Vec<ControlReason> {
+        let reasons = before.iter().map(|c| c.control.reason);
+        match self {
+            ControlChange::Impose(r) => reasons.chain([r]).collect(),
+            ControlChange::Release(r) => reasons.filter(|c| *c != r).collect(),
+        }
+    }
+}
+
+/// What the audit log keeps of an impose or release: who (an authority, or
+/// the health declaration), what, when, and the reasons before and after.
+fn audit_entry(
+    actor: &impl Serialize,
+    change: ControlChange,
+    person: PersonId,
+    before: &[ActiveControl],
+    at: time::OffsetDateTime,
+) -> AuditEntry {
+    let before_reasons: Vec<ControlReason> = before.iter().map(|c| c.control.reason).collect();
+    AuditEntry {
+        actor: serde_json::to_string(actor).unwrap_or_default(),
+        action: change.action().into(),
+        person,
+        reason: change.reason(),
+        before: serde_json::to_string(&before_reasons).unwrap_or_default(),
+        after: serde_json::to_string(&change.after(before)).unwrap_or_default(),
+        at,
+    }
+}
