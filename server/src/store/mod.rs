@@ -29,6 +29,10 @@ pub enum StoreError {
     Backend(String),
     #[error("the stored data is not well formed: {0}")]
     Corrupt(&'static str),
+    #[error(
+        "the database has schema version {found}, newer than this server's {known}: run a newer server"
+    )]
+    NewerSchema { found: u32, known: u32 },
 }
 
 /// HMAC-SHA-256 of a document's kind and normalised number under the

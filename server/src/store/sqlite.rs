@@ -176,6 +176,15 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
 /// Runs the migrations a database has not had yet.
 pub fn migrate(conn: &mut Connection) -> Result<u32, StoreError> {
     let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    // A newer server's schema may mean things this one would misread or
+    // undo: refuse it rather than run on (core's cache refuses alike).
+    let known = MIGRATIONS.len() as u32;
+    if version > known {
+        return Err(StoreError::NewerSchema {
+            found: version,
+            known,
+        });
+    }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
@@ -1197,5 +1206,32 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, MIGRATIONS.len() as u32);
+    }
+
+    /// A database a newer server has written is refused, and left as it was.
+    #[test]
+    fn a_database_from_a_newer_server_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("newer.db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn).unwrap();
+        let newer = MIGRATIONS.len() as u32 + 1;
+        conn.pragma_update(None, "user_version", newer).unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(
+            matches!(err, StoreError::NewerSchema { found, known }
+                if found == newer && known == MIGRATIONS.len() as u32),
+            "{err:?}"
+        );
+        drop(conn);
+        assert!(matches!(
+            SqliteStore::open(&path),
+            Err(StoreError::NewerSchema { .. })
+        ));
+        let conn = Connection::open(&path).unwrap();
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, newer);
     }
 }
