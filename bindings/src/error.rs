@@ -44,6 +44,9 @@ pub enum SuikangError {
     SignedInElsewhere,
     #[error("the session has ended: sign in again")]
     SessionEnded,
+    /// The keystore lost the key the codes are bound to: sign in again.
+    #[error("this phone's device key has changed: sign in again")]
+    DeviceKeyLost,
 
     // Codes.
     #[error("no such code on this phone")]
@@ -77,6 +80,8 @@ pub enum SuikangError {
     BadServerResponse,
     #[error("the server's certificate does not carry the pinned public key")]
     ServerKeyMismatch,
+    #[error("the server address must start with https:// (plain http only on loopback)")]
+    InsecureServerUrl,
 
     // The phone itself.
     #[error("the keystore failed: {reason}")]
@@ -113,6 +118,7 @@ impl From<CoreError> for SuikangError {
             CoreError::NotSignedIn => E::NotSignedIn,
             CoreError::SignedInElsewhere => E::SignedInElsewhere,
             CoreError::SessionEnded => E::SessionEnded,
+            CoreError::DeviceKeyLost => E::DeviceKeyLost,
             CoreError::CodeNotFound => E::CodeNotFound,
             CoreError::NoCodeYet => E::NoCodeYet,
             CoreError::RefreshNeeded => E::RefreshNeeded,
@@ -128,6 +134,7 @@ impl From<CoreError> for SuikangError {
             CoreError::ServerUnavailable { status } => E::ServerUnavailable { status },
             CoreError::BadServerResponse => E::BadServerResponse,
             CoreError::ServerKeyMismatch => E::ServerKeyMismatch,
+            CoreError::InsecureServerUrl => E::InsecureServerUrl,
             CoreError::Keystore(reason) => E::Keystore { reason },
             CoreError::CacheCorrupt => E::CacheCorrupt,
             CoreError::Storage(reason) => E::Storage { reason },

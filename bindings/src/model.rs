@@ -130,6 +130,7 @@ pub enum CacheRecovery {
 #[uniffi::remote(Enum)]
 pub enum Banner {
     SignedInElsewhere,
+    DeviceKeyLost,
     RefreshNeeded,
     Offline,
     Stale,

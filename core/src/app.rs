@@ -18,8 +18,8 @@ use suikang_protocol::api::{
     SessionView, Symptom,
 };
 use suikang_protocol::{
-    Color, ControlReason, Document, DocumentKind, Presentation, Relationship, SignedCredential,
-    TrustList, device_binding, mask_name,
+    Color, ControlReason, Document, DocumentKind, Presentation, PresentationError, Relationship,
+    SignedCredential, TrustList, device_binding, mask_name,
 };
 use time::{Duration, OffsetDateTime};
 use tokio::sync::Mutex as AsyncMutex;
@@ -170,6 +170,7 @@ impl App {
         face: Arc<dyn FaceVerifier>,
         clock: Arc<dyn Clock>,
     ) -> Result<App, CoreError> {
+        crate::http::require_secure_url(&config.server_url)?;
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| CoreError::Storage(e.kind().to_string()))?;
         let (cache, recovery) = Cache::open(&config.data_dir.join("cache.db"), secrets.as_ref())?;
@@ -508,14 +509,21 @@ impl App {
     }
 
     /// Fetches the trust list if it changed (a checkpoint needs no login);
-    /// keeps it only if one of the app's roots signed it and it is not older
-    /// than the one held. Returns whether it changed.
+    /// keeps it only if one of the app's roots signed it and its sequence is
+    /// not below the highest this phone has seen. Returns whether it changed.
     pub async fn refresh_trust_list(&self) -> Result<bool, CoreError> {
         let http = self.http()?;
-        let etag = self
-            .cache()
-            .plain(meta::TRUST_LIST_ETAG)?
-            .and_then(|b| String::from_utf8(b).ok());
+        // A cached list that no longer verifies is fetched whole again: its
+        // ETag would keep answering 304 and leave it broken for good.
+        let cached_ok = matches!(self.trust_list(), Ok(Some(_)));
+        let etag = if cached_ok {
+            self.cache()
+                .plain(meta::TRUST_LIST_ETAG)?
+                .and_then(|b| String::from_utf8(b).ok())
+        } else {
+            self.cache().remove(meta::TRUST_LIST_ETAG)?;
+            None
+        };
         let Reply::Fresh { body, etag } = http
             .get_bytes("/v1/trust-list", None, etag.as_deref())
             .await
@@ -523,23 +531,64 @@ impl App {
         else {
             return Ok(false);
         };
+        match self.accept_trust_list(body) {
+            Ok(()) => {
+                if let Some(etag) = etag {
+                    self.cache()
+                        .set_plain(meta::TRUST_LIST_ETAG, etag.as_bytes())?;
+                }
+                Ok(true)
+            }
+            Err(e) => {
+                // Never keep the ETag of a list that was refused: the next
+                // sync asks for the whole list again.
+                self.cache().remove(meta::TRUST_LIST_ETAG)?;
+                Err(e)
+            }
+        }
+    }
+
+    fn accept_trust_list(&self, body: Vec<u8>) -> Result<(), CoreError> {
         let text = String::from_utf8(body).map_err(|_| CoreError::BadServerResponse)?;
         let list = TrustList::from_signed_json(&text, &self.roots()?)
             .map_err(|e| CoreError::TrustList(e.to_string()))?;
-        if let Some(held) = self.trust_list()?
-            && list.sequence() < held.sequence()
-        {
+        let held = self.highest_trust_sequence()?;
+        if list.sequence() < held {
             return Err(CoreError::TrustList(
                 "older than the list this phone holds".into(),
             ));
         }
         let cache = self.cache();
         cache.set_plain(meta::TRUST_LIST, text.as_bytes())?;
-        *self.loaded_trust_list.lock().expect("trust list lock") = Some(Arc::new(list));
-        if let Some(etag) = etag {
-            cache.set_plain(meta::TRUST_LIST_ETAG, etag.as_bytes())?;
+        if list.sequence() > held {
+            self.secrets.save(
+                names::TRUST_LIST_SEQUENCE,
+                list.sequence().to_string().as_bytes(),
+            )?;
         }
-        Ok(true)
+        *self.loaded_trust_list.lock().expect("trust list lock") = Some(Arc::new(list));
+        Ok(())
+    }
+
+    /// The highest trust-list sequence this phone has accepted, kept in the
+    /// keystore so that wiping the cache does not reopen the door to an old
+    /// list that still trusts a retired key (rollback).
+    fn highest_trust_sequence(&self) -> Result<u64, CoreError> {
+        let kept = self.kept_trust_sequence()?;
+        let cached = self
+            .trust_list()
+            .ok()
+            .flatten()
+            .map_or(0, |list| list.sequence());
+        Ok(kept.max(cached))
+    }
+
+    fn kept_trust_sequence(&self) -> Result<u64, CoreError> {
+        Ok(self
+            .secrets
+            .load(names::TRUST_LIST_SEQUENCE)?
+            .and_then(|b| std::str::from_utf8(&b).ok()?.parse::<u64>().ok())
+            .unwrap_or(0))
     }
 
     pub(crate) fn roots(&self) -> Result<Vec<VerifyingKey>, CoreError> {
@@ -553,16 +602,21 @@ impl App {
             .collect()
     }
 
-    /// The cached trust list, checked against the roots every time it is
-    /// loaded.
+    /// The cached trust list, checked against the roots and against the
+    /// highest sequence the keystore remembers every time it is loaded.
     pub fn trust_list(&self) -> Result<Option<TrustList>, CoreError> {
         let Some(bytes) = self.cache().plain(meta::TRUST_LIST)? else {
             return Ok(None);
         };
         let text = String::from_utf8(bytes).map_err(|_| CoreError::CacheCorrupt)?;
-        TrustList::from_signed_json(&text, &self.roots()?)
-            .map(Some)
-            .map_err(|e| CoreError::TrustList(e.to_string()))
+        let list = TrustList::from_signed_json(&text, &self.roots()?)
+            .map_err(|e| CoreError::TrustList(e.to_string()))?;
+        if list.sequence() < self.kept_trust_sequence()? {
+            return Err(CoreError::TrustList(
+                "older than the list this phone held before".into(),
+            ));
+        }
+        Ok(Some(list))
     }
 
     // ------------------------------------------------------------ codes, offline
@@ -625,9 +679,20 @@ impl App {
             .map_err(|_| CoreError::CacheCorrupt)?;
         let (credential, _) =
             SignedCredential::decode_prefix(&bytes).map_err(|_| CoreError::CacheCorrupt)?;
-        let device_key = self.device_key(false)?.ok_or(CoreError::NotSignedIn)?;
-        let presentation = Presentation::sign(&credential, &device_key, now)
-            .map_err(|_| CoreError::RefreshNeeded)?;
+        let device_key = match self.device_key(false)? {
+            Some(key) => key,
+            None if self.secrets.load(names::SESSION)?.is_some() => {
+                return Err(CoreError::DeviceKeyLost);
+            }
+            None => return Err(CoreError::NotSignedIn),
+        };
+        let presentation =
+            Presentation::sign(&credential, &device_key, now).map_err(|e| match e {
+                // The session was bound to a key this keystore no longer
+                // holds: only a new login binds a new one.
+                PresentationError::NotThisDevice => CoreError::DeviceKeyLost,
+                _ => CoreError::RefreshNeeded,
+            })?;
         Ok(PresentedCode {
             code: summary(code, now),
             qr_text: presentation.to_qr_text(),

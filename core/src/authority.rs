@@ -28,6 +28,7 @@ impl AuthorityConsole {
         token: &str,
         retry: RetryPolicy,
     ) -> Result<AuthorityConsole, CoreError> {
+        crate::http::require_secure_url(server_url)?;
         let http = Http::new(server_url, retry, None, &[]).map_err(CoreError::Storage)?;
         Ok(AuthorityConsole {
             http,

@@ -34,6 +34,11 @@ pub enum CoreError {
     SignedInElsewhere,
     #[error("the session has ended: sign in again")]
     SessionEnded,
+    /// The keystore no longer holds the key this session's codes are bound
+    /// to (a restored backup, a reset keystore): a sync cannot fix that,
+    /// only a new login binds a new key.
+    #[error("this phone's device key has changed: sign in again")]
+    DeviceKeyLost,
 
     // Codes.
     #[error("no such code on this phone")]
@@ -66,6 +71,10 @@ pub enum CoreError {
     BadServerResponse,
     #[error("the server's certificate does not carry the pinned public key")]
     ServerKeyMismatch,
+    /// The server address is not `https://` (plain HTTP is allowed only to
+    /// this machine's loopback, for development and tests).
+    #[error("the server address must start with https:// (plain http only on loopback)")]
+    InsecureServerUrl,
 
     // The phone itself.
     #[error("the keystore failed: {0}")]

@@ -63,6 +63,25 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Refuses a server address that is not `https://`, except plain `http://`
+/// to this machine's loopback (development, tests): the phone sends tokens,
+/// names and document numbers there.
+pub(crate) fn require_secure_url(url: &str) -> Result<(), crate::CoreError> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| crate::CoreError::InsecureServerUrl)?;
+    let host = parsed.host_str().unwrap_or("");
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" if !host.is_empty() => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(crate::CoreError::InsecureServerUrl),
+    }
+}
+
 /// A reply to a conditional GET.
 pub(crate) enum Reply<T> {
     Fresh { body: T, etag: Option<String> },
@@ -466,5 +485,40 @@ impl ServerCertVerifier for PinnedKey {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.inner.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::require_secure_url;
+    use crate::CoreError;
+
+    #[test]
+    fn plain_http_is_refused_except_to_loopback() {
+        for ok in [
+            "https://api.suikang.example",
+            "https://10.0.0.5:8443/",
+            "http://127.0.0.1:8080",
+            "http://127.8.9.1",
+            "http://localhost:8080",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(require_secure_url(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://api.suikang.example",
+            "http://10.0.0.5:8080",
+            "http://localhost.example.com",
+            "http://127.0.0.1.nip.io",
+            "ftp://127.0.0.1",
+            "api.suikang.example",
+            "",
+        ] {
+            assert_eq!(
+                require_secure_url(bad),
+                Err(CoreError::InsecureServerUrl),
+                "{bad}"
+            );
+        }
     }
 }

@@ -111,6 +111,9 @@ pub struct CardColors {
 pub enum Banner {
     /// The server ended this session: someone signed in on another device.
     SignedInElsewhere,
+    /// The keystore lost the device key the codes are bound to: a sync
+    /// cannot fix that, a new login can.
+    DeviceKeyLost,
     /// The credential has expired: checkpoints will refuse it until a sync.
     RefreshNeeded,
     /// No network: the code still shows and still works until it expires.
@@ -125,6 +128,7 @@ impl Banner {
     pub fn text_zh(self) -> &'static str {
         match self {
             Banner::SignedInElsewhere => "您的账号已在其他设备登录，请重新登录",
+            Banner::DeviceKeyLost => "本机设备密钥已变更，请重新登录",
             Banner::RefreshNeeded => "健康码需要更新，请联网刷新",
             Banner::Offline => "网络不可用，正在显示离线健康码",
             Banner::Stale => "健康码较长时间未同步，请联网刷新",
@@ -135,6 +139,7 @@ impl Banner {
     pub fn text_en(self) -> &'static str {
         match self {
             Banner::SignedInElsewhere => "Signed in on another device: sign in again",
+            Banner::DeviceKeyLost => "This phone's device key has changed: sign in again",
             Banner::RefreshNeeded => "This code needs a refresh: connect to the network",
             Banner::Offline => "Offline: showing the code saved on this phone",
             Banner::Stale => "Not synced for a while: connect to refresh",
@@ -297,7 +302,14 @@ impl App {
         }
         let index = self.selected_index(&codes);
         let code = &codes[index];
-        let presented = self.present_view(&views[index], now)?;
+        let presented = match self.present_view(&views[index], now) {
+            Err(CoreError::DeviceKeyLost) => {
+                return Ok(Screen::SignedOut {
+                    banner: Some(Banner::DeviceKeyLost),
+                });
+            }
+            other => other?,
+        };
         let issuer = self.issuer()?;
         let card = Rgba::parse(&views[index].color_rgb).unwrap_or(match code.color {
             Color::Red => Rgba {

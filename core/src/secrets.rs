@@ -21,6 +21,8 @@ pub(crate) mod names {
     pub const DEVICE_KEY: &str = "device-key";
     pub const SESSION: &str = "session";
     pub const DATA_KEY: &str = "cache-data-key";
+    /// The highest trust-list sequence accepted: survives a cache wipe.
+    pub const TRUST_LIST_SEQUENCE: &str = "trust-list-sequence";
 }
 
 /// A keystore failed. Never carries the secret.

@@ -460,3 +460,195 @@ async fn a_trust_list_signed_by_another_root_is_refused() {
     ));
     assert_eq!(app.trust_list().unwrap(), None::<TrustList>);
 }
+
+#[tokio::test]
+async fn a_plain_http_server_that_is_not_on_loopback_is_refused_before_any_request() {
+    let mut phone = Phone::new("http://127.0.0.1:9", [0; 32]);
+    phone.server_url = "http://api.suikang.example".into();
+    let config = suikang_core::AppConfig {
+        data_dir: phone.dir.path().to_owned(),
+        server_url: phone.server_url.clone(),
+        trust_roots: phone.roots.clone(),
+        pinned_server_key: None,
+        extra_root_certificates: Vec::new(),
+        retry: fast_retries(),
+    };
+    let opened = suikang_core::App::open(
+        config.clone(),
+        phone.secrets.clone(),
+        phone.face.clone(),
+        phone.clock.clone(),
+    );
+    assert_eq!(opened.err(), Some(CoreError::InsecureServerUrl));
+    assert!(
+        !phone.cache_path().exists(),
+        "nothing is written for a refused address"
+    );
+    assert_eq!(
+        suikang_core::AuthorityConsole::new("http://10.0.0.5:8080", "skt_x", fast_retries()).err(),
+        Some(CoreError::InsecureServerUrl)
+    );
+    // https anywhere, and plain http to loopback, are fine.
+    for url in ["https://api.suikang.example", "http://localhost:8080"] {
+        let mut config = config.clone();
+        config.server_url = url.into();
+        assert!(
+            suikang_core::App::open(
+                config,
+                phone.secrets.clone(),
+                phone.face.clone(),
+                phone.clock.clone()
+            )
+            .is_ok(),
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_replaced_device_key_asks_for_a_new_login_not_a_sync() {
+    use suikang_core::{Banner, Screen, SecretStore};
+    let server = Server::start().await;
+    let (phone, app) = signed_in_phone(&server).await;
+    drop(app);
+    // The keystore was restored from elsewhere: another key under the name.
+    phone.secrets.save("device-key", &[9; 32]).unwrap();
+    let app = phone.open();
+    assert_eq!(app.present(None).unwrap_err(), CoreError::DeviceKeyLost);
+    assert_eq!(
+        app.screen().unwrap(),
+        Screen::SignedOut {
+            banner: Some(Banner::DeviceKeyLost)
+        }
+    );
+    // A sync does not help; a new login does.
+    app.sync().await.unwrap();
+    assert_eq!(app.present(None).unwrap_err(), CoreError::DeviceKeyLost);
+    app.login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
+        .await
+        .unwrap();
+    assert!(matches!(app.screen().unwrap(), Screen::Code(_)));
+
+    // The key gone altogether says the same.
+    drop(app);
+    phone.secrets.delete("device-key").unwrap();
+    let app = phone.open();
+    assert_eq!(app.present(None).unwrap_err(), CoreError::DeviceKeyLost);
+}
+
+/// A trust-list endpoint answering one fixed body (an attacker's replay, or
+/// a stale mirror) on loopback.
+async fn serve_trust_list(body: String) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let body = body.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\netag: \"old\"\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(reply.as_bytes()).await;
+            });
+        }
+    });
+    url
+}
+
+fn another_issuer() -> suikang_protocol::IssuerEntry {
+    use suikang_protocol::{ColorScheme, IssuerEntry, IssuerId, IssuerKey, KeyId};
+    IssuerEntry {
+        id: IssuerId(9),
+        slug: "elsewhere".into(),
+        name_zh: "别处码".into(),
+        name_en: "Elsewhere code".into(),
+        colors: ColorScheme::SUIKANG,
+        keys: vec![IssuerKey {
+            id: KeyId(1),
+            public_key: ed25519_dalek::SigningKey::from_bytes(&[5; 32])
+                .verifying_key()
+                .to_bytes(),
+            not_before: time::OffsetDateTime::now_utc() - Duration::days(1),
+            not_after: time::OffsetDateTime::now_utc() + Duration::days(365),
+        }],
+    }
+}
+
+#[tokio::test]
+async fn an_old_signed_trust_list_is_refused_even_after_the_cache_is_wiped() {
+    let server = Server::start().await;
+    let old_list = server.running.signed_trust_list();
+    server
+        .running
+        .trust_issuer(&another_issuer())
+        .await
+        .unwrap();
+    let mut phone = Phone::new(&server.url(), server.root());
+    let app = phone.open();
+    assert!(app.refresh_trust_list().await.unwrap());
+    let newest = app.trust_list().unwrap().unwrap().sequence();
+    drop(app);
+
+    // The cache is wiped (cleared app data, a corrupt file); an attacker on
+    // the path answers with the older list, genuinely signed by the root.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", phone.cache_path().display()));
+    }
+    phone.server_url = serve_trust_list(old_list).await;
+    let app = phone.open();
+    assert!(matches!(
+        app.refresh_trust_list().await.unwrap_err(),
+        CoreError::TrustList(_)
+    ));
+    assert_eq!(app.trust_list().unwrap(), None::<TrustList>);
+
+    // The real server's list is taken again.
+    phone.server_url = server.url();
+    let app = phone.open();
+    assert!(app.refresh_trust_list().await.unwrap());
+    assert_eq!(app.trust_list().unwrap().unwrap().sequence(), newest);
+}
+
+#[tokio::test]
+async fn a_damaged_cached_trust_list_is_fetched_again_instead_of_kept_by_its_etag() {
+    let server = Server::start().await;
+    let phone = Phone::new(&server.url(), server.root());
+    let app = phone.open();
+    assert!(app.refresh_trust_list().await.unwrap());
+    assert!(
+        !app.refresh_trust_list().await.unwrap(),
+        "unchanged: answered 304"
+    );
+    drop(app);
+    {
+        let db = rusqlite::Connection::open(phone.cache_path()).unwrap();
+        db.execute(
+            "UPDATE meta SET value = CAST(replace(CAST(value AS TEXT), '\"signature\":\"', '\"signature\":\"00') AS BLOB) WHERE name = 'trust_list'",
+            [],
+        )
+        .unwrap();
+    }
+    let app = phone.open();
+    assert!(matches!(
+        app.trust_list().unwrap_err(),
+        CoreError::TrustList(_)
+    ));
+    assert!(
+        app.refresh_trust_list().await.unwrap(),
+        "fetched whole again"
+    );
+    assert!(app.trust_list().unwrap().is_some());
+}
