@@ -106,9 +106,9 @@ fn main() {
     println!("   checkpoint: {}", checkpoint(&red.to_qr_text(), NOW));
     println!(
         "   the district tries to release it: {}",
-        may_release(&district, &control).unwrap_err()
+        may_release(&district, &control, &[]).unwrap_err()
     );
-    may_release(&cdc, &control).unwrap();
+    may_release(&cdc, &control, &[]).unwrap();
     child.controls = child.controls.without(control.reason);
     let green = Presentation::sign(&sign(child, SUIKANG_KEY_SEED), &key(DEVICE_SEED), NOW).unwrap();
     println!(

@@ -58,8 +58,12 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 422: the document number fails its kind's rules (length, check digit…).
     InvalidDocumentNumber,
-    /// 422: the name is empty, too long or has control characters.
+    /// 422: the name is empty, longer than 30 characters, holds control or
+    /// format characters (bidi overrides, zero-width) or starts with a
+    /// combining mark; the message says which.
     InvalidName,
+    /// 422: no GB/T 2260 district has that code or name.
+    UnknownDistrict,
     /// 422: a key, signature, nonce or code id is not well formed.
     InvalidEncoding,
     /// 401: no bearer token was sent.
@@ -120,6 +124,8 @@ pub enum ErrorCode {
     NotTheExecutingOrganisation,
     /// 403: only a community of the control's district may lift it.
     OutsideDistrict,
+    /// 403: the organisation taking over a control may not execute it.
+    RecipientMayNotExecute,
     /// 409: that control is already active on the person.
     ControlAlreadyActive,
     /// 404: that control is not active on the person.

@@ -172,7 +172,7 @@ impl Control {
     }
 }
 
-/// Why an authority may not impose or release a control.
+/// Why an authority may not impose, release or hand over a control.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RightsError {
     #[error("a {role:?} authority does not manage {reason:?} and may not impose it")]
@@ -185,25 +185,37 @@ pub enum RightsError {
         role: AuthorityRole,
         reason: ControlReason,
     },
-    #[error("only the organisation that executed the {reason:?} control may release it")]
+    #[error(
+        "only the organisation that executes the {reason:?} control may release or hand it over"
+    )]
     NotTheExecutingOrganisation { reason: ControlReason },
     #[error("only a community of the control's own district may release {reason:?}")]
     OutsideDistrict { reason: ControlReason },
+    #[error("a {role:?} organisation may not execute {reason:?}, so it cannot take it over")]
+    RecipientMayNotExecute {
+        role: AuthorityRole,
+        reason: ControlReason,
+    },
+}
+
+/// The kinds of organisation that manage (impose and execute) each reason:
+/// the first column of 问题十's table read as DESIGN §2 does.
+pub fn executing_roles(reason: ControlReason) -> &'static [AuthorityRole] {
+    use AuthorityRole::*;
+    use ControlReason::*;
+    match reason {
+        HomeIsolation => &[District, MedicalInstitution],
+        CentralisedIsolation => &[District, Cdc, MedicalInstitution],
+        CloseContact => &[Cdc],
+        SuspectedCase | ConfirmedCase | NucleicAcidPositive => &[MedicalInstitution],
+        ArrivalFromKeyArea => &[Community],
+    }
 }
 
 /// Whether `actor` may put a person under `reason` (DESIGN §2: the authority
 /// that manages a measure is the one that imposes it, 问题十).
 pub fn may_impose(actor: &Authority, reason: ControlReason) -> Result<(), RightsError> {
-    use AuthorityRole::*;
-    use ControlReason::*;
-    let allowed = match reason {
-        HomeIsolation => matches!(actor.role, District | MedicalInstitution),
-        CentralisedIsolation => matches!(actor.role, District | Cdc | MedicalInstitution),
-        CloseContact => actor.role == Cdc,
-        SuspectedCase | ConfirmedCase | NucleicAcidPositive => actor.role == MedicalInstitution,
-        ArrivalFromKeyArea => actor.role == Community,
-    };
-    if allowed {
+    if executing_roles(reason).contains(&actor.role) {
         Ok(())
     } else {
         Err(RightsError::MayNotImpose {
@@ -213,39 +225,81 @@ pub fn may_impose(actor: &Authority, reason: ControlReason) -> Result<(), Rights
     }
 }
 
-/// Whether `actor` may lift `control` (问题十):
+/// Whether `actor` may lift `control`, given every control active on the
+/// same person (`active`, which may include `control` itself). 问题十 as
+/// DESIGN §2 reads it — "that executes it" qualifies every kind in a row:
 ///
 /// | reason | released by |
 /// |---|---|
-/// | home isolation | the district that executed it, or a medical institution |
-/// | centralised isolation | the district that executed it, the CDC, or a medical institution |
-/// | close contact | the CDC that executed it |
-/// | suspected / confirmed / nucleic-acid positive | a medical institution |
+/// | home isolation | the district or medical institution that executes it |
+/// | centralised isolation | the district, CDC or medical institution that executes it |
+/// | close contact | the CDC that executes the person's centralised isolation; if no CDC executes one, the CDC that executes the close-contact control |
+/// | suspected / confirmed / nucleic-acid positive | any medical institution |
 /// | arrival from a key epidemic area | a community of the control's district |
-pub fn may_release(actor: &Authority, control: &Control) -> Result<(), RightsError> {
+pub fn may_release(
+    actor: &Authority,
+    control: &Control,
+    active: &[Control],
+) -> Result<(), RightsError> {
     use AuthorityRole::*;
     use ControlReason::*;
     let reason = control.reason;
-    let must_have_executed = || {
-        if control.executed_by(actor) {
+    if !executing_roles(reason).contains(&actor.role) {
+        return Err(RightsError::MayNotRelease {
+            role: actor.role,
+            reason,
+        });
+    }
+    let must_execute = |c: &Control| {
+        if c.executed_by(actor) {
             Ok(())
         } else {
             Err(RightsError::NotTheExecutingOrganisation { reason })
         }
     };
-    match (reason, actor.role) {
-        (HomeIsolation | CentralisedIsolation, District) => must_have_executed(),
-        (HomeIsolation | CentralisedIsolation, MedicalInstitution) => Ok(()),
-        (CentralisedIsolation, Cdc) => Ok(()),
-        (CloseContact, Cdc) => must_have_executed(),
-        (SuspectedCase | ConfirmedCase | NucleicAcidPositive, MedicalInstitution) => Ok(()),
-        (ArrivalFromKeyArea, Community) if actor.district == control.district => Ok(()),
-        (ArrivalFromKeyArea, Community) => Err(RightsError::OutsideDistrict { reason }),
-        _ => Err(RightsError::MayNotRelease {
-            role: actor.role,
-            reason,
-        }),
+    match reason {
+        HomeIsolation | CentralisedIsolation => must_execute(control),
+        CloseContact => {
+            // 密切接触者，由执行集中隔离措施的疾控中心解除.
+            let isolating_cdc = active.iter().find(|c| {
+                c.reason == CentralisedIsolation
+                    && matches!(&c.executor, Executor::Authority(a) if a.role == Cdc)
+            });
+            must_execute(isolating_cdc.unwrap_or(control))
+        }
+        SuspectedCase | ConfirmedCase | NucleicAcidPositive => Ok(()),
+        ArrivalFromKeyArea if actor.district == control.district => Ok(()),
+        ArrivalFromKeyArea => Err(RightsError::OutsideDistrict { reason }),
     }
+}
+
+/// Hands the execution of `control` over from `actor` to `to` (DESIGN §2:
+/// audited by the caller). Whoever may release the control may hand it
+/// over; the receiving organisation must be of a kind that executes the
+/// reason, and for an arrival from a key area a community of the control's
+/// own district. Returns the control as it stands afterwards.
+pub fn hand_over(
+    actor: &Authority,
+    control: &Control,
+    active: &[Control],
+    to: &Authority,
+) -> Result<Control, RightsError> {
+    may_release(actor, control, active)?;
+    let reason = control.reason;
+    if !executing_roles(reason).contains(&to.role) {
+        return Err(RightsError::RecipientMayNotExecute {
+            role: to.role,
+            reason,
+        });
+    }
+    if reason == ControlReason::ArrivalFromKeyArea && to.district != control.district {
+        return Err(RightsError::OutsideDistrict { reason });
+    }
+    Ok(Control {
+        reason,
+        executor: Executor::Authority(to.clone()),
+        district: control.district.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -326,26 +380,30 @@ mod tests {
     fn released_by(control: &Control) -> Vec<String> {
         everyone()
             .iter()
-            .filter(|a| may_release(a, control).is_ok())
+            .filter(|a| may_release(a, control, std::slice::from_ref(control)).is_ok())
             .map(|a| a.organisation.clone())
             .collect()
     }
 
     #[test]
-    fn home_isolation_is_released_by_the_executing_district_or_a_medical_institution() {
+    fn home_isolation_is_released_by_the_district_that_executes_it() {
         let control = Control::imposed_by(&yuexiu_district(), HomeIsolation);
+        assert_eq!(released_by(&control), ["yuexiu-district"]);
         assert_eq!(
-            released_by(&control),
-            ["yuexiu-district", "eighth-peoples-hospital"]
+            may_release(&haizhu_district(), &control, &[]),
+            Err(RightsError::NotTheExecutingOrganisation {
+                reason: HomeIsolation
+            })
         );
+        // 执行居家隔离措施的区或医疗机构: a hospital that does not execute it may not.
         assert_eq!(
-            may_release(&haizhu_district(), &control),
+            may_release(&hospital(), &control, &[]),
             Err(RightsError::NotTheExecutingOrganisation {
                 reason: HomeIsolation
             })
         );
         assert_eq!(
-            may_release(&city_cdc(), &control),
+            may_release(&city_cdc(), &control, &[]),
             Err(RightsError::MayNotRelease {
                 role: Cdc,
                 reason: HomeIsolation
@@ -354,32 +412,23 @@ mod tests {
     }
 
     #[test]
-    fn home_isolation_imposed_by_a_hospital_is_not_released_by_any_district() {
+    fn home_isolation_imposed_by_a_hospital_is_released_by_that_hospital_only() {
         let control = Control::imposed_by(&hospital(), HomeIsolation);
         assert_eq!(released_by(&control), ["eighth-peoples-hospital"]);
     }
 
     #[test]
-    fn centralised_isolation_is_released_by_the_executing_district_a_cdc_or_a_medical_institution()
-    {
+    fn centralised_isolation_is_released_only_by_the_organisation_that_executes_it() {
+        for executor in [yuexiu_district(), city_cdc(), hospital()] {
+            let control = Control::imposed_by(&executor, CentralisedIsolation);
+            assert_eq!(
+                released_by(&control),
+                std::slice::from_ref(&executor.organisation)
+            );
+        }
         let control = Control::imposed_by(&yuexiu_district(), CentralisedIsolation);
         assert_eq!(
-            released_by(&control),
-            [
-                "yuexiu-district",
-                "guangzhou-cdc",
-                "shenzhen-cdc",
-                "eighth-peoples-hospital"
-            ]
-        );
-        assert_eq!(
-            may_release(&haizhu_district(), &control),
-            Err(RightsError::NotTheExecutingOrganisation {
-                reason: CentralisedIsolation
-            })
-        );
-        assert_eq!(
-            may_release(&yuexiu_community(), &control),
+            may_release(&yuexiu_community(), &control, &[]),
             Err(RightsError::MayNotRelease {
                 role: Community,
                 reason: CentralisedIsolation
@@ -388,24 +437,25 @@ mod tests {
     }
 
     #[test]
-    fn close_contact_is_released_only_by_the_cdc_that_executed_it() {
-        let control = Control::imposed_by(&city_cdc(), CloseContact);
-        assert_eq!(released_by(&control), ["guangzhou-cdc"]);
+    fn close_contact_is_released_by_the_cdc_executing_the_centralised_isolation() {
+        let contact = Control::imposed_by(&other_cdc(), CloseContact);
+        let isolation = Control::imposed_by(&city_cdc(), CentralisedIsolation);
+        let active = [contact.clone(), isolation];
+        assert_eq!(may_release(&city_cdc(), &contact, &active), Ok(()));
         assert_eq!(
-            may_release(&other_cdc(), &control),
+            may_release(&other_cdc(), &contact, &active),
             Err(RightsError::NotTheExecutingOrganisation {
                 reason: CloseContact
             })
         );
+        // With no centralised isolation a CDC executes, the imposing CDC releases.
+        let by_district = Control::imposed_by(&yuexiu_district(), CentralisedIsolation);
+        for active in [vec![contact.clone()], vec![contact.clone(), by_district]] {
+            assert_eq!(may_release(&other_cdc(), &contact, &active), Ok(()));
+            assert!(may_release(&city_cdc(), &contact, &active).is_err());
+        }
         assert_eq!(
-            may_release(&yuexiu_district(), &control),
-            Err(RightsError::MayNotRelease {
-                role: District,
-                reason: CloseContact
-            })
-        );
-        assert_eq!(
-            may_release(&hospital(), &control),
+            may_release(&hospital(), &contact, &[]),
             Err(RightsError::MayNotRelease {
                 role: MedicalInstitution,
                 reason: CloseContact
@@ -415,13 +465,13 @@ mod tests {
 
     #[test]
     fn a_cdc_with_the_same_name_in_another_role_is_not_the_executor() {
-        let control = Control::imposed_by(&city_cdc(), CloseContact);
+        let control = Control::imposed_by(&city_cdc(), CentralisedIsolation);
         let impostor = authority(District, "guangzhou-cdc", "440100");
-        assert!(may_release(&impostor, &control).is_err());
+        assert!(may_release(&impostor, &control, &[]).is_err());
     }
 
     #[test]
-    fn cases_and_positives_are_released_only_by_a_medical_institution() {
+    fn cases_and_positives_are_released_by_any_medical_institution() {
         for reason in [SuspectedCase, ConfirmedCase, NucleicAcidPositive] {
             let control = Control::imposed_by(&hospital(), reason);
             assert_eq!(
@@ -430,9 +480,9 @@ mod tests {
                 "{reason:?}"
             );
             let other_hospital = authority(MedicalInstitution, "first-affiliated", "440104");
-            assert_eq!(may_release(&other_hospital, &control), Ok(()), "{reason:?}");
+            assert_eq!(may_release(&other_hospital, &control, &[]), Ok(()));
             assert_eq!(
-                may_release(&city_cdc(), &control),
+                may_release(&city_cdc(), &control, &[]),
                 Err(RightsError::MayNotRelease { role: Cdc, reason })
             );
         }
@@ -443,13 +493,13 @@ mod tests {
         let control = Control::imposed_by(&yuexiu_community(), ArrivalFromKeyArea);
         assert_eq!(released_by(&control), ["beijing-street-community"]);
         assert_eq!(
-            may_release(&haizhu_community(), &control),
+            may_release(&haizhu_community(), &control, &[]),
             Err(RightsError::OutsideDistrict {
                 reason: ArrivalFromKeyArea
             })
         );
         assert_eq!(
-            may_release(&yuexiu_district(), &control),
+            may_release(&yuexiu_district(), &control, &[]),
             Err(RightsError::MayNotRelease {
                 role: District,
                 reason: ArrivalFromKeyArea
@@ -461,6 +511,97 @@ mod tests {
     fn a_declared_arrival_is_released_by_the_community_of_the_declared_district() {
         let control = Control::from_declaration("440105");
         assert_eq!(released_by(&control), ["binjiang-street-community"]);
+    }
+
+    #[test]
+    fn execution_is_handed_over_only_to_an_organisation_that_may_execute_it() {
+        let isolation = Control::imposed_by(&yuexiu_district(), HomeIsolation);
+        let after = hand_over(&yuexiu_district(), &isolation, &[], &hospital()).unwrap();
+        assert_eq!(released_by(&after), ["eighth-peoples-hospital"]);
+        assert_eq!(
+            hand_over(&haizhu_district(), &isolation, &[], &hospital()),
+            Err(RightsError::NotTheExecutingOrganisation {
+                reason: HomeIsolation
+            })
+        );
+        assert_eq!(
+            hand_over(&yuexiu_district(), &isolation, &[], &city_cdc()),
+            Err(RightsError::RecipientMayNotExecute {
+                role: Cdc,
+                reason: HomeIsolation
+            })
+        );
+        let arrival = Control::from_declaration("440104");
+        assert_eq!(
+            hand_over(&yuexiu_community(), &arrival, &[], &haizhu_community()),
+            Err(RightsError::OutsideDistrict {
+                reason: ArrivalFromKeyArea
+            })
+        );
+    }
+
+    /// DESIGN §2: no control may exist that no account could release. Every
+    /// executor a control can have — each organisation kind that may impose
+    /// or take over the reason, in every known district, and the health
+    /// declaration for every district — alone or beside a centralised
+    /// isolation executed by anyone, is released by someone.
+    #[test]
+    fn every_reason_and_executor_pair_has_someone_who_may_release_it() {
+        use crate::district::DISTRICTS;
+        let roles = [District, Cdc, MedicalInstitution, Community];
+        let mut pairs = 0;
+        for reason in ControlReason::ALL {
+            let mut controls = Vec::new();
+            for d in DISTRICTS {
+                for role in roles {
+                    let executor = authority(role, &format!("{role:?}-{}", d.code), &d.code_text());
+                    if may_impose(&executor, reason).is_ok() {
+                        controls.push(Control::imposed_by(&executor, reason));
+                    }
+                }
+                if reason == ArrivalFromKeyArea {
+                    controls.push(Control::from_declaration(d.code_text()));
+                }
+            }
+            for control in controls {
+                let mut contexts = vec![vec![control.clone()]];
+                for role in [District, Cdc, MedicalInstitution] {
+                    let isolating = authority(role, "isolation-site", &control.district);
+                    contexts.push(vec![
+                        control.clone(),
+                        Control::imposed_by(&isolating, CentralisedIsolation),
+                    ]);
+                }
+                for active in contexts {
+                    pairs += 1;
+                    let candidates = releasers_that_could_exist(&control, &active);
+                    assert!(
+                        candidates
+                            .iter()
+                            .any(|a| may_release(a, &control, &active).is_ok()),
+                        "no one may release {control:?} among {active:?}"
+                    );
+                }
+            }
+        }
+        assert!(pairs > 1000, "{pairs}");
+    }
+
+    /// Every authority account that could exist for a control: each
+    /// executor named on the person's controls, and an organisation of every
+    /// role in the control's district.
+    fn releasers_that_could_exist(control: &Control, active: &[Control]) -> Vec<Authority> {
+        let mut out: Vec<Authority> = active
+            .iter()
+            .filter_map(|c| match &c.executor {
+                Executor::Authority(a) => Some(a.clone()),
+                Executor::HealthDeclaration => None,
+            })
+            .collect();
+        for role in [District, Cdc, MedicalInstitution, Community] {
+            out.push(authority(role, "some-organisation", &control.district));
+        }
+        out
     }
 
     #[test]

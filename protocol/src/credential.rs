@@ -324,7 +324,10 @@ fn decode_name(r: &mut Reader<'_>) -> Result<MaskedName, CredentialError> {
     } else {
         hidden <= 1
     };
-    if !canonical || first.is_control() || last.is_some_and(char::is_control) {
+    // An issuer that let a bidi override or zero-width character through
+    // would make the verifier show a name it did not sign as read (DESIGN §2).
+    let shown_as_read = |c: char| !c.is_control() && !crate::document::is_format_character(c);
+    if !canonical || !shown_as_read(first) || last.is_some_and(|c| !shown_as_read(c)) {
         return Err(CredentialError::BadName);
     }
     Ok(MaskedName {

@@ -342,19 +342,82 @@ impl fmt::Display for MaskedDocument {
     }
 }
 
-/// Why a name was refused. Never carries the name itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why a name was refused (DESIGN §2, Names). Never carries the name
+/// itself, only what was wrong with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
 pub enum NameError {
     #[error("the name is empty")]
     Empty,
     #[error("the name is longer than {MAX_NAME_CHARS} characters")]
     TooLong,
+    /// A control character (Unicode Cc): a newline, a NUL, an escape.
     #[error("the name contains a control character")]
-    InvalidCharacter,
+    ControlCharacter,
+    /// A format character (Unicode Cf): a bidi override such as U+202E or a
+    /// zero-width space, which would make the masked name shown at a
+    /// checkpoint read differently from the one signed.
+    #[error(
+        "the name contains an invisible format character (a direction override or zero-width character)"
+    )]
+    FormatCharacter,
+    /// A combining mark with nothing to combine with.
+    #[error("the name begins with a combining mark")]
+    LeadingCombiningMark,
 }
 
-/// Longest name accepted, in characters.
-pub const MAX_NAME_CHARS: usize = 64;
+impl NameError {
+    /// The reason as the API names it (`invalid_name` + this).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NameError::Empty => "empty",
+            NameError::TooLong => "too_long",
+            NameError::ControlCharacter => "control_character",
+            NameError::FormatCharacter => "format_character",
+            NameError::LeadingCombiningMark => "leading_combining_mark",
+        }
+    }
+}
+
+/// Longest name accepted, in characters after NFC normalisation (DESIGN §2).
+pub const MAX_NAME_CHARS: usize = 30;
+
+/// The Unicode general category Cf (format characters), Unicode 15.1. A
+/// short fixed list, so it is written out rather than pulled in as a table
+/// crate; it covers every bidi control (U+202A–202E, U+2066–2069), the
+/// zero-width characters (U+200B–200F, U+2060–2064, U+FEFF) and the tags.
+pub fn is_format_character(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
+        | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+        | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
+        | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
+}
+
+/// A name as it is kept and compared (DESIGN §2, Names): trimmed,
+/// NFC-normalised (so é typed as e + U+0301 and as U+00E9 is one name), 1–30
+/// characters, without control or format characters and not starting with a
+/// combining mark. The middle dot `·` of minority names (阿卜杜·热合曼) is an
+/// ordinary punctuation character and passes.
+pub fn normalise_name(name: &str) -> Result<String, NameError> {
+    use unicode_normalization::UnicodeNormalization;
+    let name: String = name.trim().nfc().collect();
+    let mut chars = name.chars();
+    let first = chars.clone().next().ok_or(NameError::Empty)?;
+    if chars.clone().count() > MAX_NAME_CHARS {
+        return Err(NameError::TooLong);
+    }
+    if chars.clone().any(char::is_control) {
+        return Err(NameError::ControlCharacter);
+    }
+    if chars.any(is_format_character) {
+        return Err(NameError::FormatCharacter);
+    }
+    if unicode_normalization::char::is_combining_mark(first) {
+        return Err(NameError::LeadingCombiningMark);
+    }
+    Ok(name)
+}
 
 /// A name with only its first and last characters shown: 张*明, 王*.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -364,22 +427,14 @@ pub struct MaskedName {
     pub(crate) hidden: u8,
 }
 
-/// Masks a name (DESIGN §2): the first and last characters show and every
-/// character between them is starred (张*明, 欧阳**凤); a two-character name
-/// shows its first only (王*); a one-character name is shown as it is. Latin
-/// names likewise, counting every character (`Zhang Wei` → `Z*******i`).
+/// Masks a name (DESIGN §2) after [`normalise_name`] accepted it: the first
+/// and last characters show and every character between them is starred
+/// (张*明, 欧阳**凤); a two-character name shows its first only (王*); a
+/// one-character name is shown as it is. Latin names likewise, counting
+/// every character (`Zhang Wei` → `Z*******i`).
 pub fn mask_name(name: &str) -> Result<MaskedName, NameError> {
-    let name = name.trim();
+    let name = normalise_name(name)?;
     let chars: Vec<char> = name.chars().collect();
-    if chars.is_empty() {
-        return Err(NameError::Empty);
-    }
-    if chars.len() > MAX_NAME_CHARS {
-        return Err(NameError::TooLong);
-    }
-    if chars.iter().any(|c| c.is_control()) {
-        return Err(NameError::InvalidCharacter);
-    }
     let n = chars.len();
     Ok(match n {
         1 => MaskedName {
@@ -577,7 +632,41 @@ mod tests {
     #[test]
     fn bad_names_are_refused() {
         assert_eq!(mask_name(" "), Err(NameError::Empty));
-        assert_eq!(mask_name(&"名".repeat(65)), Err(NameError::TooLong));
-        assert_eq!(mask_name("张\u{0}明"), Err(NameError::InvalidCharacter));
+        assert_eq!(mask_name(&"名".repeat(31)), Err(NameError::TooLong));
+        assert_eq!(mask_name(&"名".repeat(30)).unwrap().hidden, 28);
+        assert_eq!(mask_name("张\u{0}明"), Err(NameError::ControlCharacter));
+        assert_eq!(mask_name("张\n明"), Err(NameError::ControlCharacter));
+    }
+
+    /// Issue 11, finding 5: a name that reads differently on screen than the
+    /// characters it holds is refused before it can be signed.
+    #[test]
+    fn direction_overrides_and_zero_width_characters_are_refused() {
+        for spoof in [
+            "\u{202E}明三张",
+            "张\u{200B}三明",
+            "张三\u{2066}明",
+            "\u{FEFF}张三明",
+            "张三明\u{200D}",
+            "张\u{E0041}明",
+        ] {
+            assert_eq!(
+                normalise_name(spoof),
+                Err(NameError::FormatCharacter),
+                "{spoof:?}"
+            );
+        }
+        assert_eq!(
+            normalise_name("\u{0301}李"),
+            Err(NameError::LeadingCombiningMark)
+        );
+    }
+
+    #[test]
+    fn names_are_kept_in_nfc_and_minority_names_keep_their_middle_dot() {
+        assert_eq!(normalise_name("Jose\u{0301}").unwrap(), "Jos\u{e9}");
+        assert_eq!(normalise_name("Jos\u{e9}").unwrap(), "Jos\u{e9}");
+        assert_eq!(normalise_name(" 阿卜杜·热合曼 ").unwrap(), "阿卜杜·热合曼");
+        assert_eq!(mask_name("阿卜杜·热合曼").unwrap().to_string(), "阿*****曼");
     }
 }

@@ -13,6 +13,8 @@ pub mod control;
 pub mod credential;
 /// What a device signs at login to bind its key.
 pub mod device_binding;
+/// GB/T 2260 administrative divisions: codes, names, pinyin (DESIGN §2, Places).
+pub mod district;
 /// Identity documents, their validation, and masking.
 pub mod document;
 /// The QR text: prefix, version, base45.
@@ -31,17 +33,21 @@ pub mod wire_time;
 pub use color::{AppliedBy, Color};
 pub use control::{
     Authority, AuthorityRole, Control, ControlReason, ControlReasons, Executor, RightsError,
-    may_impose, may_release,
+    executing_roles, hand_over, may_impose, may_release,
 };
 pub use credential::{
     Binding, CodeId, Credential, CredentialError, IssuerId, KeyId, SignedCredential,
 };
+pub use district::{District, DistrictError, district_code, find_district};
 pub use document::{
-    Document, DocumentError, DocumentKind, MaskedDocument, MaskedName, NameError, ResidentId,
-    mask_document, mask_name,
+    Document, DocumentError, DocumentKind, MAX_NAME_CHARS, MaskedDocument, MaskedName, NameError,
+    ResidentId, mask_document, mask_name, normalise_name,
 };
 pub use payload::{Payload, PayloadError, decode_payload};
 pub use presentation::{Presentation, PresentationError};
-pub use proxy::{ProxyError, Relationship, check_proxy_guardian};
+pub use proxy::{
+    DeviceReason, Eligibility, EligibilityError, ProxyError, Relationship,
+    check_dependent_eligible, check_proxy_guardian,
+};
 pub use trust::{ColorScheme, IssuerEntry, IssuerKey, Rgb, TrustList, TrustListError};
 pub use verify::{Refusal, VerificationPolicy, VerifiedCode, verify, verify_payload};

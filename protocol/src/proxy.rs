@@ -80,6 +80,99 @@ pub fn check_proxy_guardian(
     Ok(())
 }
 
+/// Ages at which someone counts as old (老人) or as a child (儿童) for proxy
+/// application (问题二): 60 and over, under 18.
+pub const ELDER_AGE: u32 = 60;
+
+/// Longest "other" reason text, in characters.
+pub const MAX_REASON_TEXT_CHARS: usize = 60;
+
+/// Why a dependent of working age cannot use a smart device (问题二: 其他无法
+/// 使用智能终端设备的人员). Recorded with the guardianship and audited.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DeviceReason {
+    /// 视力障碍
+    VisualImpairment,
+    /// 智力或认知障碍
+    CognitiveImpairment,
+    /// 肢体残疾, unable to handle a phone.
+    PhysicalDisability,
+    /// 重病或住院
+    SeriousIllness,
+    /// 没有智能手机
+    NoSmartphone,
+    /// Anything else, said in a short text (1–60 characters).
+    Other { text: String },
+}
+
+impl DeviceReason {
+    pub fn label_zh(&self) -> &str {
+        match self {
+            DeviceReason::VisualImpairment => "视力障碍",
+            DeviceReason::CognitiveImpairment => "智力或认知障碍",
+            DeviceReason::PhysicalDisability => "肢体残疾",
+            DeviceReason::SeriousIllness => "重病或住院",
+            DeviceReason::NoSmartphone => "没有智能手机",
+            DeviceReason::Other { text } => text,
+        }
+    }
+}
+
+/// Why a dependent may not be proxied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EligibilityError {
+    /// Aged 18 to 59 and no reason given: they apply for themself (问题二).
+    #[error(
+        "a person aged {age} applies for their own code unless a reason they cannot use a smart device is stated"
+    )]
+    NoReasonStated { age: u32 },
+    #[error(
+        "the stated reason's text must be 1 to 60 characters without control or invisible characters"
+    )]
+    ReasonTextInvalid,
+}
+
+/// Why a proxy application is eligible, as recorded and audited.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Eligibility {
+    /// 60 or older.
+    Elder { age: u32 },
+    /// Under 18.
+    Child { age: u32 },
+    /// Any age, with a stated reason.
+    Stated(DeviceReason),
+}
+
+/// Whether someone may have a code applied for on their behalf (问题二:
+/// 老人、儿童及其他无法使用智能终端设备的人员): aged ≥ 60 or < 18 on `today`
+/// by the birth date the identity check gives, or any age with a stated
+/// reason. A stated reason is kept even for an elder or a child, since it
+/// tells the authority more.
+pub fn check_dependent_eligible(
+    birth_date: Date,
+    reason: Option<&DeviceReason>,
+    today: Date,
+) -> Result<Eligibility, EligibilityError> {
+    if let Some(DeviceReason::Other { text }) = reason {
+        let n = text.trim().chars().count();
+        let clean = !text
+            .chars()
+            .any(|c| c.is_control() || crate::document::is_format_character(c));
+        if n == 0 || n > MAX_REASON_TEXT_CHARS || !clean {
+            return Err(EligibilityError::ReasonTextInvalid);
+        }
+    }
+    let age = age_on(birth_date, today);
+    match reason {
+        Some(reason) => Ok(Eligibility::Stated(reason.clone())),
+        None if age >= ELDER_AGE => Ok(Eligibility::Elder { age }),
+        None if age < ADULT_AGE => Ok(Eligibility::Child { age }),
+        None => Err(EligibilityError::NoReasonStated { age }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +220,47 @@ mod tests {
         ] {
             assert!(r.is_institution());
             assert_eq!(check_proxy_guardian(r, None, false, TODAY), Ok(()));
+        }
+    }
+
+    /// Issue 11, finding 6: an adult of 41 is not proxied without a reason.
+    #[test]
+    fn only_elders_children_and_people_with_a_stated_reason_are_proxied() {
+        fn eligible(
+            birth: Date,
+            reason: Option<&DeviceReason>,
+        ) -> Result<Eligibility, EligibilityError> {
+            check_dependent_eligible(birth, reason, TODAY)
+        }
+        assert_eq!(
+            eligible(date!(1966 - 11 - 28), None),
+            Ok(Eligibility::Elder { age: 60 })
+        );
+        assert_eq!(
+            eligible(date!(1966 - 11 - 29), None),
+            Err(EligibilityError::NoReasonStated { age: 59 })
+        );
+        assert_eq!(
+            eligible(date!(2008 - 11 - 29), None),
+            Ok(Eligibility::Child { age: 17 })
+        );
+        assert_eq!(
+            eligible(date!(1985 - 03 - 01), None),
+            Err(EligibilityError::NoReasonStated { age: 41 })
+        );
+        assert_eq!(
+            eligible(date!(1985 - 03 - 01), Some(&DeviceReason::VisualImpairment)),
+            Ok(Eligibility::Stated(DeviceReason::VisualImpairment))
+        );
+        let other = |text: &str| DeviceReason::Other { text: text.into() };
+        assert!(eligible(date!(1985 - 03 - 01), Some(&other("长期卧床"))).is_ok());
+        let long = "长".repeat(61);
+        for bad in ["", "  ", "\u{202E}x", &long] {
+            assert_eq!(
+                eligible(date!(1985 - 03 - 01), Some(&other(bad))),
+                Err(EligibilityError::ReasonTextInvalid),
+                "{bad:?}"
+            );
         }
     }
 }

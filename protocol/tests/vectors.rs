@@ -145,7 +145,7 @@ fn cases() -> Vec<Case> {
         case(
             "valid_largest_presentation",
             "Valid",
-            "The largest realistic presentation: every control reason, a 64-character name with 4-byte first and last characters, an 18-character document.",
+            "The largest realistic presentation: every control reason, a 30-character name (the longest DESIGN §2 allows) with 4-byte first and last characters, an 18-character document.",
             present(&sign(largest_credential(), SUIKANG_KEY_SEED), fresh),
         ),
         case(

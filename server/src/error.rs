@@ -140,6 +140,9 @@ impl ApiError {
                 ErrorCode::NotTheExecutingOrganisation
             }
             OutsideRights(RightsError::OutsideDistrict { .. }) => ErrorCode::OutsideDistrict,
+            OutsideRights(RightsError::RecipientMayNotExecute { .. }) => {
+                ErrorCode::RecipientMayNotExecute
+            }
             ControlAlreadyActive => ErrorCode::ControlAlreadyActive,
             ControlNotActive => ErrorCode::ControlNotActive,
             IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
@@ -157,6 +160,7 @@ impl ApiError {
             C::InvalidRequest
             | C::InvalidDocumentNumber
             | C::InvalidName
+            | C::UnknownDistrict
             | C::InvalidEncoding
             | C::CoResidenceNotDeclared
             | C::CannotProxyForSelf
@@ -188,7 +192,8 @@ impl ApiError {
             | C::MayNotImpose
             | C::MayNotRelease
             | C::NotTheExecutingOrganisation
-            | C::OutsideDistrict => StatusCode::FORBIDDEN,
+            | C::OutsideDistrict
+            | C::RecipientMayNotExecute => StatusCode::FORBIDDEN,
             C::ChallengeExpired => StatusCode::GONE,
             C::ChallengeAlreadyUsed
             | C::TooManyDependents

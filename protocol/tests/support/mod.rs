@@ -169,7 +169,10 @@ pub fn printed_credential() -> Credential {
 /// 18-character document, a device key.
 pub fn largest_credential() -> Credential {
     let name: String = std::iter::once('𠀀')
-        .chain(std::iter::repeat_n('龍', 62))
+        .chain(std::iter::repeat_n(
+            '龍',
+            suikang_protocol::MAX_NAME_CHARS - 2,
+        ))
         .chain(std::iter::once('𪚥'))
         .collect();
     Credential {

@@ -119,7 +119,12 @@ pub(super) async fn release_control(
         .iter()
         .find(|c| c.control.reason == req.reason)
         .ok_or(ApiError::ControlNotActive)?;
-    may_release(authority, &active.control).map_err(ApiError::OutsideRights)?;
+    may_release(
+        authority,
+        &active.control,
+        &before.iter().map(|c| c.control.clone()).collect::<Vec<_>>(),
+    )
+    .map_err(ApiError::OutsideRights)?;
     let audit = audit_entry(
         authority,
         ControlChange::Release(req.reason),
