@@ -49,7 +49,7 @@ server="$target_dir/debug/suikang-server"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 url="http://127.0.0.1:$port"
 root_key="$("$server" --data "$work/server" root-key)"
-"$server" --data "$work/server" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+"$server" --data "$work/server" --listen "127.0.0.1:$port" --dev-face-simulator >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
     if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then break; fi

@@ -35,6 +35,9 @@ pub struct FaceChallenge {
     pub vendor_public_key: String,
     /// Liveness actions the SDK asks of the person, in order.
     pub liveness_actions: Vec<String>,
+    /// hex: names the document the face is compared with; the vendor's
+    /// signed result must cover it (server/FACE_VENDOR.md).
+    pub subject: String,
 }
 
 /// The vendor's signed verdict, bound to the challenge's nonce. No face data.
@@ -70,6 +73,7 @@ impl suikang_core::FaceVerifier for ForeignFace {
             vendor: challenge.vendor.vendor.clone(),
             vendor_public_key: challenge.vendor.vendor_public_key.clone(),
             liveness_actions: challenge.vendor.liveness_actions.clone(),
+            subject: challenge.vendor.subject.clone(),
         };
         match self.0.verify(challenge).await {
             Ok(r) => Ok(CoreResult {
@@ -98,6 +102,7 @@ impl From<FaceChallenge> for CoreChallenge {
                 vendor: c.vendor,
                 vendor_public_key: c.vendor_public_key,
                 liveness_actions: c.liveness_actions,
+                subject: c.subject,
             },
         }
     }

@@ -20,16 +20,19 @@ const NAME: &str = "张三明";
 const ID: &str = "11010519491231002X";
 
 /// The vendor SDK, played by the server crate's simulator.
-struct Simulator(Mutex<Option<FaceCapture>>);
+struct Simulator(Mutex<Option<FaceCapture>>, String);
 
 #[async_trait::async_trait]
 impl FaceVerifier for Simulator {
     async fn verify(&self, challenge: FaceChallenge) -> Result<SignedFaceResult, SuikangError> {
         let capture = (*self.0.lock().unwrap()).ok_or(SuikangError::FaceCheckCancelled)?;
-        let r = suikang_server::face_simulator::simulate_capture(
+        let r = suikang_server::face::capture_over_http(
+            &self.1,
             &WireChallenge::from(challenge),
             capture,
-        );
+        )
+        .await
+        .map_err(|reason| SuikangError::FaceCheckFailed { reason })?;
         Ok(SignedFaceResult {
             vendor: r.vendor,
             challenge_id: r.challenge_id,
@@ -89,15 +92,17 @@ fn config(dir: &std::path::Path, url: &str, root: &str) -> AppConfig {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resident_signs_in_through_the_facade_and_a_checkpoint_passes_the_code() {
     let data = tempfile::tempdir().unwrap();
-    let server = suikang_server::start(
-        ServerConfig::new(data.path(), IssuerProfile::suikang()),
-        "127.0.0.1:0".parse().unwrap(),
-    )
-    .await
-    .unwrap();
+    let mut server_config = ServerConfig::new(data.path(), IssuerProfile::suikang());
+    server_config.face_vendor = Some(suikang_server::FaceVendorSetting::DevSimulator);
+    let server = suikang_server::start(server_config, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let root = hex::encode(server.root_public_key().to_bytes());
     let phone = tempfile::tempdir().unwrap();
-    let face = Arc::new(Simulator(Mutex::new(Some(FaceCapture::Mismatch))));
+    let face = Arc::new(Simulator(
+        Mutex::new(Some(FaceCapture::Mismatch)),
+        server.base_url(),
+    ));
     let app = App::new(
         config(phone.path(), &server.base_url(), &root),
         face.clone(),
@@ -149,7 +154,7 @@ async fn a_resident_signs_in_through_the_facade_and_a_checkpoint_passes_the_code
 #[test]
 fn bad_roots_and_a_failing_keystore_are_typed_errors() {
     let phone = tempfile::tempdir().unwrap();
-    let face = Arc::new(Simulator(Mutex::new(None)));
+    let face = Arc::new(Simulator(Mutex::new(None), String::new()));
     let bad = App::new(
         config(phone.path(), "http://127.0.0.1:9", "not hex"),
         face.clone(),

@@ -16,7 +16,6 @@ use suikang_protocol::{AuthorityRole, ControlReason, DocumentKind, Relationship}
 use suikang_server::{IssuerProfile, KeySource, RunningServer, ServerConfig};
 use time::{Duration, OffsetDateTime};
 
-use crate::face::SimulatedFace;
 use crate::home::{HomeError, open_app};
 
 pub const RESIDENT: (&str, &str) = ("张三明", "11010519491231002X");
@@ -113,6 +112,8 @@ async fn start_suikang(
 ) -> Result<RunningServer, DemoError> {
     let mut config = ServerConfig::new(dir, IssuerProfile::suikang());
     config.root_key = KeySource::Given(root.clone());
+    // The demo's vendor is the simulator (as `--dev-face-simulator`).
+    config.face_vendor = Some(suikang_server::FaceVendorSetting::DevSimulator);
     Ok(suikang_server::start(config, at).await?)
 }
 
@@ -189,7 +190,7 @@ pub async fn run(out: Option<PathBuf>) -> Result<DemoReport, DemoError> {
         &phone_dir,
         &suikang_url,
         world.roots(),
-        Arc::new(SimulatedFace(FaceCapture::Spoof)),
+        FaceCapture::Spoof,
         Arc::new(suikang_core::SystemClock),
     )?;
     match failing
@@ -207,7 +208,7 @@ pub async fn run(out: Option<PathBuf>) -> Result<DemoReport, DemoError> {
         &phone_dir,
         &suikang_url,
         world.roots(),
-        Arc::new(SimulatedFace(FaceCapture::Match)),
+        FaceCapture::Match,
         Arc::new(suikang_core::SystemClock),
     )?;
     let session = phone
@@ -400,7 +401,7 @@ pub async fn run(out: Option<PathBuf>) -> Result<DemoReport, DemoError> {
         &out_dir.join("yuekang-phone"),
         &world.yuekang.base_url(),
         world.roots(),
-        Arc::new(SimulatedFace(FaceCapture::Match)),
+        FaceCapture::Match,
         Arc::new(suikang_core::SystemClock),
     )?;
     visitor
@@ -413,7 +414,7 @@ pub async fn run(out: Option<PathBuf>) -> Result<DemoReport, DemoError> {
         &checkpoint_dir,
         &suikang_url,
         world.roots(),
-        Arc::new(SimulatedFace(FaceCapture::Match)),
+        FaceCapture::Match,
         Arc::new(suikang_core::SystemClock),
     )?;
     checkpoint.refresh_trust_list().await?;
@@ -459,7 +460,7 @@ pub async fn run(out: Option<PathBuf>) -> Result<DemoReport, DemoError> {
         &checkpoint_dir,
         &suikang_url,
         world.roots(),
-        Arc::new(SimulatedFace(FaceCapture::Match)),
+        FaceCapture::Match,
         Arc::new(Ahead(Duration::minutes(3))),
     )?;
     check_line(

@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use suikang_core::{
-    App, AppConfig, Clock, CoreError, FaceVerifier, FileSecretStore, RetryPolicy, SystemClock,
-};
+use suikang_core::{App, AppConfig, Clock, CoreError, FileSecretStore, RetryPolicy, SystemClock};
+use suikang_protocol::api::FaceCapture;
+
+use crate::face::SimulatedFace;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Settings {
@@ -76,18 +77,14 @@ impl Home {
     }
 
     /// Opens the core as a launch does: cache and keystore, no network.
-    pub fn open(
-        &self,
-        server: Option<&str>,
-        face: Arc<dyn FaceVerifier>,
-    ) -> Result<App, HomeError> {
+    pub fn open(&self, server: Option<&str>, face: FaceCapture) -> Result<App, HomeError> {
         self.open_with_clock(server, face, Arc::new(SystemClock))
     }
 
     pub fn open_with_clock(
         &self,
         server: Option<&str>,
-        face: Arc<dyn FaceVerifier>,
+        face: FaceCapture,
         clock: Arc<dyn Clock>,
     ) -> Result<App, HomeError> {
         let settings = self.settings();
@@ -115,9 +112,15 @@ pub fn open_app(
     dir: &Path,
     server_url: &str,
     trust_roots: Vec<[u8; 32]>,
-    face: Arc<dyn FaceVerifier>,
+    face: FaceCapture,
     clock: Arc<dyn Clock>,
 ) -> Result<App, HomeError> {
+    // The desktop has no camera: the server's development simulator plays
+    // the vendor SDK (a server started with --dev-face-simulator).
+    let face = Arc::new(SimulatedFace {
+        capture: face,
+        server_url: server_url.to_owned(),
+    });
     let secrets =
         FileSecretStore::new(dir.join("secrets")).map_err(|e| HomeError::Core(e.into()))?;
     let config = AppConfig {

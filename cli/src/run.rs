@@ -12,7 +12,6 @@ use time::macros::format_description;
 
 use crate::args::{Cli, Command, PrintFormat};
 use crate::draw;
-use crate::face::SimulatedFace;
 use crate::home::{Home, HomeError, Settings, parse_root};
 
 /// Runs the command and returns the process's exit status.
@@ -28,7 +27,7 @@ pub async fn run(cli: Cli) -> ExitCode {
 }
 
 fn open(home: &Home, server: Option<&str>) -> Result<App, HomeError> {
-    let app = home.open(server, Arc::new(SimulatedFace(FaceCapture::Match)))?;
+    let app = home.open(server, FaceCapture::Match)?;
     if let Some(selected) = home.selected() {
         // The code the arrows last moved to; gone codes fall back to one's own.
         let _ = app.select(&selected);
@@ -88,7 +87,7 @@ async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
             kind,
             face,
         } => {
-            let app = home.open(server, Arc::new(SimulatedFace(face.into())))?;
+            let app = home.open(server, face.into())?;
             let session = app.login(&name, kind.into(), &document).await?;
             println!(
                 "signed in · 已登录: {} {}",

@@ -15,7 +15,7 @@ use suikang_core::{
 use suikang_protocol::DocumentKind;
 use suikang_protocol::api::{FaceChallenge, SignedFaceResult};
 
-struct MatchingFace;
+struct MatchingFace(String);
 
 #[async_trait::async_trait]
 impl suikang_core::FaceVerifier for MatchingFace {
@@ -23,10 +23,13 @@ impl suikang_core::FaceVerifier for MatchingFace {
         &self,
         challenge: &FaceChallenge,
     ) -> Result<SignedFaceResult, suikang_core::FaceVerifierError> {
-        Ok(suikang_server::face_simulator::simulate_capture(
+        suikang_server::face::capture_over_http(
+            &self.0,
             challenge,
             suikang_protocol::api::FaceCapture::Match,
-        ))
+        )
+        .await
+        .map_err(suikang_core::FaceVerifierError::Failed)
     }
 }
 
@@ -36,10 +39,13 @@ fn time_to_code(c: &mut Criterion) {
     let phone_dir = tempfile::tempdir().unwrap();
     let server = runtime
         .block_on(suikang_server::start(
-            suikang_server::ServerConfig::new(
-                server_dir.path(),
-                suikang_server::IssuerProfile::suikang(),
-            ),
+            suikang_server::ServerConfig {
+                face_vendor: Some(suikang_server::FaceVendorSetting::DevSimulator),
+                ..suikang_server::ServerConfig::new(
+                    server_dir.path(),
+                    suikang_server::IssuerProfile::suikang(),
+                )
+            },
             "127.0.0.1:0".parse().unwrap(),
         ))
         .unwrap();
@@ -57,7 +63,7 @@ fn time_to_code(c: &mut Criterion) {
         App::open(
             config.clone(),
             secrets.clone(),
-            Arc::new(MatchingFace),
+            Arc::new(MatchingFace(server.base_url())),
             Arc::new(SystemClock),
         )
         .unwrap()

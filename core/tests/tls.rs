@@ -90,6 +90,7 @@ async fn a_phone_pinning_the_servers_key_signs_in_over_tls_and_refuses_another_k
     let port = tls_front(&pki, server.running.addr).await;
     let pin = suikang_core::http::spki_sha256(&pki.leaf).unwrap();
     let phone = Phone::new("unused", server.root());
+    *phone.face.server_url.lock().unwrap() = server.url();
 
     let pinned = open(&phone, port, vec![pki.ca.to_vec()], Some(pin));
     pinned

@@ -208,6 +208,10 @@ pub struct FaceVendorParams {
     pub vendor_public_key: String,
     /// Liveness actions the SDK asks of the person, in order.
     pub liveness_actions: Vec<String>,
+    /// hex: names the document the face is compared with, without saying
+    /// its number; the vendor's signed result must carry it back.
+    #[serde(default)]
+    pub subject: String,
 }
 
 /// A face-verification challenge (人脸识别): the vendor's result must be

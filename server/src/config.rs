@@ -109,8 +109,19 @@ pub struct ServerConfig {
     pub issuer_key: KeySource,
     /// Other issuers to trust, put in the trust list at start.
     pub trusted_issuers: Vec<IssuerEntry>,
-    /// Run the face-vendor simulator (the only vendor for now).
-    pub face_simulator: bool,
+    /// The face vendor whose results log people in; `None` refuses to
+    /// serve (the admin commands need none).
+    pub face_vendor: Option<FaceVendorSetting>,
+}
+
+/// Which face vendor's signed results the server accepts (问题四).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FaceVendorSetting {
+    /// `--dev-face-simulator`: the simulator, with a random key per start;
+    /// development and tests only.
+    DevSimulator,
+    /// A real vendor: its id and its result-signing public key.
+    External { id: String, result_key: [u8; 32] },
 }
 
 impl ServerConfig {
@@ -122,7 +133,7 @@ impl ServerConfig {
             root_key: KeySource::InDataDir,
             issuer_key: KeySource::InDataDir,
             trusted_issuers: Vec::new(),
-            face_simulator: true,
+            face_vendor: None,
         }
     }
 }

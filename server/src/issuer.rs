@@ -28,6 +28,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::config::{IssuerProfile, Policy};
 use crate::error::ApiError;
+use crate::face::FaceVendor;
 use crate::keys;
 use crate::store::{
     Account, AccountId, AccountKind, ActiveControl, DocKey, Guardian, Person, PersonFacts,
@@ -52,7 +53,9 @@ pub struct Issuer {
     pub profile: IssuerProfile,
     pub policy: Policy,
     pub data_dir: PathBuf,
-    pub face_simulator: bool,
+    /// The face vendor whose results log people in (none for the offline
+    /// admin commands).
+    pub face: Option<FaceVendor>,
     root: SigningKey,
     document_secret: [u8; 32],
     issuer_keys: RwLock<BTreeMap<u8, SigningKey>>,
@@ -133,7 +136,7 @@ impl Issuer {
         profile: IssuerProfile,
         policy: Policy,
         data_dir: PathBuf,
-        face_simulator: bool,
+        face: Option<FaceVendor>,
         root: SigningKey,
         document_secret: [u8; 32],
         issuer_keys: BTreeMap<u8, SigningKey>,
@@ -153,7 +156,7 @@ impl Issuer {
             profile,
             policy,
             data_dir,
-            face_simulator,
+            face,
             root,
             document_secret,
             issuer_keys: RwLock::new(issuer_keys),

@@ -1,5 +1,5 @@
 //! `suikang-server`: the reference issuing authority (DESIGN §6) — HTTP
-//! API, storage, signing keys, roles, and the face-vendor simulator.
+//! API, storage, signing keys, roles, and the face-vendor check.
 //!
 //! Start it in process with [`start_in_process`] (or two issuers with
 //! [`start_suikang_and_yuekang`]); the binary wraps [`start`].
@@ -10,8 +10,8 @@ pub mod admin;
 pub mod config;
 /// Refusals, named for the user, and their HTTP form.
 pub mod error;
-/// The simulated face vendor's SDK side and result check.
-pub mod face_simulator;
+/// The face vendor: configured key, result check, the dev simulator.
+pub mod face;
 /// Idempotency keys: a retried POST or DELETE has its effect once.
 pub mod idempotency;
 /// One running issuer: callers, document look-up keys, trust list, issuing.
@@ -27,7 +27,7 @@ pub mod store;
 /// Bearer tokens: making them, hashing them for the store.
 pub mod tokens;
 
-pub use config::{IssuerProfile, KeySource, Policy, ServerConfig};
+pub use config::{FaceVendorSetting, IssuerProfile, KeySource, Policy, ServerConfig};
 pub use error::ApiError;
 pub use issuer::Issuer;
 pub use run::{

@@ -10,7 +10,7 @@ use suikang_protocol::{
     AuthorityRole, ColorScheme, IssuerEntry, IssuerId, IssuerKey, KeyId, Relationship,
 };
 use suikang_server::admin;
-use suikang_server::config::{IssuerProfile, KeySource, Policy, ServerConfig};
+use suikang_server::config::{FaceVendorSetting, IssuerProfile, KeySource, Policy, ServerConfig};
 use suikang_server::run::{PROFILE_FILE, ProfileFile, open_issuer, start};
 use suikang_server::store::AccountKind;
 use time::OffsetDateTime;
@@ -36,9 +36,17 @@ struct Cli {
     /// Issuer key file (hex); default: DATA/keys/issuer-N.key, created if absent.
     #[arg(long)]
     issuer_key: Option<PathBuf>,
-    /// The face vendor: only `simulated` exists yet.
-    #[arg(long, default_value = "simulated", value_parser = ["simulated"])]
-    face_vendor: String,
+    /// Run the face-vendor simulator in place of a real vendor. Anyone can
+    /// get a "match" from it: development, demos and tests only.
+    #[arg(long, conflicts_with = "face_vendor_id")]
+    dev_face_simulator: bool,
+    /// The real face vendor's id, as its signed results name it
+    /// (server/FACE_VENDOR.md).
+    #[arg(long, env = "SUIKANG_FACE_VENDOR_ID", requires = "face_vendor_key")]
+    face_vendor_id: Option<String>,
+    /// The face vendor's result-signing Ed25519 public key (64 hex digits).
+    #[arg(long, env = "SUIKANG_FACE_VENDOR_KEY", requires = "face_vendor_id", value_parser = parse_public_key)]
+    face_vendor_key: Option<[u8; 32]>,
     /// Credential validity in hours.
     #[arg(long, default_value_t = 24)]
     credential_validity_hours: i64,
@@ -129,6 +137,13 @@ enum Command {
     RotateKey,
 }
 
+fn parse_public_key(s: &str) -> Result<[u8; 32], String> {
+    let mut key = [0; 32];
+    hex::decode_to_slice(s.trim(), &mut key).map_err(|_| "64 hex digits".to_owned())?;
+    ed25519_dalek::VerifyingKey::from_bytes(&key).map_err(|_| "not an Ed25519 public key")?;
+    Ok(key)
+}
+
 fn parse_role(s: &str) -> Result<AuthorityRole, String> {
     serde_json::from_value(serde_json::Value::String(s.into()))
         .map_err(|_| "one of district, cdc, medical_institution, community".into())
@@ -192,7 +207,14 @@ fn config(cli: &Cli) -> ServerConfig {
         .issuer_key
         .clone()
         .map_or(KeySource::InDataDir, KeySource::File);
-    config.face_simulator = cli.face_vendor == "simulated";
+    config.face_vendor = match (&cli.face_vendor_id, cli.face_vendor_key) {
+        _ if cli.dev_face_simulator => Some(FaceVendorSetting::DevSimulator),
+        (Some(id), Some(result_key)) => Some(FaceVendorSetting::External {
+            id: id.clone(),
+            result_key,
+        }),
+        _ => None,
+    };
     config
 }
 

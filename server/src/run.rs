@@ -12,8 +12,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::admin::{self, AdminError};
-use crate::config::{IssuerProfile, KeySource, Policy, ServerConfig};
+use crate::config::{FaceVendorSetting, IssuerProfile, KeySource, Policy, ServerConfig};
 use crate::error::ApiError;
+use crate::face::FaceVendor;
 use crate::issuer::Issuer;
 use crate::keys::{self, KeyFileError};
 use crate::routes;
@@ -38,6 +39,10 @@ pub enum StartError {
     Listen(SocketAddr, std::io::Error),
     #[error("the server could not load its trust list: {0}")]
     Trust(#[from] ApiError),
+    #[error(
+        "no face vendor configured: pass --face-vendor-id and --face-vendor-key, or --dev-face-simulator for development"
+    )]
+    NoFaceVendor,
 }
 
 /// A running instance. Dropping it leaves the server running until the
@@ -52,6 +57,16 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
+    /// The development simulator's SDK side, in process: a signed result
+    /// for `challenge`; `None` unless the server runs the simulator.
+    pub fn simulate_face(
+        &self,
+        challenge: &suikang_protocol::api::FaceChallenge,
+        capture: suikang_protocol::api::FaceCapture,
+    ) -> Option<suikang_protocol::api::SignedFaceResult> {
+        self.issuer.face.as_ref()?.simulate(challenge, capture)
+    }
+
     /// `http://127.0.0.1:PORT`
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
@@ -163,7 +178,7 @@ pub async fn open_issuer(config: &ServerConfig) -> Result<Arc<Issuer>, StartErro
         config.issuer.clone(),
         config.policy.clone(),
         dir.clone(),
-        config.face_simulator,
+        config.face_vendor.as_ref().map(FaceVendor::from_setting),
         root,
         document_secret.0,
         issuer_keys,
@@ -173,6 +188,9 @@ pub async fn open_issuer(config: &ServerConfig) -> Result<Arc<Issuer>, StartErro
 
 /// Starts the server on `listen` (port 0 picks a free one).
 pub async fn start(config: ServerConfig, listen: SocketAddr) -> Result<RunningServer, StartError> {
+    if config.face_vendor.is_none() {
+        return Err(StartError::NoFaceVendor);
+    }
     let issuer = open_issuer(&config).await?;
     serve_issuer(issuer, listen, None).await
 }
@@ -238,6 +256,8 @@ pub struct InProcessOptions {
     pub root_key: Option<SigningKey>,
     pub issuer_key: Option<SigningKey>,
     pub trusted_issuers: Vec<IssuerEntry>,
+    /// In process means development or tests: the simulator by default.
+    pub face_vendor: FaceVendorSetting,
 }
 
 impl InProcessOptions {
@@ -248,6 +268,7 @@ impl InProcessOptions {
             root_key: None,
             issuer_key: None,
             trusted_issuers: Vec::new(),
+            face_vendor: FaceVendorSetting::DevSimulator,
         }
     }
 }
@@ -265,6 +286,7 @@ pub async fn start_in_process(options: InProcessOptions) -> Result<RunningServer
         .issuer_key
         .map_or(KeySource::InDataDir, KeySource::Given);
     config.trusted_issuers = options.trusted_issuers;
+    config.face_vendor = Some(options.face_vendor);
     let issuer = open_issuer(&config).await?;
     serve_issuer(issuer, SocketAddr::from(([127, 0, 0, 1], 0)), Some(temp)).await
 }

@@ -39,7 +39,9 @@ async fn the_face_simulator_endpoint_signs_like_the_library() {
     let result: SignedFaceResult = ok(r).await;
     assert_eq!(
         result,
-        suikang_server::face_simulator::simulate_capture(&challenge, FaceCapture::Match)
+        w.server
+            .simulate_face(&challenge, FaceCapture::Match)
+            .unwrap()
     );
 }
 
@@ -56,7 +58,7 @@ async fn someone_elses_face_or_a_photo_is_refused() {
             .post(
                 "/v1/login/finish",
                 None,
-                &World::finish_request(&challenge, capture, &device),
+                &w.finish_request(&challenge, capture, &device),
             )
             .await;
         refused(r, StatusCode::UNAUTHORIZED, code).await;
@@ -68,7 +70,7 @@ async fn a_forged_or_transplanted_face_result_is_refused() {
     let w = world().await;
     let device = SigningKey::from_bytes(&rand_bytes());
     let challenge = w.challenge("张小明", ZHANG_ID).await;
-    let mut forged = World::finish_request(&challenge, FaceCapture::Mismatch, &device);
+    let mut forged = w.finish_request(&challenge, FaceCapture::Mismatch, &device);
     forged.face_result.outcome = FaceOutcome::Match;
     refused(
         w.post("/v1/login/finish", None, &forged).await,
@@ -79,8 +81,10 @@ async fn a_forged_or_transplanted_face_result_is_refused() {
     // A genuine result for another challenge does not open this one.
     let first = w.challenge("张小明", ZHANG_ID).await;
     let second = w.challenge("张小明", ZHANG_ID).await;
-    let mut moved = World::finish_request(&second, FaceCapture::Match, &device);
-    moved.face_result = World::finish_request(&first, FaceCapture::Match, &device).face_result;
+    let mut moved = w.finish_request(&second, FaceCapture::Match, &device);
+    moved.face_result = w
+        .finish_request(&first, FaceCapture::Match, &device)
+        .face_result;
     refused(
         w.post("/v1/login/finish", None, &moved).await,
         StatusCode::UNAUTHORIZED,
@@ -94,7 +98,7 @@ async fn a_challenge_answers_once_and_only_before_it_expires() {
     let w = world().await;
     let device = SigningKey::from_bytes(&rand_bytes());
     let challenge = w.challenge("张小明", ZHANG_ID).await;
-    let finish = World::finish_request(&challenge, FaceCapture::Match, &device);
+    let finish = w.finish_request(&challenge, FaceCapture::Match, &device);
     let _: SessionTokens = ok(w.post("/v1/login/finish", None, &finish).await).await;
     refused(
         w.post("/v1/login/finish", None, &finish).await,
@@ -116,7 +120,7 @@ async fn a_challenge_answers_once_and_only_before_it_expires() {
         w.post(
             "/v1/login/finish",
             None,
-            &World::finish_request(&late, FaceCapture::Match, &device),
+            &w.finish_request(&late, FaceCapture::Match, &device),
         )
         .await,
         StatusCode::GONE,
@@ -131,7 +135,7 @@ async fn the_device_must_prove_it_holds_its_key() {
     let device = SigningKey::from_bytes(&rand_bytes());
     let other = SigningKey::from_bytes(&rand_bytes());
     let challenge = w.challenge("张小明", ZHANG_ID).await;
-    let mut finish = World::finish_request(&challenge, FaceCapture::Match, &other);
+    let mut finish = w.finish_request(&challenge, FaceCapture::Match, &other);
     finish.device_public_key = hex::encode(device.verifying_key().to_bytes());
     refused(
         w.post("/v1/login/finish", None, &finish).await,
@@ -140,7 +144,7 @@ async fn the_device_must_prove_it_holds_its_key() {
     )
     .await;
     let challenge = w.challenge("张小明", ZHANG_ID).await;
-    let mut garbled = World::finish_request(&challenge, FaceCapture::Match, &device);
+    let mut garbled = w.finish_request(&challenge, FaceCapture::Match, &device);
     garbled.device_public_key = "zz".into();
     refused(
         w.post("/v1/login/finish", None, &garbled).await,
@@ -160,7 +164,7 @@ async fn five_failed_faces_in_an_hour_lock_that_document() {
             .post(
                 "/v1/login/finish",
                 None,
-                &World::finish_request(&challenge, FaceCapture::Mismatch, &device),
+                &w.finish_request(&challenge, FaceCapture::Mismatch, &device),
             )
             .await;
         refused(r, StatusCode::UNAUTHORIZED, ErrorCode::FaceMismatch).await;
@@ -357,4 +361,174 @@ async fn an_invalid_document_number_or_name_is_refused_before_any_face_check() {
         )
         .await;
     refused(r, StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidName).await;
+}
+
+/// A server whose face vendor is a real one (a cloud FaceID service), known
+/// by its id and result key from the configuration; the test plays the
+/// vendor's cloud with the private half.
+async fn world_with_vendor(vendor_key: &SigningKey) -> World {
+    let mut options =
+        suikang_server::InProcessOptions::new(suikang_server::IssuerProfile::suikang());
+    options.face_vendor = suikang_server::FaceVendorSetting::External {
+        id: "cloud-faceid".into(),
+        result_key: vendor_key.verifying_key().to_bytes(),
+    };
+    World {
+        server: suikang_server::start_in_process(options).await.unwrap(),
+        http: client(),
+    }
+}
+
+fn finish_with(
+    challenge: &FaceChallenge,
+    result: SignedFaceResult,
+    device: &SigningKey,
+) -> LoginFinishRequest {
+    let nonce = base64::Engine::decode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        &challenge.nonce,
+    )
+    .unwrap();
+    LoginFinishRequest {
+        challenge_id: challenge.challenge_id.clone(),
+        face_result: result,
+        device_public_key: hex::encode(device.verifying_key().to_bytes()),
+        device_binding_signature: hex::encode(
+            suikang_protocol::device_binding::sign_binding(device, &nonce).to_bytes(),
+        ),
+    }
+}
+
+#[tokio::test]
+async fn without_the_dev_flag_there_is_no_simulator_and_only_the_configured_vendor_signs_in() {
+    use suikang_server::face::sign_result;
+    let vendor = SigningKey::from_bytes(&rand_bytes());
+    let w = world_with_vendor(&vendor).await;
+    let device = SigningKey::from_bytes(&rand_bytes());
+    let challenge = w.challenge("张小明", ZHANG_ID).await;
+    assert_eq!(challenge.vendor.vendor, "cloud-faceid");
+    assert_eq!(
+        challenge.vendor.vendor_public_key,
+        hex::encode(vendor.verifying_key().to_bytes())
+    );
+
+    // The simulator's endpoint is not there.
+    refused(
+        w.post(
+            "/v1/face-simulator/capture",
+            None,
+            &SimulateCaptureRequest {
+                challenge: challenge.clone(),
+                capture: FaceCapture::Match,
+            },
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        ErrorCode::FaceSimulatorDisabled,
+    )
+    .await;
+
+    // The old simulator's key was derived from a public string: anyone could
+    // mint its "match" offline. Its results are refused.
+    use sha2::Digest;
+    let public_string_key =
+        SigningKey::from_bytes(&sha2::Sha256::digest(b"suikang simulated face vendor").into());
+    for vendor_id in ["simulated", "cloud-faceid"] {
+        // Each finish uses up its challenge: a fresh one per attempt.
+        let challenge = w.challenge("张小明", ZHANG_ID).await;
+        let forged = sign_result(
+            &public_string_key,
+            vendor_id,
+            &challenge,
+            FaceOutcome::Match,
+        );
+        refused(
+            w.post(
+                "/v1/login/finish",
+                None,
+                &finish_with(&challenge, forged, &device),
+            )
+            .await,
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::FaceResultInvalid,
+        )
+        .await;
+    }
+
+    // The vendor's genuine match for another person's document does not
+    // sign in this one: the result names the document it compared with.
+    let other = w.challenge("李四", LI_ID).await;
+    for transplant in [false, true] {
+        let mine = w.challenge("张小明", ZHANG_ID).await;
+        let result = if transplant {
+            // Li's signed match, moved onto Zhang's challenge.
+            SignedFaceResult {
+                challenge_id: mine.challenge_id.clone(),
+                nonce: mine.nonce.clone(),
+                ..sign_result(&vendor, "cloud-faceid", &other, FaceOutcome::Match)
+            }
+        } else {
+            // Zhang's challenge, but the vendor compared Li's document.
+            let mut wrong_subject = mine.clone();
+            wrong_subject.vendor.subject = other.vendor.subject.clone();
+            sign_result(&vendor, "cloud-faceid", &wrong_subject, FaceOutcome::Match)
+        };
+        refused(
+            w.post(
+                "/v1/login/finish",
+                None,
+                &finish_with(&mine, result, &device),
+            )
+            .await,
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::FaceResultInvalid,
+        )
+        .await;
+    }
+
+    // The configured vendor's own result for this challenge signs in.
+    let fresh = w.challenge("张小明", ZHANG_ID).await;
+    let genuine = sign_result(&vendor, "cloud-faceid", &fresh, FaceOutcome::Match);
+    let tokens: SessionTokens = ok(w
+        .post(
+            "/v1/login/finish",
+            None,
+            &finish_with(&fresh, genuine, &device),
+        )
+        .await)
+    .await;
+    assert!(tokens.access_token.starts_with("ska_"));
+}
+
+#[tokio::test]
+async fn a_server_without_a_face_vendor_refuses_to_start() {
+    let data = tempfile::tempdir().unwrap();
+    let config =
+        suikang_server::ServerConfig::new(data.path(), suikang_server::IssuerProfile::suikang());
+    let started = suikang_server::start(config, "127.0.0.1:0".parse().unwrap()).await;
+    assert!(matches!(
+        started.err(),
+        Some(suikang_server::StartError::NoFaceVendor)
+    ));
+}
+
+#[tokio::test]
+async fn garbage_face_results_for_someones_document_do_not_lock_them_out() {
+    let w = world().await;
+    let attacker_device = SigningKey::from_bytes(&rand_bytes());
+    // More than the lock-out limit of forged "results" for Zhang's number.
+    for _ in 0..8 {
+        let challenge = w.challenge("张小明", ZHANG_ID).await;
+        let mut forged = w.finish_request(&challenge, FaceCapture::Mismatch, &attacker_device);
+        forged.face_result.signature = "00".repeat(64);
+        refused(
+            w.post("/v1/login/finish", None, &forged).await,
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::FaceResultInvalid,
+        )
+        .await;
+    }
+    // Zhang still signs in with their own face.
+    let zhang = w.sign_in("张小明", ZHANG_ID).await;
+    assert!(zhang.tokens.access_token.starts_with("ska_"));
 }

@@ -44,6 +44,7 @@ class SimulatorFace(suikang.FaceVerifier):
                     "vendor": challenge.vendor,
                     "vendor_public_key": challenge.vendor_public_key,
                     "liveness_actions": challenge.liveness_actions,
+                    "subject": challenge.subject,
                 },
             },
             "capture": "match",

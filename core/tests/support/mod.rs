@@ -32,13 +32,23 @@ pub const CHILD_ID: &str = "440104201506010032";
 /// The simulated vendor SDK: what the camera will see next.
 pub struct SimulatedFace {
     pub next: Mutex<Option<FaceCapture>>,
+    /// The server whose simulator signs (started with the dev flag).
+    pub server_url: Mutex<String>,
 }
 
 impl SimulatedFace {
     pub fn new(capture: FaceCapture) -> Arc<SimulatedFace> {
         Arc::new(SimulatedFace {
             next: Mutex::new(Some(capture)),
+            server_url: Mutex::new(String::new()),
         })
+    }
+
+    /// The vendor SDK of the server at `server_url`.
+    pub fn at(server_url: &str, capture: FaceCapture) -> Arc<SimulatedFace> {
+        let face = SimulatedFace::new(capture);
+        *face.server_url.lock().unwrap() = server_url.to_owned();
+        face
     }
 
     /// `None`: the person cancels.
@@ -54,9 +64,10 @@ impl FaceVerifier for SimulatedFace {
         challenge: &FaceChallenge,
     ) -> Result<SignedFaceResult, FaceVerifierError> {
         let capture = (*self.next.lock().unwrap()).ok_or(FaceVerifierError::Cancelled)?;
-        Ok(suikang_server::face_simulator::simulate_capture(
-            challenge, capture,
-        ))
+        let url = self.server_url.lock().unwrap().clone();
+        suikang_server::face::capture_over_http(&url, challenge, capture)
+            .await
+            .map_err(FaceVerifierError::Failed)
     }
 }
 
@@ -87,7 +98,9 @@ pub struct Server {
 impl Server {
     pub async fn start() -> Server {
         let data = tempfile::tempdir().unwrap();
-        let config = ServerConfig::new(data.path(), IssuerProfile::suikang());
+        let mut config = ServerConfig::new(data.path(), IssuerProfile::suikang());
+        // As `suikang-server --dev-face-simulator`.
+        config.face_vendor = Some(suikang_server::FaceVendorSetting::DevSimulator);
         let running = suikang_server::start(config, "127.0.0.1:0".parse().unwrap())
             .await
             .unwrap();
@@ -140,7 +153,7 @@ impl Phone {
                 keyring_core::mock::Store::new().unwrap(),
                 "suikang-test",
             )),
-            face: SimulatedFace::new(FaceCapture::Match),
+            face: SimulatedFace::at(server_url, FaceCapture::Match),
             clock: TestClock::new(),
             server_url: server_url.to_owned(),
             roots: vec![root],

@@ -13,7 +13,6 @@ use ed25519_dalek::SigningKey;
 use suikang_protocol::api::*;
 use suikang_protocol::device_binding::sign_binding;
 use suikang_protocol::{DocumentKind, Relationship};
-use suikang_server::face_simulator::simulate_capture;
 use suikang_server::{InProcessOptions, IssuerProfile, start_in_process};
 use tokio::sync::Mutex;
 
@@ -75,7 +74,9 @@ async fn main() {
             .post(format!("{base}/v1/login/finish"))
             .json(&LoginFinishRequest {
                 challenge_id: challenge.challenge_id.clone(),
-                face_result: simulate_capture(&challenge, FaceCapture::Match),
+                face_result: server
+                    .simulate_face(&challenge, FaceCapture::Match)
+                    .expect("the in-process server runs the simulator"),
                 device_public_key: hex::encode(device.verifying_key().to_bytes()),
                 device_binding_signature: hex::encode(sign_binding(&device, &nonce).to_bytes()),
             })

@@ -14,7 +14,6 @@ use suikang_protocol::device_binding::verify_binding;
 
 use super::ApiJson;
 use crate::error::ApiError;
-use crate::face_simulator;
 use crate::issuer::{Caller, Issuer};
 use crate::keys::random_bytes;
 use crate::store::*;
@@ -39,6 +38,7 @@ pub(super) async fn login_start(
     if failures >= issuer.policy.face_failure_limit {
         return Err(ApiError::LoginLocked);
     }
+    let face = issuer.face.as_ref().ok_or(ApiError::Internal)?;
     let challenge = Challenge {
         id: hex::encode(random_bytes::<16>()),
         nonce: random_bytes(),
@@ -51,11 +51,7 @@ pub(super) async fn login_start(
         challenge_id: challenge.id,
         nonce: URL_SAFE_NO_PAD.encode(challenge.nonce),
         expires_at: challenge.expires_at,
-        vendor: FaceVendorParams {
-            vendor: face_simulator::VENDOR.into(),
-            vendor_public_key: hex::encode(face_simulator::vendor_public_key().to_bytes()),
-            liveness_actions: vec!["blink".into(), "turn_head".into()],
-        },
+        vendor: face.params(&challenge.nonce, &challenge.person.doc_key.0),
     }))
 }
 
@@ -97,16 +93,24 @@ pub(super) async fn login_finish(
     if failures >= issuer.policy.face_failure_limit {
         return Err(ApiError::LoginLocked);
     }
-    let result = &req.face_result;
-    let genuine = result.vendor == face_simulator::VENDOR
-        && result.challenge_id == challenge.id
-        && result.nonce == URL_SAFE_NO_PAD.encode(challenge.nonce)
-        && face_simulator::verify_result(result, &face_simulator::vendor_public_key());
-    let refusal = match (genuine, result.outcome) {
-        (false, _) => Some(ApiError::FaceResultInvalid),
-        (true, FaceOutcome::Mismatch) => Some(ApiError::FaceMismatch),
-        (true, FaceOutcome::LivenessFailed) => Some(ApiError::LivenessFailed),
-        (true, FaceOutcome::Match) => None,
+    let face = issuer.face.as_ref().ok_or(ApiError::Internal)?;
+    // Only a genuine verdict of the configured vendor, for this challenge
+    // and this document, counts toward the lock-out: a forged or malformed
+    // one is refused and counts for nothing, or anyone could lock anyone
+    // out with five garbage signatures.
+    let refusal = match face.check(
+        &req.face_result,
+        &challenge.id,
+        &challenge.nonce,
+        &doc_key.0,
+    ) {
+        None => {
+            tracing::info!("a face result that is not genuine was refused");
+            return Err(ApiError::FaceResultInvalid);
+        }
+        Some(FaceOutcome::Mismatch) => Some(ApiError::FaceMismatch),
+        Some(FaceOutcome::LivenessFailed) => Some(ApiError::LivenessFailed),
+        Some(FaceOutcome::Match) => None,
     };
     if let Some(refusal) = refusal {
         issuer.store.record_face_failure(doc_key, now).await?;
@@ -147,13 +151,13 @@ pub(super) async fn face_simulator_capture(
     State(issuer): State<Arc<Issuer>>,
     ApiJson(req): ApiJson<SimulateCaptureRequest>,
 ) -> Result<Json<SignedFaceResult>, ApiError> {
-    if !issuer.face_simulator {
-        return Err(ApiError::FaceSimulatorDisabled);
-    }
-    Ok(Json(face_simulator::simulate_capture(
-        &req.challenge,
-        req.capture,
-    )))
+    // Without `--dev-face-simulator` there is no simulator to answer.
+    issuer
+        .face
+        .as_ref()
+        .and_then(|face| face.simulate(&req.challenge, req.capture))
+        .map(Json)
+        .ok_or(ApiError::FaceSimulatorDisabled)
 }
 
 /// Who is signed in.

@@ -9,7 +9,6 @@ use serde::de::DeserializeOwned;
 use suikang_protocol::api::*;
 use suikang_protocol::device_binding::sign_binding;
 use suikang_protocol::{AuthorityRole, DocumentKind};
-use suikang_server::face_simulator::simulate_capture;
 use suikang_server::{InProcessOptions, IssuerProfile, Policy, RunningServer, start_in_process};
 
 use base64::Engine;
@@ -119,6 +118,7 @@ impl World {
     }
 
     pub fn finish_request(
+        &self,
         challenge: &FaceChallenge,
         capture: FaceCapture,
         device: &SigningKey,
@@ -126,7 +126,10 @@ impl World {
         let nonce = URL_SAFE_NO_PAD.decode(&challenge.nonce).unwrap();
         LoginFinishRequest {
             challenge_id: challenge.challenge_id.clone(),
-            face_result: simulate_capture(challenge, capture),
+            face_result: self
+                .server
+                .simulate_face(challenge, capture)
+                .expect("the test server runs the simulator (--dev-face-simulator)"),
             device_public_key: hex::encode(device.verifying_key().to_bytes()),
             device_binding_signature: hex::encode(sign_binding(device, &nonce).to_bytes()),
         }
@@ -140,7 +143,7 @@ impl World {
             .post(
                 "/v1/login/finish",
                 None,
-                &Self::finish_request(&challenge, FaceCapture::Match, &device),
+                &self.finish_request(&challenge, FaceCapture::Match, &device),
             )
             .await;
         Resident {

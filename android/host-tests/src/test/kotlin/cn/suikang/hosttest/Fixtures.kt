@@ -95,7 +95,7 @@ class SimulatorFace(private val serverUrl: String, @Volatile var next: Capture? 
     private fun challengeJson(c: FaceChallenge): String {
         val actions = c.livenessActions.joinToString(",") { "\"$it\"" }
         return """{"challenge_id":"${c.challengeId}","nonce":"${c.nonce}","expires_at":"${c.expiresAt}",""" +
-            """"vendor":{"vendor":"${c.vendor}","vendor_public_key":"${c.vendorPublicKey}","liveness_actions":[$actions]}}"""
+            """"vendor":{"vendor":"${c.vendor}","vendor_public_key":"${c.vendorPublicKey}","liveness_actions":[$actions],"subject":"${c.subject}"}}"""
     }
 
     private fun field(json: String, name: String): String =
