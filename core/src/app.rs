@@ -746,6 +746,7 @@ impl App {
             },
             relationship,
             co_resident_declared,
+            reason: None,
         };
         let key = idempotency_key();
         let response = self

@@ -64,6 +64,11 @@ pub enum ErrorCode {
     InvalidName,
     /// 422: no GB/T 2260 district has that code or name.
     UnknownDistrict,
+    /// 422: an arrival date in the future or more than 30 days back.
+    ArrivalDateOutOfRange,
+    /// 422: the dependent is aged 18–59 and no reason they cannot use a
+    /// smart device was stated (问题二), or the stated text is not valid.
+    DependentNotEligible,
     /// 422: a key, signature, nonce or code id is not well formed.
     InvalidEncoding,
     /// 401: no bearer token was sent.
@@ -112,6 +117,11 @@ pub enum ErrorCode {
     CannotProxyForSelf,
     /// 409: the person already holds their own code; no proxy is needed.
     HolderHasOwnCode,
+    /// 409: the application was taken as a request to join the person's
+    /// guardians and waits for one of them (or the district's committee) to
+    /// approve. The same answer whether the name matched or not, so it tells
+    /// the requester nothing about the person (DESIGN §2).
+    JoinRequestPending,
     /// 422: an institution's relationship does not match its account.
     RelationshipMismatch,
     /// 404: no person with that document is known.
@@ -360,6 +370,10 @@ pub struct ApplyProxyRequest {
     /// A relative declares living with the person (recorded).
     #[serde(default)]
     pub co_resident_declared: bool,
+    /// Why a dependent aged 18–59 cannot use a smart device (问题二);
+    /// recorded. Not needed for elders (≥ 60) and children (< 18).
+    #[serde(default)]
+    pub reason: Option<crate::proxy::DeviceReason>,
 }
 
 impl std::fmt::Debug for ApplyProxyRequest {

@@ -72,6 +72,18 @@ pub enum ApiError {
     CannotProxyForSelf,
     #[error("this person already holds their own code")]
     HolderHasOwnCode,
+    #[error(
+        "your application was sent as a request to join the person's guardians; you will see the code once one of them approves"
+    )]
+    JoinRequestPending,
+    #[error(
+        "no district has that code or name (give a GB/T 2260 code such as 440105, or a name such as 海珠区 or haizhu)"
+    )]
+    UnknownDistrict,
+    #[error("the arrival date must not be in the future nor more than 30 days back")]
+    ArrivalDateOutOfRange,
+    #[error("{0}")]
+    DependentNotEligible(suikang_protocol::EligibilityError),
     #[error("the relationship does not match this account")]
     RelationshipMismatch,
     #[error("no person with that document is known")]
@@ -140,6 +152,10 @@ impl ApiError {
                 ErrorCode::NotTheExecutingOrganisation
             }
             OutsideRights(RightsError::OutsideDistrict { .. }) => ErrorCode::OutsideDistrict,
+            JoinRequestPending => ErrorCode::JoinRequestPending,
+            UnknownDistrict => ErrorCode::UnknownDistrict,
+            ArrivalDateOutOfRange => ErrorCode::ArrivalDateOutOfRange,
+            DependentNotEligible(_) => ErrorCode::DependentNotEligible,
             OutsideRights(RightsError::RecipientMayNotExecute { .. }) => {
                 ErrorCode::RecipientMayNotExecute
             }
@@ -161,6 +177,8 @@ impl ApiError {
             | C::InvalidDocumentNumber
             | C::InvalidName
             | C::UnknownDistrict
+            | C::ArrivalDateOutOfRange
+            | C::DependentNotEligible
             | C::InvalidEncoding
             | C::CoResidenceNotDeclared
             | C::CannotProxyForSelf
@@ -198,6 +216,7 @@ impl ApiError {
             C::ChallengeAlreadyUsed
             | C::TooManyDependents
             | C::HolderHasOwnCode
+            | C::JoinRequestPending
             | C::ControlAlreadyActive => StatusCode::CONFLICT,
             C::LoginLocked => StatusCode::TOO_MANY_REQUESTS,
             C::Internal => StatusCode::INTERNAL_SERVER_ERROR,

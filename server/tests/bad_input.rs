@@ -131,6 +131,7 @@ async fn a_retried_application_returns_the_first_answer_and_acts_once() {
         document: doc(LI_ID),
         relationship: Relationship::AdultRelative,
         co_resident_declared: true,
+        reason: None,
     };
     let send = |key: &'static str, body: &ApplyProxyRequest| {
         w.http
@@ -176,7 +177,7 @@ async fn a_retried_application_returns_the_first_answer_and_acts_once() {
         symptoms: vec![Symptom::Fever],
         travel_from_key_area: Some(KeyAreaTravel {
             area: "武汉".into(),
-            arrived_on: time::macros::date!(2026 - 11 - 20),
+            arrived_on: time::OffsetDateTime::now_utc().date() - time::Duration::days(3),
             district: "440104".into(),
         }),
     };
@@ -348,6 +349,7 @@ async fn a_retried_removal_of_a_dependent_replays_its_first_answer() {
                 document: doc(&elder_id(2)),
                 relationship: Relationship::AdultRelative,
                 co_resident_declared: true,
+                reason: None,
             },
         )
         .await)

@@ -26,6 +26,7 @@ fn proxy(
         document: doc(number),
         relationship,
         co_resident_declared: co_resident,
+        reason: None,
     }
 }
 
@@ -472,7 +473,7 @@ async fn declaring_arrival_from_a_key_area_turns_the_code_red() {
                 symptoms: vec![],
                 travel_from_key_area: Some(KeyAreaTravel {
                     area: "湖北省武汉市".into(),
-                    arrived_on: time::macros::date!(2026 - 11 - 20),
+                    arrived_on: OffsetDateTime::now_utc().date() - Duration::days(3),
                     district: "440104".into(),
                 }),
             },

@@ -105,6 +105,7 @@ async fn main() {
                 },
                 relationship: Relationship::AdultRelative,
                 co_resident_declared: true,
+                reason: None,
             })
             .send()
             .await

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use suikang_protocol::api::*;
 use suikang_protocol::{
-    AppliedBy, Binding, CodeId, Color, Control, ControlReason, ControlReasons, Executor,
-    check_proxy_guardian,
+    AppliedBy, Binding, CodeId, Color, Control, ControlReason, ControlReasons, EligibilityError,
+    Executor, check_dependent_eligible, check_proxy_guardian, district_code,
 };
 
 use super::{ApiJson, ControlChange, audit_entry};
@@ -166,13 +166,50 @@ pub(super) async fn apply_proxy(
         }
         Caller::Authority(_) => return Err(ApiError::WrongAccountKind),
     };
-    let dependent = issuer.store.upsert_person(facts, now).await?;
-    if dependent
-        .code
-        .is_some_and(|c| c.applied_by == AppliedBy::Holder)
-    {
-        return Err(ApiError::HolderHasOwnCode);
+    // 问题二: elders, children, or anyone with a stated reason. Checked on
+    // the birth date the dependent's document proves; without one (a
+    // passport) a reason must be stated.
+    match (facts.birth_date, req.reason.as_ref()) {
+        (Some(birth), reason) => {
+            check_dependent_eligible(birth, reason, now.date())
+                .map_err(ApiError::DependentNotEligible)?;
+        }
+        (None, Some(reason)) => {
+            check_dependent_eligible(now.date(), Some(reason), now.date())
+                .map_err(ApiError::DependentNotEligible)?;
+        }
+        (None, None) => {
+            return Err(ApiError::DependentNotEligible(
+                EligibilityError::NoReasonStated { age: 0 },
+            ));
+        }
     }
+    // Everything below reads before it writes: a refused application
+    // changes nothing (issue 11, finding 2).
+    if let Some(known) = issuer.store.person_by_doc(facts.doc_key).await? {
+        if known
+            .code
+            .is_some_and(|c| c.applied_by == AppliedBy::Holder)
+        {
+            return Err(ApiError::HolderHasOwnCode);
+        }
+        let guardians = issuer.store.guardians_of(known.id).await?;
+        if !guardians.contains(&guardian) {
+            // DESIGN §2, guardianship consent: once someone holds the
+            // person's code, anyone else's application waits for consent,
+            // and a name that differs from the registered one gets the very
+            // same answer, so the requester learns nothing.
+            let registered_by_other = !guardians.is_empty();
+            let name_differs = known
+                .masked_name
+                .as_ref()
+                .is_some_and(|m| Some(m) != facts.masked_name.as_ref());
+            if registered_by_other || name_differs {
+                return Err(ApiError::JoinRequestPending);
+            }
+        }
+    }
+    let dependent = issuer.store.upsert_person(facts, now).await?;
     match issuer
         .store
         .add_dependent(
@@ -265,19 +302,25 @@ pub(super) async fn health_declaration(
 ) -> Result<Json<HealthDeclarationResponse>, ApiError> {
     let person = declaring_for(&issuer, &caller, req.code_id.as_deref()).await?;
     let code = person.code.ok_or(ApiError::NoCodeYet)?;
-    if let Some(travel) = &req.travel_from_key_area {
-        short_text(&travel.area, "area")?;
-        short_text(&travel.district, "district")?;
-    }
     let now = issuer.now();
+    let mut travel = req.travel_from_key_area.clone();
+    if let Some(travel) = &mut travel {
+        short_text(&travel.area, "area")?;
+        // DESIGN §2, Places: a known district, stored by its code, so the
+        // control it imposes has a community that may release it (finding 3).
+        travel.district = district_code(&travel.district).map_err(|_| ApiError::UnknownDistrict)?;
+        let today = now.date();
+        if travel.arrived_on > today || travel.arrived_on < today - time::Duration::days(30) {
+            return Err(ApiError::ArrivalDateOutOfRange);
+        }
+    }
     let declaration_id = issuer
         .store
         .record_declaration(Declaration {
             person: person.id,
             declared_by: declared_by(&caller, &person).to_owned(),
             symptoms: serde_json::to_string(&req.symptoms).map_err(|_| ApiError::Internal)?,
-            travel: req
-                .travel_from_key_area
+            travel: travel
                 .as_ref()
                 .map(serde_json::to_string)
                 .transpose()
@@ -286,7 +329,7 @@ pub(super) async fn health_declaration(
         })
         .await?;
     let mut imposed = Vec::new();
-    if let Some(travel) = &req.travel_from_key_area
+    if let Some(travel) = &travel
         && impose_for_arrival(&issuer, &person, &travel.district, now).await?
     {
         imposed.push(ControlReason::ArrivalFromKeyArea);

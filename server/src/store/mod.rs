@@ -347,6 +347,9 @@ pub trait Store: Send + Sync + 'static {
         at: OffsetDateTime,
     ) -> StoreFuture<'_, bool>;
     fn dependent(&self, guardian: Guardian, code: CodeId) -> StoreFuture<'_, Option<Dependent>>;
+    /// Who holds the person's code now, first guardian first (DESIGN §2,
+    /// guardianship consent: a later applicant must be approved by them).
+    fn guardians_of(&self, dependent: PersonId) -> StoreFuture<'_, Vec<Guardian>>;
     fn codes_snapshot(
         &self,
         own: Option<PersonId>,

@@ -650,6 +650,27 @@ impl Store for SqliteStore {
         })
     }
 
+    fn guardians_of(&self, dependent: PersonId) -> StoreFuture<'_, Vec<Guardian>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT guardian_kind, guardian_id FROM guardianships \
+                 WHERE dependent_id = ?1 AND removed_at IS NULL ORDER BY created_at, id",
+            )?;
+            let rows = stmt.query_map(params![dependent.0], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(match row? {
+                    (k, id) if k == "person" => Guardian::Person(PersonId(id)),
+                    (k, id) if k == "institution" => Guardian::Institution(AccountId(id)),
+                    _ => return Err(StoreError::Corrupt("guardian_kind")),
+                });
+            }
+            Ok(out)
+        })
+    }
+
     fn dependent(&self, guardian: Guardian, code: CodeId) -> StoreFuture<'_, Option<Dependent>> {
         self.read(move |c| {
             Ok(load_dependents(c, guardian)?

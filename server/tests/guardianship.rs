@@ -1,0 +1,234 @@
+//! Guardianship and status truth under adversarial use (issue 11): who may
+//! hold a dependent's code, what a refused application leaves behind, which
+//! places and names are accepted (问题二, 问题十, DESIGN §2).
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use suikang_protocol::api::*;
+use suikang_protocol::{Color, DeviceReason, Relationship};
+use time::{Duration, OffsetDateTime};
+
+fn proxy(name: &str, number: &str) -> ApplyProxyRequest {
+    ApplyProxyRequest {
+        name: name.into(),
+        document: doc(number),
+        relationship: Relationship::AdultRelative,
+        co_resident_declared: true,
+        reason: None,
+    }
+}
+
+async fn status_and_body(r: reqwest::Response) -> (StatusCode, String) {
+    (r.status(), r.text().await.unwrap())
+}
+
+/// Finding 1: knowing an elder's ID number is not enough to become her
+/// guardian. A stranger is told the same thing whether the name was right
+/// or wrong, and learns no code id or colour; the real guardian still holds
+/// her alone.
+#[tokio::test]
+async fn a_stranger_knowing_a_grandmothers_id_learns_nothing_and_does_not_join() {
+    let w = world().await;
+    let grandmother = elder_id(7);
+    let (daughter, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    let held: ApplyResponse = ok(w
+        .post(
+            "/v1/codes/apply-proxy",
+            Some(&daughter.tokens.access_token),
+            &proxy("赵钱孙", &grandmother),
+        )
+        .await)
+    .await;
+    assert_eq!(held.color, Color::Green);
+
+    let (stranger, _) = w.resident_with_code("陈大文", &elder_id(2)).await;
+    let right_name = status_and_body(
+        w.post(
+            "/v1/codes/apply-proxy",
+            Some(&stranger.tokens.access_token),
+            &proxy("赵钱孙", &grandmother),
+        )
+        .await,
+    )
+    .await;
+    let wrong_name = status_and_body(
+        w.post(
+            "/v1/codes/apply-proxy",
+            Some(&stranger.tokens.access_token),
+            &proxy("赵四孙", &grandmother),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(right_name.0, StatusCode::CONFLICT);
+    assert_eq!(right_name, wrong_name, "the answers must not differ");
+    let body: ErrorBody = serde_json::from_str(&right_name.1).unwrap();
+    assert_eq!(body.error.code, ErrorCode::JoinRequestPending);
+    assert!(!right_name.1.contains(&held.code_id));
+    assert!(
+        w.codes(&stranger.tokens.access_token)
+            .await
+            .dependents
+            .is_empty()
+    );
+    let mine = w.codes(&daughter.tokens.access_token).await.dependents;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].masked_name, "赵*孙");
+}
+
+/// Finding 2: a refused application writes nothing — the person's own
+/// phone keeps showing their own name.
+#[tokio::test]
+async fn a_refused_application_does_not_rename_a_code_holder() {
+    let w = world().await;
+    let (zhang, _) = w.resident_with_code("张小明", ZHANG_ID).await;
+    let (other, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    refused(
+        w.post(
+            "/v1/codes/apply-proxy",
+            Some(&other.tokens.access_token),
+            &proxy("坏名字", ZHANG_ID),
+        )
+        .await,
+        StatusCode::CONFLICT,
+        ErrorCode::HolderHasOwnCode,
+    )
+    .await;
+    let own = w.codes(&zhang.tokens.access_token).await.own.unwrap();
+    assert_eq!(own.masked_name, "张*明");
+}
+
+/// Finding 3: a declaration names a district that exists, and an arrival
+/// that has happened, recently; a pinyin name is taken as its code.
+#[tokio::test]
+async fn a_declared_arrival_names_a_real_district_and_a_recent_date() {
+    let w = world().await;
+    let (zhang, _) = w.resident_with_code("张小明", ZHANG_ID).await;
+    let token = &zhang.tokens.access_token;
+    let today = OffsetDateTime::now_utc().date();
+    let declare = |district: &str, arrived_on| HealthDeclarationRequest {
+        code_id: None,
+        symptoms: vec![],
+        travel_from_key_area: Some(KeyAreaTravel {
+            area: "湖北省武汉市".into(),
+            arrived_on,
+            district: district.into(),
+        }),
+    };
+    for (district, arrived_on, code) in [
+        ("火星", today, ErrorCode::UnknownDistrict),
+        ("440199", today, ErrorCode::UnknownDistrict),
+        (
+            "haizhu",
+            today + Duration::days(1),
+            ErrorCode::ArrivalDateOutOfRange,
+        ),
+        (
+            "haizhu",
+            today - Duration::days(31),
+            ErrorCode::ArrivalDateOutOfRange,
+        ),
+    ] {
+        refused(
+            w.post(
+                "/v1/health-declarations",
+                Some(token),
+                &declare(district, arrived_on),
+            )
+            .await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+        )
+        .await;
+    }
+    assert_eq!(w.codes(token).await.own.unwrap().color, Color::Blue);
+    let declared: HealthDeclarationResponse = ok(w
+        .post(
+            "/v1/health-declarations",
+            Some(token),
+            &declare("haizhu", today),
+        )
+        .await)
+    .await;
+    assert_eq!(declared.color, Color::Red);
+    // The community of 海珠区 (440105) may release what the declaration imposed.
+    let community = w
+        .authority(
+            suikang_protocol::AuthorityRole::Community,
+            "binjiang-street-community",
+            "440105",
+        )
+        .await;
+    let released: ControlsResponse = ok(w
+        .post(
+            "/v1/authority/controls/release",
+            Some(&community),
+            &ReleaseControlRequest {
+                document: doc(ZHANG_ID),
+                reason: suikang_protocol::ControlReason::ArrivalFromKeyArea,
+            },
+        )
+        .await)
+    .await;
+    assert_eq!(released.color, Some(Color::Blue));
+}
+
+/// Finding 5: names that read differently from what they hold are refused.
+#[tokio::test]
+async fn spoofing_names_are_refused_with_the_reason() {
+    let w = world().await;
+    let (li, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    for name in ["\u{202E}孙钱赵", "赵\u{200B}钱孙"] {
+        let (status, body) = status_and_body(
+            w.post(
+                "/v1/codes/apply-proxy",
+                Some(&li.tokens.access_token),
+                &proxy(name, &elder_id(8)),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let body: ErrorBody = serde_json::from_str(&body).unwrap();
+        assert_eq!(body.error.code, ErrorCode::InvalidName);
+        assert!(
+            body.error.message.contains("format character"),
+            "{}",
+            body.error.message
+        );
+    }
+    assert!(w.codes(&li.tokens.access_token).await.dependents.is_empty());
+}
+
+/// Finding 6: an adult of working age is proxied only with a stated reason.
+#[tokio::test]
+async fn a_forty_one_year_old_is_proxied_only_with_a_stated_reason() {
+    let w = world().await;
+    let (li, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    let adult = resident_id("44010619850301003");
+    refused(
+        w.post(
+            "/v1/codes/apply-proxy",
+            Some(&li.tokens.access_token),
+            &proxy("王建国", &adult),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::DependentNotEligible,
+    )
+    .await;
+    let applied: ApplyResponse = ok(w
+        .post(
+            "/v1/codes/apply-proxy",
+            Some(&li.tokens.access_token),
+            &ApplyProxyRequest {
+                reason: Some(DeviceReason::VisualImpairment),
+                ..proxy("王建国", &adult)
+            },
+        )
+        .await)
+    .await;
+    assert_eq!(applied.color, Color::Green);
+}
