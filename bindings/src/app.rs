@@ -290,6 +290,20 @@ impl App {
         Ok(self.core.print_page(&code_id, format).await?)
     }
 
+    /// [`App::print`] with the app's fonts first (TrueType/OpenType files
+    /// the app reads, e.g. the platform's CJK system font), then the
+    /// system's: each glyph from the first font that has it. A character
+    /// no font has gives `PrintFailed` naming what is missing.
+    pub async fn print_with_fonts(
+        &self,
+        code_id: String,
+        format: PageFormat,
+        fonts: Vec<Vec<u8>>,
+    ) -> Result<Vec<u8>> {
+        let fonts = suikang_core::PageFonts::app_then_system(fonts);
+        Ok(self.core.print_page_with(&code_id, format, &fonts).await?)
+    }
+
     /// Verifies a scanned QR text, offline, against the cached trust list.
     pub async fn verify(&self, qr_text: String) -> Result<CheckResult> {
         Ok(self.core.verify(&qr_text)?.into())

@@ -269,7 +269,9 @@ pub async fn run(out: Option<PathBuf>) -> Result<DemoReport, DemoError> {
         (PageFormat::Png, "png"),
         (PageFormat::Svg, "svg"),
     ] {
-        let page = phone.print_page(&grandmother, format).await?;
+        let page = phone
+            .print_page_with(&grandmother, format, &crate::run::page_fonts())
+            .await?;
         write(
             &out_dir,
             &format!("grandmother-printed.{ext}"),

@@ -239,7 +239,9 @@ async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
                 PrintFormat::Svg => PageFormat::Svg,
                 PrintFormat::Pdf => PageFormat::Pdf,
             };
-            let page = open(home, server)?.print_page(&code_id, format).await?;
+            let page = open(home, server)?
+                .print_page_with(&code_id, format, &page_fonts())
+                .await?;
             std::fs::write(&out, page).map_err(|e| HomeError::Folder(out.clone(), e.kind()))?;
             println!("printed page · 打印版: {}", out.display());
         }
@@ -298,6 +300,14 @@ async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The terminal app's fonts for the printed page: Noto Sans SC cut down to
+/// the page's own texts and the demo's names (`fonts/fixtures`, SIL OFL),
+/// then the system's fonts for everything else (a name's characters).
+pub fn page_fonts() -> suikang_core::PageFonts {
+    const PAGE_FONT: &[u8] = include_bytes!("../../fonts/fixtures/NotoSansSC-page.otf");
+    suikang_core::PageFonts::app_then_system(vec![PAGE_FONT.to_vec()])
 }
 
 fn server_url(home: &Home, server: Option<&str>) -> Result<String, HomeError> {

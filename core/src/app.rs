@@ -927,16 +927,27 @@ impl App {
 
 impl App {
     /// A dependent's printable page (打印版, 问题五) as a file in `format`:
-    /// fetched from the server, drawn on the phone.
+    /// fetched from the server, drawn on the phone with the system's fonts.
     pub async fn print_page(
         &self,
         code_id: &str,
         format: crate::print::PageFormat,
     ) -> Result<Vec<u8>, CoreError> {
+        self.print_page_with(code_id, format, &crate::print::PageFonts::system())
+            .await
+    }
+
+    /// [`App::print_page`] with the app's own fonts first, then the system's.
+    pub async fn print_page_with(
+        &self,
+        code_id: &str,
+        format: crate::print::PageFormat,
+        fonts: &crate::print::PageFonts,
+    ) -> Result<Vec<u8>, CoreError> {
         let printed = self.printed_code(code_id).await?;
         let issuer = self.issuer()?.ok_or(CoreError::NoCodeYet)?;
         let page = crate::print::PrintablePage::from_printed_code(&printed, &issuer)?;
-        Ok(crate::print::render(&page, format)?)
+        Ok(crate::print::render(&page, format, fonts)?)
     }
 }
 

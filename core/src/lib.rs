@@ -39,7 +39,9 @@ pub use clock::{Clock, SystemClock};
 pub use error::CoreError;
 pub use face::{FaceVerifier, FaceVerifierError};
 pub use http::{NetworkState, RetryPolicy};
-pub use print::{PrintError, PrintablePage, render_pdf, render_png, render_svg};
+pub use print::{
+    MissingGlyphs, PageFonts, PrintError, PrintablePage, render_pdf, render_png, render_svg,
+};
 pub use screen::{
     Banner, CodeScreen, QrMatrix, Rgba, Screen, ScreenAction, ScreenListener, ScreenSubscription,
 };

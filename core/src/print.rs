@@ -1,26 +1,26 @@
 //! The printed code (打印版, 问题五): the page a guardian prints for a
 //! dependent without a smartphone, shown at checkpoints instead of a phone.
 //!
-//! One layout, computed once in dots at 300 dpi on an A4 page, drawn three
-//! ways: SVG (text as text), PDF (A4, the reader's own CJK font
-//! `STSong-Light`, nothing embedded) and PNG (300 dpi, text drawn with a font
-//! found on the device). The QR code is built once per page at level M,
-//! version ≤ 10 (DESIGN §4), and drawn module by module: dark on a white
-//! panel with a 4-module quiet zone, inside the card of the code's colour, so
-//! it scans whatever the colour. Each module is a whole number of dots and the
-//! symbol is at least 35 mm wide.
+//! One layout, computed once in dots at 300 dpi on an A4 page, written once
+//! as SVG (text as text) and rendered from that SVG: PNG with resvg (300 dpi)
+//! and PDF with svg2pdf (A4, the fonts embedded as subsets, text that can be
+//! copied). Glyphs come from the app's fonts, then the system's, each from the
+//! first font that has it ([`PageFonts`]); a character that no font has makes
+//! [`PrintError::MissingGlyphs`] rather than a page with holes in its text.
+//! The QR code is built once per page at level M, version ≤ 10 (DESIGN §4),
+//! and drawn module by module: dark on a white panel with a 4-module quiet
+//! zone, inside the card of the code's colour, so it scans whatever the
+//! colour. Each module is a whole number of dots and the symbol is at least
+//! 35 mm wide.
 //!
 //! The page shows only what the printed credential carries — masked name and
 //! document, colour, control reasons, issue and expiry — so it holds no more
 //! personal data than the QR itself.
 
 use std::fmt::Write as _;
-use std::sync::OnceLock;
 
 use crate::screen::QrMatrix;
-use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont, point};
-use pdf_writer::types::{CidFontType, FontFlags, SystemInfo};
-use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use resvg::usvg::fontdb;
 use suikang_protocol::api::{IssuerView, PrintedCodeResponse};
 use suikang_protocol::{Color, ControlReason, DocumentKind, Payload, Rgb, decode_payload};
 use time::{OffsetDateTime, UtcOffset};
@@ -46,8 +46,6 @@ const PANEL_PADDING_PX: u32 = 24;
 const MARGIN_PX: u32 = 236; // 20 mm
 /// China Standard Time: the dates a Guangzhou checkpoint reads.
 const CHINA_OFFSET_SECONDS: i32 = 8 * 3600;
-/// 1 dot at 300 dpi in PDF points.
-const PT_PER_PX: f32 = 72.0 / DOTS_PER_INCH as f32;
 /// pHYs for 300 dpi, so the PNG prints at its real size.
 const PX_PER_METRE: u32 = 11_811;
 
@@ -81,6 +79,12 @@ pub struct PrintablePage {
 /// Why a page could not be made. Carries no personal data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PrintError {
+    /// Some text of the page has no glyph in any font: the page would have
+    /// holes (a name shown as `*`, dates gone), so none is made.
+    #[error(
+        "{0}: install a font that covers them (on Debian: apt-get install fonts-noto-cjk) or pass the app's fonts"
+    )]
+    MissingGlyphs(MissingGlyphs),
     #[error("the code's text does not fit a QR code of version 10 at level M")]
     QrTooLong,
     #[error("a colour is not written #RRGGBB")]
@@ -91,6 +95,10 @@ pub enum PrintError {
     BadFont,
     #[error("the PNG encoder failed")]
     Png,
+    #[error("the page's SVG could not be read back")]
+    Svg,
+    #[error("the PDF writer failed")]
+    Pdf,
 }
 
 impl PrintablePage {
@@ -160,7 +168,9 @@ pub fn china_time(t: OffsetDateTime) -> String {
 
 // ---------------------------------------------------------------- the three formats
 
-/// The page as SVG, text as UTF-8 text in the platforms' CJK fonts.
+/// The page as SVG, text as UTF-8 text naming the platforms' CJK fonts: the
+/// one layout the PNG and the PDF are rendered from, and what an app hands
+/// its platform's own print machinery.
 pub fn render_svg(page: &PrintablePage) -> Result<String, PrintError> {
     let layout = Layout::of(page)?;
     let mut svg = String::with_capacity(32 * 1024);
@@ -169,55 +179,68 @@ pub fn render_svg(page: &PrintablePage) -> Result<String, PrintError> {
     Ok(svg)
 }
 
-/// The page as an A4 PDF. The text uses `STSong-Light` (Adobe-GB1, CMap
-/// `UniGB-UCS2-H`), a font every PDF reader supplies, so nothing is embedded;
-/// the QR is filled rectangles.
+/// The page as an A4 PDF with the system's fonts: text stays text (it can
+/// be searched and copied), each glyph from the first font that has it, the
+/// fonts embedded as subsets so the page prints the same on any machine.
 pub fn render_pdf(page: &PrintablePage) -> Result<Vec<u8>, PrintError> {
-    let layout = Layout::of(page)?;
-    Ok(write_pdf(page, &layout))
+    render_pdf_with(page, &PageFonts::system())
 }
 
-/// The page as a 300 dpi A4 PNG (2480 × 3508), text drawn with the first
-/// system font that covers Chinese (else a Latin font, skipping the glyphs it
-/// lacks).
-///
-/// If the device has no usable font at all, the page still comes back with
-/// the QR code, the card colour and the panels but without text: the QR and
-/// the colour are what a checkpoint needs, and [`system_font_found`] tells
-/// the app beforehand so it can offer the SVG or PDF instead.
+/// [`render_pdf`] with the fonts `fonts` names.
+pub fn render_pdf_with(page: &PrintablePage, fonts: &PageFonts) -> Result<Vec<u8>, PrintError> {
+    let tree = page_tree(page, fonts)?;
+    // The SVG is 210 mm wide; at 96 user units an inch that is 595 pt.
+    let options = svg2pdf::PageOptions { dpi: 96.0 };
+    svg2pdf::to_pdf(&tree, svg2pdf::ConversionOptions::default(), options)
+        .map_err(|_| PrintError::Pdf)
+}
+
+/// The page as a 300 dpi A4 PNG (2480 × 3508) with the system's fonts, each
+/// glyph from the first font that has it.
 pub fn render_png(page: &PrintablePage) -> Result<Vec<u8>, PrintError> {
-    let layout = Layout::of(page)?;
-    let mut canvas = Canvas::paint(&layout);
-    match system_font() {
-        Some((db, id)) => {
-            let drawn = db.with_face_data(*id, |data, index| {
-                FontRef::try_from_slice_and_index(data, index)
-                    .map(|font| canvas.write(&font, &layout.texts))
-                    .is_ok()
-            });
-            if drawn != Some(true) {
-                tracing::warn!("the system font could not be read: printed page without text");
-            }
-        }
-        None => tracing::warn!("no system font found: printed page without text"),
+    render_png_with(page, &PageFonts::system())
+}
+
+/// [`render_png`] with the fonts `fonts` names.
+pub fn render_png_with(page: &PrintablePage, fonts: &PageFonts) -> Result<Vec<u8>, PrintError> {
+    let tree = page_tree(page, fonts)?;
+    let mut pixmap =
+        resvg::tiny_skia::Pixmap::new(PAGE_WIDTH_PX, PAGE_HEIGHT_PX).ok_or(PrintError::Png)?;
+    let scale = PAGE_WIDTH_PX as f32 / tree.size().width();
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    // The page is opaque (a white background first): drop the alpha.
+    let rgb: Vec<u8> = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    encode_png(&rgb)
+}
+
+/// The file formats of a printed page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageFormat {
+    Png,
+    Svg,
+    Pdf,
+}
+
+/// Renders `page` in `format` with `fonts` (the SVG names fonts and embeds
+/// none, so `fonts` only matter to PNG and PDF).
+pub fn render(
+    page: &PrintablePage,
+    format: PageFormat,
+    fonts: &PageFonts,
+) -> Result<Vec<u8>, PrintError> {
+    match format {
+        PageFormat::Png => render_png_with(page, fonts),
+        PageFormat::Svg => render_svg(page).map(String::into_bytes),
+        PageFormat::Pdf => render_pdf_with(page, fonts),
     }
-    canvas.encode()
-}
-
-/// [`render_png`] with a font the app supplies (TrueType or OpenType bytes;
-/// the first face of a collection).
-pub fn render_png_with_font(page: &PrintablePage, font: &[u8]) -> Result<Vec<u8>, PrintError> {
-    let font = FontRef::try_from_slice(font).map_err(|_| PrintError::BadFont)?;
-    let layout = Layout::of(page)?;
-    let mut canvas = Canvas::paint(&layout);
-    canvas.write(&font, &layout.texts);
-    canvas.encode()
-}
-
-/// Whether [`render_png`] will draw text on this device. Looks the fonts up
-/// once per process.
-pub fn system_font_found() -> bool {
-    system_font().is_some()
 }
 
 // ---------------------------------------------------------------- layout
@@ -540,254 +563,90 @@ fn xml_escape(text: &str) -> String {
     out
 }
 
-// ---------------------------------------------------------------- PDF
+// ---------------------------------------------------------------- fonts
 
-const PDF_FONT: Name<'static> = Name(b"F1");
+/// Where the glyphs of a rendered page come from: the fonts the app passes
+/// (Android and iOS have their own CJK fonts, the terminal app ships one),
+/// then, unless left out, the system's. Each glyph comes from the first
+/// font, in that order, that has it.
+#[derive(Clone, Default)]
+pub struct PageFonts {
+    app_fonts: Vec<Vec<u8>>,
+    system: bool,
+}
 
-/// Advance widths (per 1000 em) of STSong-Light's proportional Latin glyphs,
-/// CIDs 1–95, which `UniGB-UCS2-H` maps U+0020–U+007E to.
-const GB1_LATIN_WIDTHS: [u16; 95] = [
-    207, 270, 342, 467, 462, 797, 710, 239, 374, 374, 423, 605, 238, 375, 238, 334, 462, 462, 462,
-    462, 462, 462, 462, 462, 462, 462, 238, 238, 605, 605, 605, 344, 748, 684, 560, 695, 739, 563,
-    511, 729, 793, 318, 312, 666, 526, 896, 758, 772, 544, 772, 628, 465, 607, 753, 711, 972, 647,
-    620, 607, 374, 333, 374, 606, 500, 239, 417, 503, 427, 529, 415, 264, 444, 518, 241, 230, 495,
-    228, 793, 527, 524, 524, 504, 338, 336, 277, 517, 450, 652, 466, 452, 407, 370, 258, 370, 605,
-];
-
-fn write_pdf(page: &PrintablePage, layout: &Layout) -> Vec<u8> {
-    let catalog_id = Ref::new(1);
-    let pages_id = Ref::new(2);
-    let page_id = Ref::new(3);
-    let content_id = Ref::new(4);
-    let font_id = Ref::new(5);
-    let cid_font_id = Ref::new(6);
-    let descriptor_id = Ref::new(7);
-    let info_id = Ref::new(8);
-
-    let mut pdf = Pdf::new();
-    pdf.catalog(catalog_id).pages(pages_id);
-    pdf.pages(pages_id).kids([page_id]).count(1);
-    let mut pdf_page = pdf.page(page_id);
-    pdf_page.media_box(Rect::new(
-        0.0,
-        0.0,
-        PAGE_WIDTH_PX as f32 * PT_PER_PX,
-        PAGE_HEIGHT_PX as f32 * PT_PER_PX,
-    ));
-    pdf_page.parent(pages_id);
-    pdf_page.contents(content_id);
-    pdf_page.resources().fonts().pair(PDF_FONT, font_id);
-    pdf_page.finish();
-
-    // A predefined CJK font: the reader supplies the glyphs (Adobe's Asian
-    // font packs, or its own substitute), so nothing is embedded.
-    pdf.type0_font(font_id)
-        .base_font(Name(b"STSong-Light-UniGB-UCS2-H"))
-        .encoding_predefined(Name(b"UniGB-UCS2-H"))
-        .descendant_font(cid_font_id);
-    let mut cid_font = pdf.cid_font(cid_font_id);
-    cid_font
-        .subtype(CidFontType::Type0)
-        .base_font(Name(b"STSong-Light"))
-        .system_info(SystemInfo {
-            registry: Str(b"Adobe"),
-            ordering: Str(b"GB1"),
-            supplement: 2,
-        })
-        .font_descriptor(descriptor_id)
-        .default_width(1000.0);
-    cid_font
-        .widths()
-        .consecutive(1, GB1_LATIN_WIDTHS.map(f32::from));
-    cid_font.finish();
-    pdf.font_descriptor(descriptor_id)
-        .name(Name(b"STSong-Light"))
-        .flags(FontFlags::SERIF | FontFlags::SYMBOLIC)
-        .bbox(Rect::new(-25.0, -254.0, 1000.0, 880.0))
-        .italic_angle(0.0)
-        .ascent(880.0)
-        .descent(-120.0)
-        .cap_height(880.0)
-        .stem_v(93.0);
-    let title = format!("{} · 打印版", page.issuer_name_zh);
-    pdf.document_info(info_id)
-        .title(TextStr(&title))
-        .producer(TextStr("suikang-core"));
-
-    let mut content = Content::new();
-    let fill = |content: &mut Content, rgb: [u8; 3]| {
-        let [r, g, b] = rgb.map(|c| f32::from(c) / 255.0);
-        content.set_fill_rgb(r, g, b);
-    };
-    let rect = |content: &mut Content, b: &Block| {
-        content.rect(
-            b.x as f32 * PT_PER_PX,
-            (PAGE_HEIGHT_PX - b.y - b.h) as f32 * PT_PER_PX,
-            b.w as f32 * PT_PER_PX,
-            b.h as f32 * PT_PER_PX,
-        );
-    };
-    for b in &layout.blocks {
-        fill(&mut content, b.rgb);
-        rect(&mut content, b);
-        content.fill_nonzero();
+impl std::fmt::Debug for PageFonts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageFonts")
+            .field("app_fonts", &self.app_fonts.len())
+            .field("system", &self.system)
+            .finish()
     }
-    // One fill for all modules: no seams between neighbouring squares.
-    fill(&mut content, QR_DARK);
-    for r in layout.qr.dark_runs() {
-        rect(&mut content, &r);
-    }
-    content.fill_nonzero();
-    for t in &layout.texts {
-        let size_pt = t.size * PT_PER_PX;
-        let width_pt = pdf_text_width_em(&t.text) * size_pt;
-        fill(&mut content, t.rgb);
-        content.begin_text();
-        content.set_font(PDF_FONT, size_pt);
-        content.next_line(
-            t.x * PT_PER_PX - width_pt / 2.0,
-            (PAGE_HEIGHT_PX as f32 - t.baseline) * PT_PER_PX,
-        );
-        content.show(Str(&ucs2(&t.text)));
-        content.end_text();
-    }
-    pdf.stream(content_id, &content.finish());
-    pdf.finish()
 }
 
-/// Big-endian UCS-2 for `UniGB-UCS2-H`. A character beyond the BMP (a rare
-/// name character) prints as □ rather than as garbage; the middle dot, which
-/// Adobe-GB1 lacks, as its katakana twin.
-fn ucs2(text: &str) -> Vec<u8> {
-    text.chars()
-        .map(|c| match c {
-            '·' => 0x30FB,
-            c => u16::try_from(u32::from(c)).unwrap_or(0x25A1),
-        })
-        .flat_map(u16::to_be_bytes)
-        .collect()
-}
-
-/// The advance the CIDFont's widths give, in ems.
-fn pdf_text_width_em(text: &str) -> f32 {
-    text.chars()
-        .map(|c| {
-            let latin = u32::from(c).checked_sub(0x20).map(|i| i as usize);
-            latin
-                .and_then(|i| GB1_LATIN_WIDTHS.get(i))
-                .map_or(1.0, |&w| f32::from(w) / 1000.0)
-        })
-        .sum()
-}
-
-// ---------------------------------------------------------------- PNG
-
-struct Canvas {
-    rgb: Vec<u8>,
-}
-
-impl Canvas {
-    /// The page without text: background, card, panel, QR.
-    fn paint(layout: &Layout) -> Canvas {
-        let mut canvas = Canvas {
-            rgb: WHITE.repeat((PAGE_WIDTH_PX * PAGE_HEIGHT_PX) as usize),
-        };
-        for b in layout.blocks.iter().chain(&layout.qr.dark_runs()) {
-            canvas.fill(b);
+impl PageFonts {
+    /// The system's fonts only.
+    pub fn system() -> PageFonts {
+        PageFonts {
+            app_fonts: Vec::new(),
+            system: true,
         }
-        canvas
     }
 
-    fn fill(&mut self, b: &Block) {
-        let x_end = (b.x + b.w).min(PAGE_WIDTH_PX);
-        let y_end = (b.y + b.h).min(PAGE_HEIGHT_PX);
-        for y in b.y..y_end {
-            let row = (y * PAGE_WIDTH_PX) as usize * 3;
-            for pixel in
-                self.rgb[row + b.x as usize * 3..row + x_end as usize * 3].chunks_exact_mut(3)
-            {
-                pixel.copy_from_slice(&b.rgb);
+    /// The app's fonts (TrueType, OpenType or collections), then the system's.
+    pub fn app_then_system(app_fonts: Vec<Vec<u8>>) -> PageFonts {
+        PageFonts {
+            app_fonts,
+            system: true,
+        }
+    }
+
+    /// These fonts and no other: a page that looks the same on every machine.
+    pub fn only(fonts: Vec<Vec<u8>>) -> PageFonts {
+        PageFonts {
+            app_fonts: fonts,
+            system: false,
+        }
+    }
+
+    fn database(&self) -> Result<fontdb::Database, PrintError> {
+        let mut db = fontdb::Database::new();
+        for font in &self.app_fonts {
+            let before = db.len();
+            db.load_font_data(font.clone());
+            if db.len() == before {
+                return Err(PrintError::BadFont);
             }
         }
-    }
-
-    fn blend(&mut self, x: i64, y: i64, rgb: [u8; 3], coverage: f32) {
-        if !(0..i64::from(PAGE_WIDTH_PX)).contains(&x)
-            || !(0..i64::from(PAGE_HEIGHT_PX)).contains(&y)
-        {
-            return;
+        if self.system {
+            db.load_system_fonts();
+            // fontdb knows no Android paths.
+            #[cfg(target_os = "android")]
+            db.load_fonts_dir("/system/fonts");
         }
-        let at = (y as usize * PAGE_WIDTH_PX as usize + x as usize) * 3;
-        let a = coverage.clamp(0.0, 1.0);
-        for (old, new) in self.rgb[at..at + 3].iter_mut().zip(rgb) {
-            *old = (f32::from(*old) * (1.0 - a) + f32::from(new) * a).round() as u8;
+        // The SVG's families are the platforms' names; here the first font
+        // the caller gave (or a known CJK family of the system) stands for
+        // them, and every glyph it lacks falls back to the next font having it.
+        let primary = db
+            .faces()
+            .next()
+            .filter(|_| !self.app_fonts.is_empty())
+            .or_else(|| {
+                CJK_FAMILIES.iter().find_map(|family| {
+                    db.faces()
+                        .find(|f| f.families.iter().any(|(name, _)| name == family))
+                })
+            })
+            .or_else(|| db.faces().next())
+            .and_then(|face| face.families.first())
+            .map(|(name, _)| name.clone());
+        if let Some(primary) = primary {
+            db.set_serif_family(primary.clone());
+            db.set_sans_serif_family(primary);
         }
-    }
-
-    fn write(&mut self, font: &FontRef<'_>, texts: &[TextRun]) {
-        for t in texts {
-            self.write_line(font, t);
-        }
-    }
-
-    fn write_line(&mut self, font: &FontRef<'_>, t: &TextRun) {
-        // ab_glyph scales by ascent − descent; the layout speaks in ems.
-        let em_scale = font
-            .units_per_em()
-            .map_or(1.0, |upm| font.height_unscaled() / upm);
-        let scale = PxScale::from(t.size * em_scale);
-        let scaled = font.as_scaled(scale);
-        // A glyph the font lacks is left out rather than drawn as a box.
-        let glyphs: Vec<GlyphId> = t
-            .text
-            .chars()
-            .map(|c| font.glyph_id(c))
-            .filter(|id| id.0 != 0)
-            .collect();
-        let mut width = 0.0;
-        let mut previous = None;
-        for &id in &glyphs {
-            width += previous.map_or(0.0, |p| scaled.kern(p, id)) + scaled.h_advance(id);
-            previous = Some(id);
-        }
-        let mut x = t.x - width / 2.0;
-        let mut previous = None;
-        for &id in &glyphs {
-            x += previous.map_or(0.0, |p| scaled.kern(p, id));
-            let glyph = id.with_scale_and_position(scale, point(x, t.baseline));
-            if let Some(outline) = font.outline_glyph(glyph) {
-                let bounds = outline.px_bounds();
-                let (left, top) = (bounds.min.x as i64, bounds.min.y as i64);
-                outline.draw(|gx, gy, coverage| {
-                    self.blend(left + i64::from(gx), top + i64::from(gy), t.rgb, coverage);
-                });
-            }
-            x += scaled.h_advance(id);
-            previous = Some(id);
-        }
-    }
-
-    fn encode(&self) -> Result<Vec<u8>, PrintError> {
-        let mut out = Vec::new();
-        let mut encoder = png::Encoder::new(&mut out, PAGE_WIDTH_PX, PAGE_HEIGHT_PX);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_compression(png::Compression::Fast);
-        encoder.set_pixel_dims(Some(png::PixelDimensions {
-            xppu: PX_PER_METRE,
-            yppu: PX_PER_METRE,
-            unit: png::Unit::Meter,
-        }));
-        let mut writer = encoder.write_header().map_err(|_| PrintError::Png)?;
-        writer
-            .write_image_data(&self.rgb)
-            .map_err(|_| PrintError::Png)?;
-        writer.finish().map_err(|_| PrintError::Png)?;
-        Ok(out)
+        Ok(db)
     }
 }
-
-// ---------------------------------------------------------------- system fonts
 
 /// Families that cover simplified Chinese, most wanted first: iOS and macOS,
 /// Android and Linux, Windows, then the smaller Linux ones.
@@ -804,57 +663,99 @@ const CJK_FAMILIES: &[&str] = &[
     "Droid Sans Fallback",
 ];
 
-/// The chosen face, looked up once: font files are memory-mapped per page,
-/// never held in memory.
-fn system_font() -> Option<&'static (fontdb::Database, fontdb::ID)> {
-    static FONT: OnceLock<Option<(fontdb::Database, fontdb::ID)>> = OnceLock::new();
-    FONT.get_or_init(find_system_font).as_ref()
+/// Characters of a page that no font has, by script. Counts only: the
+/// characters themselves may be a name's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MissingGlyphs {
+    /// Chinese characters (CJK ideographs and punctuation).
+    pub chinese: u32,
+    /// Latin letters, digits and ASCII punctuation.
+    pub latin: u32,
+    /// Anything else (the middle dot, rare symbols).
+    pub other: u32,
 }
 
-fn find_system_font() -> Option<(fontdb::Database, fontdb::ID)> {
-    let mut db = fontdb::Database::new();
-    db.load_system_fonts();
-    // fontdb knows no Android paths.
-    #[cfg(target_os = "android")]
-    db.load_fonts_dir("/system/fonts");
+impl MissingGlyphs {
+    fn count(&mut self, c: char) {
+        match c {
+            '\u{2E80}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{FF00}'..='\u{FFEF}' => {
+                self.chinese += 1;
+            }
+            '\u{20000}'..='\u{3FFFF}' => self.chinese += 1,
+            c if c.is_ascii() => self.latin += 1,
+            _ => self.other += 1,
+        }
+    }
 
-    let covers = |id: fontdb::ID, c: char| {
-        db.with_face_data(id, |data, index| {
-            FontRef::try_from_slice_and_index(data, index).is_ok_and(|f| f.glyph_id(c).0 != 0)
-        })
-        .unwrap_or(false)
+    fn any(&self) -> bool {
+        self.chinese + self.latin + self.other > 0
+    }
+}
+
+impl std::fmt::Display for MissingGlyphs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no font has {} Chinese, {} Latin and {} other characters of the page",
+            self.chinese, self.latin, self.other
+        )
+    }
+}
+
+/// The page's SVG read into a tree with `fonts`, after checking that every
+/// character of its text has a glyph in one of them: a page with holes in
+/// its text is refused, never written.
+fn page_tree(page: &PrintablePage, fonts: &PageFonts) -> Result<resvg::usvg::Tree, PrintError> {
+    let layout = Layout::of(page)?;
+    let db = fonts.database()?;
+    let mut chars: Vec<char> = layout
+        .texts
+        .iter()
+        .flat_map(|t| t.text.chars())
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    chars.sort_unstable();
+    chars.dedup();
+    let mut missing = MissingGlyphs::default();
+    for c in chars {
+        if !db.faces().any(|face| has_glyph(&db, face.id, c)) {
+            missing.count(c);
+        }
+    }
+    if missing.any() {
+        return Err(PrintError::MissingGlyphs(missing));
+    }
+    let mut svg = String::with_capacity(32 * 1024);
+    let _ = write_svg(&mut svg, page, &layout);
+    let options = resvg::usvg::Options {
+        fontdb: std::sync::Arc::new(db),
+        ..resvg::usvg::Options::default()
     };
-    let named = CJK_FAMILIES.iter().find_map(|family| {
-        db.query(&fontdb::Query {
-            families: &[fontdb::Family::Name(family)],
-            ..fontdb::Query::default()
-        })
-        .filter(|&id| covers(id, '穗'))
-    });
-    let regular = |face: &&fontdb::FaceInfo| {
-        face.style == fontdb::Style::Normal && face.weight == fontdb::Weight::NORMAL
-    };
-    let any_cjk = || {
-        db.faces()
-            .filter(regular)
-            .map(|face| face.id)
-            .find(|&id| covers(id, '穗'))
-    };
-    let latin = || {
-        db.query(&fontdb::Query {
-            families: &[fontdb::Family::SansSerif],
-            ..fontdb::Query::default()
-        })
-        .filter(|&id| covers(id, 'A'))
-        .or_else(|| {
-            db.faces()
-                .filter(regular)
-                .map(|face| face.id)
-                .find(|&id| covers(id, 'A'))
-        })
-    };
-    let id = named.or_else(any_cjk).or_else(latin)?;
-    Some((db, id))
+    resvg::usvg::Tree::from_str(&svg, &options).map_err(|_| PrintError::Svg)
+}
+
+fn has_glyph(db: &fontdb::Database, id: fontdb::ID, c: char) -> bool {
+    db.with_face_data(id, |data, index| {
+        ttf_parser::Face::parse(data, index).is_ok_and(|face| face.glyph_index(c).is_some())
+    })
+    .unwrap_or(false)
+}
+
+fn encode_png(rgb: &[u8]) -> Result<Vec<u8>, PrintError> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, PAGE_WIDTH_PX, PAGE_HEIGHT_PX);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    encoder.set_pixel_dims(Some(png::PixelDimensions {
+        xppu: PX_PER_METRE,
+        yppu: PX_PER_METRE,
+        unit: png::Unit::Meter,
+    }));
+    let mut writer = encoder.write_header().map_err(|_| PrintError::Png)?;
+    writer.write_image_data(rgb).map_err(|_| PrintError::Png)?;
+    writer.finish().map_err(|_| PrintError::Png)?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -991,64 +892,5 @@ mod tests {
         .unwrap();
         assert!(svg.contains("&lt;b&gt;&amp;&quot;&apos;"));
         assert!(!svg.contains("<b>"));
-    }
-
-    #[test]
-    fn pdf_text_is_ucs2_and_rare_characters_become_a_box() {
-        assert_eq!(ucs2("李*"), vec![0x67, 0x4E, 0x00, 0x2A]);
-        assert_eq!(ucs2("𠀀"), vec![0x25, 0xA1]);
-        assert_eq!(ucs2("·"), vec![0x30, 0xFB]);
-    }
-
-    #[test]
-    fn without_a_font_the_page_has_no_text_and_with_one_it_does() {
-        let layout = Layout::of(&page(vec![ControlReason::HomeIsolation])).unwrap();
-        let bare = Canvas::paint(&layout);
-        let Some((db, id)) = system_font() else {
-            // No font on this machine: the bare page is what render_png gives.
-            let png = render_png(&page(vec![ControlReason::HomeIsolation])).unwrap();
-            assert!(png.starts_with(b"\x89PNG"));
-            return;
-        };
-        let mut written = Canvas::paint(&layout);
-        db.with_face_data(*id, |data, index| {
-            let font = FontRef::try_from_slice_and_index(data, index).unwrap();
-            written.write(&font, &layout.texts);
-        })
-        .unwrap();
-        // Every line left ink where the bare page has none.
-        for t in &layout.texts {
-            let top = (t.baseline - t.size * 0.8) as u32;
-            let rows = top..t.baseline as u32;
-            let changed = rows
-                .flat_map(|y| (0..PAGE_WIDTH_PX).map(move |x| (y * PAGE_WIDTH_PX + x) as usize * 3))
-                .filter(|&i| bare.rgb[i..i + 3] != written.rgb[i..i + 3])
-                .count();
-            assert!(changed > 100, "no ink for a line of size {}", t.size);
-        }
-        // The QR is untouched by text.
-        let qr = &layout.qr;
-        for y in qr.y..qr.y + qr.width_px() {
-            let row = (y * PAGE_WIDTH_PX) as usize * 3;
-            let span = row + qr.x as usize * 3..row + (qr.x + qr.width_px()) as usize * 3;
-            assert_eq!(bare.rgb[span.clone()], written.rgb[span]);
-        }
-    }
-}
-
-/// The file formats of a printed page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PageFormat {
-    Png,
-    Svg,
-    Pdf,
-}
-
-/// Renders `page` in `format`.
-pub fn render(page: &PrintablePage, format: PageFormat) -> Result<Vec<u8>, PrintError> {
-    match format {
-        PageFormat::Png => render_png(page),
-        PageFormat::Svg => render_svg(page).map(String::into_bytes),
-        PageFormat::Pdf => render_pdf(page),
     }
 }

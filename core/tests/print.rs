@@ -11,8 +11,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::SigningKey;
 use suikang_core::print::{
-    MIN_QR_WIDTH_PX, PAGE_HEIGHT_PX, PAGE_WIDTH_PX, PrintError, PrintablePage, render_pdf,
-    render_png, render_png_with_font, render_svg, system_font_found,
+    MIN_QR_WIDTH_PX, MissingGlyphs, PAGE_HEIGHT_PX, PAGE_WIDTH_PX, PageFonts, PrintError,
+    PrintablePage, render_pdf_with, render_png_with, render_svg,
 };
 use suikang_protocol::api::{
     CodeRole, CodeView, ColorsView, ControlView, IssuedCredential, IssuerView, PrintedCodeResponse,
@@ -142,6 +142,25 @@ fn printed_response(controls: &[ControlReason]) -> PrintedCodeResponse {
         },
         qr_text: signed.to_qr_text(),
     }
+}
+
+/// Noto Sans SC cut down to the characters these pages show
+/// (`fonts/fixtures`): the same complete page on any machine.
+const PAGE_FONT: &[u8] = include_bytes!("../../fonts/fixtures/NotoSansSC-page.otf");
+/// The same font with Latin letters, digits and punctuation only: what a
+/// machine with only DejaVu has for Chinese, nothing.
+const LATIN_FONT: &[u8] = include_bytes!("../../fonts/fixtures/NotoSansSC-latin.otf");
+
+fn fixture() -> PageFonts {
+    PageFonts::only(vec![PAGE_FONT.to_vec()])
+}
+
+fn render_png(page: &PrintablePage) -> Result<Vec<u8>, PrintError> {
+    render_png_with(page, &fixture())
+}
+
+fn render_pdf(page: &PrintablePage) -> Result<Vec<u8>, PrintError> {
+    render_pdf_with(page, &fixture())
 }
 
 fn page(controls: &[ControlReason]) -> PrintablePage {
@@ -366,86 +385,66 @@ fn the_svg_shows_the_masked_holder_the_issuer_and_the_dates_as_text() {
     assert!(!svg.contains(GRANDMOTHER_ID));
 }
 
-/// The strings the page's content stream shows (`… Tj`), decoded from the
-/// UCS-2 of `UniGB-UCS2-H`: the text a reader renders, and copies out.
-fn shown_texts(pdf: &[u8]) -> Vec<String> {
-    let mut texts = Vec::new();
-    let mut i = 0;
-    while i < pdf.len() {
-        let (bytes, end) = match pdf[i] {
-            b'<' if pdf.get(i + 1) != Some(&b'<') => {
-                let Some(len) = pdf[i..].iter().position(|&b| b == b'>') else {
-                    break;
-                };
-                let digits = std::str::from_utf8(&pdf[i + 1..i + len]).unwrap_or("");
-                let bytes = (0..digits.len() / 2)
-                    .filter_map(|k| u8::from_str_radix(digits.get(2 * k..2 * k + 2)?, 16).ok())
-                    .collect();
-                (bytes, i + len + 1)
-            }
-            b'(' => literal_string(pdf, i + 1),
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        i = end;
-        let rest = &pdf[end.min(pdf.len())..];
-        if rest.trim_ascii_start().starts_with(b"Tj") && bytes.len() % 2 == 0 {
-            let units: Vec<u16> = bytes
-                .chunks_exact(2)
-                .map(|p| u16::from_be_bytes([p[0], p[1]]))
-                .collect();
-            texts.push(String::from_utf16_lossy(&units));
-        }
-    }
-    texts
+/// The text a reader copies out of the PDF (what pdftotext gives), with
+/// lopdf. The page places each glyph on its own (so the spacing is the
+/// font's), which lopdf reads as one line per glyph: joined back up here.
+fn pdf_text(pdf: &[u8]) -> String {
+    let document = lopdf::Document::load_mem(pdf).expect("a PDF lopdf reads");
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    assert_eq!(pages, vec![1], "one page");
+    document
+        .extract_text(&pages)
+        .expect("text that can be extracted")
+        .replace('\n', "")
 }
 
-/// A PDF literal string from just after its `(`: its bytes, and where it ends.
-fn literal_string(pdf: &[u8], mut i: usize) -> (Vec<u8>, usize) {
-    let (mut bytes, mut depth) = (Vec::new(), 0);
-    while let Some(&b) = pdf.get(i) {
-        i += 1;
-        match b {
-            b'\\' => {
-                let Some(&next) = pdf.get(i) else { break };
-                i += 1;
-                match next {
-                    b'0'..=b'7' => {
-                        let mut value = u32::from(next - b'0');
-                        for _ in 0..2 {
-                            match pdf.get(i) {
-                                Some(&d @ b'0'..=b'7') => {
-                                    value = value * 8 + u32::from(d - b'0');
-                                    i += 1;
-                                }
-                                _ => break,
-                            }
-                        }
-                        bytes.push(value as u8);
-                    }
-                    b'n' => bytes.push(b'\n'),
-                    b'r' => bytes.push(b'\r'),
-                    b't' => bytes.push(b'\t'),
-                    b'b' => bytes.push(0x08),
-                    b'f' => bytes.push(0x0C),
-                    other => bytes.push(other),
-                }
-            }
-            b'(' => {
-                depth += 1;
-                bytes.push(b);
-            }
-            b')' if depth == 0 => break,
-            b')' => {
-                depth -= 1;
-                bytes.push(b);
-            }
-            _ => bytes.push(b),
-        }
+#[test]
+fn the_pdf_is_a4_with_its_fonts_embedded_and_its_text_copies_out() {
+    let page = page(&[]);
+    let pdf = render_pdf(&page).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let document = lopdf::Document::load_mem(&pdf).unwrap();
+    let (_, page_id) = document.get_pages().into_iter().next().unwrap();
+    let media_box: Vec<f32> = document
+        .get_dictionary(page_id)
+        .unwrap()
+        .get(b"MediaBox")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_float().unwrap())
+        .collect();
+    // A4: 210 × 297 mm is 595.3 × 841.9 pt.
+    assert_eq!(media_box.len(), 4);
+    assert!((media_box[2] - 595.3).abs() < 0.5, "{media_box:?}");
+    assert!((media_box[3] - 841.9).abs() < 0.5, "{media_box:?}");
+    // The glyphs travel with the page: no reader needs a font of its own.
+    let embedded = document
+        .objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.has(b"FontFile") || d.has(b"FontFile2") || d.has(b"FontFile3"))
+        .count();
+    assert!(embedded > 0, "an embedded font");
+
+    let text = pdf_text(&pdf);
+    for wanted in [
+        "李*英",
+        "4401**********0028",
+        "居民身份证",
+        "穗康码",
+        "绿码",
+        "2026-11-28 14:00",
+        "2026-12-05 14:00",
+        "Valid until",
+        "Check the holder's ID",
+    ] {
+        assert!(text.contains(wanted), "{wanted:?} not in {text:?}");
     }
-    (bytes, i)
+    assert!(!text.contains(GRANDMOTHER_NAME));
+    assert!(!text.contains(GRANDMOTHER_ID));
+    assert!(!contains(&pdf, GRANDMOTHER_ID.as_bytes()));
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -453,61 +452,77 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 #[test]
-fn the_pdf_is_a4_in_the_readers_own_chinese_font() {
-    let page = page(&[]);
-    let pdf = render_pdf(&page).unwrap();
-    assert!(pdf.starts_with(b"%PDF-"));
-    assert!(pdf.trim_ascii_end().ends_with(b"%%EOF"));
-    for needle in [
-        &b"/STSong-Light"[..],
-        b"/UniGB-UCS2-H",
-        b"/CIDFontType0",
-        b"(Adobe)",
-        b"(GB1)",
-        b"/MediaBox [0 0 595.2 841.92]",
-    ] {
-        assert!(
-            contains(&pdf, needle),
-            "{}",
-            String::from_utf8_lossy(needle)
-        );
-    }
-    // No font is embedded: the reader supplies it.
-    assert!(!contains(&pdf, b"/FontFile"));
-    // The masked name and document are in the text, the full ones are not.
-    let texts = shown_texts(&pdf);
-    let shows = |wanted: &str| texts.iter().any(|t| t.contains(wanted));
-    assert!(shows("李*英"), "{texts:?}");
-    assert!(shows("4401**********0028"), "{texts:?}");
-    assert!(shows("居民身份证"));
-    assert!(shows("穗康码"));
-    assert!(shows("绿码"));
-    assert!(shows("有效期至 Valid until  2026-12-05 14:00"));
-    assert!(shows("Check the holder's ID"));
-    assert!(!shows(GRANDMOTHER_NAME));
-    assert!(!shows(GRANDMOTHER_ID));
-    assert!(!contains(&pdf, GRANDMOTHER_ID.as_bytes()));
+fn a_font_set_without_chinese_is_refused_with_what_is_missing_and_how_to_fix_it() {
+    let page = page(&[ControlReason::HomeIsolation]);
+    let latin_only = PageFonts::only(vec![LATIN_FONT.to_vec()]);
+    let error = render_png_with(&page, &latin_only).unwrap_err();
+    let PrintError::MissingGlyphs(missing) = error else {
+        panic!("{error:?}");
+    };
+    // Every Chinese character of the page, and nothing else, is missing.
+    assert!(missing.chinese > 20, "{missing:?}");
+    assert_eq!((missing.latin, missing.other), (0, 0), "{missing:?}");
+    assert_eq!(render_pdf_with(&page, &latin_only), Err(error));
+    let message = error.to_string();
+    assert!(message.contains("Chinese"), "{message}");
+    assert!(message.contains("fonts-noto-cjk"), "{message}");
+    // It names counts, never the characters: they may be a name's.
+    assert!(
+        !message.contains('李') && !message.contains('英'),
+        "{message}"
+    );
+
+    // No font at all: everything is missing, nothing is drawn.
+    let nothing = render_png_with(&page, &PageFonts::only(vec![])).unwrap_err();
+    assert!(matches!(
+        nothing,
+        PrintError::MissingGlyphs(MissingGlyphs {
+            chinese: 1..,
+            latin: 1..,
+            ..
+        })
+    ));
+    // Bytes that are no font are said so.
+    assert_eq!(
+        render_png_with(&page, &PageFonts::only(vec![b"not a font".to_vec()])),
+        Err(PrintError::BadFont)
+    );
 }
 
 #[test]
-fn the_png_carries_text_where_the_device_has_a_font() {
+fn each_glyph_comes_from_the_first_font_that_has_it() {
+    // Latin first (as DejaVu is on a Linux desktop), Chinese only in the
+    // second font: the page is complete, Chinese falling back per glyph.
     let page = page(&[]);
-    let with_text = Picture::read(&render_png(&page).unwrap());
-    // Dark-grey ink (text) exists exactly when a font was found; either way
-    // the QR and the card are there.
-    let ink = with_text.count([0x1A, 0x1A, 0x1A]);
-    if system_font_found() {
-        assert!(ink > 1000, "{ink} ink pixels");
-    } else {
-        assert_eq!(ink, 0);
+    let fonts = PageFonts::only(vec![LATIN_FONT.to_vec(), PAGE_FONT.to_vec()]);
+    let text = pdf_text(&render_pdf_with(&page, &fonts).unwrap());
+    for wanted in ["李*英", "穗康码", "Valid until", "2026-12-05 14:00"] {
+        assert!(text.contains(wanted), "{wanted:?} not in {text:?}");
     }
-    assert!(with_text.count(BLACK) > 0);
-    assert!(with_text.count(ColorScheme::SUIKANG.green.0) > 0);
+    let picture = Picture::read(&render_png_with(&page, &fonts).unwrap());
+    assert!(picture.count([0x1A, 0x1A, 0x1A]) > 1000, "text ink");
+}
 
-    assert_eq!(
-        render_png_with_font(&page, b"not a font"),
-        Err(PrintError::BadFont)
-    );
+#[test]
+fn every_line_of_the_png_has_ink_and_the_qr_still_scans() {
+    let page = page(&[ControlReason::HomeIsolation]);
+    let picture = Picture::read(&render_png(&page).unwrap());
+    // Each line of text leaves ink where its background would be: a page
+    // with holes would leave bands of plain background.
+    let svg = render_svg(&page).unwrap();
+    let document = roxmltree::Document::parse(&svg).unwrap();
+    for text in document.descendants().filter(|n| n.has_tag_name("text")) {
+        let baseline: f32 = text.attribute("y").unwrap().parse().unwrap();
+        let size: f32 = text.attribute("font-size").unwrap().parse().unwrap();
+        let background = picture.at(PAGE_WIDTH_PX / 2, (baseline - size * 1.1) as u32);
+        let inked = ((baseline - size * 0.7) as u32..baseline as u32)
+            .flat_map(|y| (0..PAGE_WIDTH_PX).map(move |x| (x, y)))
+            .filter(|&(x, y)| picture.at(x, y) != background)
+            .count();
+        assert!(inked > 100, "no ink for {:?}", text.text());
+    }
+    let (_, qr_text) = picture.scan();
+    assert_eq!(qr_text, page.qr_text);
 }
 
 #[test]

@@ -130,13 +130,16 @@ class ResidentAndGuardianTest {
             assertEquals(card.qr.darkRuns().sumOf { it.length }, dark)
 
             // 打印版: three formats of the dependent's page; the paper verifies.
-            val png = app.print(second.codeId, PageFormat.PNG)
+            // The app passes its own fonts (a phone's CJK system font; here the
+            // repository's subset font), so the test needs no CJK font installed.
+            val fonts = listOf(java.io.File("../../fonts/fixtures/NotoSansSC-page.otf").readBytes())
+            val png = app.printWithFonts(second.codeId, PageFormat.PNG, fonts)
             assertArrayEquals(byteArrayOf(0x89.toByte(), 'P'.code.toByte(), 'N'.code.toByte(), 'G'.code.toByte()), png.copyOf(4))
             val scanned = app.verifyImage(png)
             assertEquals(Verdict.PASS, scanned.verdict)
             assertTrue(scanned.printed)
             assertTrue(String(app.print(second.codeId, PageFormat.SVG)).contains("<svg"))
-            assertEquals("%PDF", String(app.print(second.codeId, PageFormat.PDF).copyOf(4)))
+            assertEquals("%PDF", String(app.printWithFonts(second.codeId, PageFormat.PDF, fonts).copyOf(4)))
 
             // A declaration for a dependent, then removing the other.
             assertEquals(SubmitOutcome.DELIVERED, app.declare(second.codeId, listOf(Symptom.COUGH), null))
