@@ -547,9 +547,11 @@ pub struct OnlineCheckResult {
     pub masked_name: Option<String>,
     pub masked_document: Option<String>,
     pub printed: bool,
-    /// The server's status now (its own codes only).
+    /// The server's status now (its own codes only); never its reasons.
     pub current_color: Option<Color>,
-    pub current_controls: Vec<ControlReason>,
+    /// The code is red now on the server: Stop, whatever the code showed
+    /// (DESIGN §2, Online check).
+    pub stop_now: bool,
     /// The server's status differs from the credential's: trust the server.
     pub status_changed_since_issue: bool,
 }
@@ -576,7 +578,7 @@ impl From<OnlineVerifyResponse> for OnlineCheckResult {
             masked_document,
             printed,
             current_color: r.current_status.as_ref().map(|s| s.color),
-            current_controls: r.current_status.map(|s| s.controls).unwrap_or_default(),
+            stop_now: r.current_status.is_some_and(|s| !s.pass),
             status_changed_since_issue: r.status_changed_since_issue,
         }
     }

@@ -352,9 +352,10 @@ async fn verify(
     }
     let result = app.verify(&text)?;
     print!("{}", draw::check(&result, draw::colors_enabled()));
+    let mut verdict = result.verdict;
     if online {
         let answer = app.verify_online(&text).await?;
-        if let Some(status) = answer.current_status {
+        if let Some(status) = &answer.current_status {
             println!(
                 "  online: now {} {}",
                 status.color.name_zh(),
@@ -365,8 +366,14 @@ async fn verify(
                 }
             );
         }
+        // A code red now is Stop online, whatever the page shows (issue 11,
+        // finding 4): the exit code follows.
+        verdict = suikang_core::verdict_now(verdict, &answer);
+        if verdict != result.verdict {
+            println!("  online verdict: Stop 禁止通行");
+        }
     }
-    Ok(ExitCode::from(match result.verdict {
+    Ok(ExitCode::from(match verdict {
         Verdict::Pass => 0,
         Verdict::Stop => 1,
         Verdict::Invalid => 2,

@@ -46,4 +46,4 @@ pub use screen::{
     Banner, CodeScreen, QrMatrix, Rgba, Screen, ScreenAction, ScreenListener, ScreenSubscription,
 };
 pub use secrets::{FileSecretStore, KeyringSecretStore, SecretStore, SecretStoreError};
-pub use verifier::{CheckResult, Verdict};
+pub use verifier::{CheckResult, Verdict, verdict_now};

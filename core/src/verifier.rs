@@ -170,6 +170,17 @@ impl App {
     }
 }
 
+/// The verdict once the issuer has answered online (DESIGN §2): a code that
+/// is red now is Stop, whatever it showed when printed or issued; an invalid
+/// code stays invalid; otherwise the offline verdict stands.
+pub fn verdict_now(offline: Verdict, online: &OnlineVerifyResponse) -> Verdict {
+    match (offline, &online.current_status) {
+        (Verdict::Invalid, _) => Verdict::Invalid,
+        (_, Some(now)) if !now.pass => Verdict::Stop,
+        (offline, _) => offline,
+    }
+}
+
 /// The text of the first QR code in an image.
 pub fn read_qr(image: &[u8]) -> Result<String, CoreError> {
     let luma = image::load_from_memory(image)

@@ -447,8 +447,11 @@ async fn an_online_check_reports_the_holders_status_now_when_it_changed_since_is
             .await
             .is_success()
     );
-    assert_eq!(app.verify(&shown.qr_text).unwrap().verdict, Verdict::Pass);
+    let offline = app.verify(&shown.qr_text).unwrap().verdict;
+    assert_eq!(offline, Verdict::Pass);
     let online = app.verify_online(&shown.qr_text).await.unwrap();
     assert!(online.status_changed_since_issue);
+    // Issue 11, finding 4: red now is Stop, whatever the code showed.
+    assert_eq!(suikang_core::verdict_now(offline, &online), Verdict::Stop);
     assert_eq!(online.current_status.unwrap().color, Color::Red);
 }

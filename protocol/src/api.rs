@@ -572,12 +572,14 @@ pub struct VerifiedCodeView {
 }
 
 /// The holder's status on the issuing server now, which may be newer than
-/// the credential's.
+/// the credential's. Never the reasons: only authorities see those (DESIGN
+/// §2, Online check).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct CurrentStatus {
     pub color: Color,
-    pub controls: Vec<ControlReason>,
+    /// False when the code is red now: Stop, whatever the code showed.
+    pub pass: bool,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub status_changed_at: OffsetDateTime,

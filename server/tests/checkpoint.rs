@@ -65,13 +65,28 @@ async fn a_checkpoint_sees_the_holders_current_status_online() {
         .await)
     .await;
     let checked: OnlineVerifyResponse = ok(w
-        .post("/v1/verify", None, &OnlineVerifyRequest { qr_text: qr })
+        .post(
+            "/v1/verify",
+            None,
+            &OnlineVerifyRequest {
+                qr_text: qr.clone(),
+            },
+        )
         .await)
     .await;
     assert!(checked.valid);
     assert_eq!(checked.code.unwrap().color, Color::Blue);
-    assert_eq!(checked.current_status.unwrap().color, Color::Red);
+    let now = checked.current_status.unwrap();
+    assert_eq!((now.color, now.pass), (Color::Red, false));
     assert!(checked.status_changed_since_issue);
+    // Issue 11, finding 4: the online answer never carries the reasons.
+    let raw = w
+        .post("/v1/verify", None, &OnlineVerifyRequest { qr_text: qr })
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!raw.contains("close_contact"), "{raw}");
 }
 
 #[tokio::test]

@@ -53,7 +53,7 @@ pub(super) async fn online_verify(
         changed = color != verified.color || reasons != verified.controls;
         current_status = Some(CurrentStatus {
             color,
-            controls: reasons.iter().collect(),
+            pass: color != Color::Red,
             status_changed_at: person.status_changed_at,
         });
     }
