@@ -240,6 +240,12 @@ impl SignedCredential {
         Signature::from_bytes(&bytes)
     }
 
+    pub(crate) fn signature_bytes(&self) -> &[u8; 64] {
+        self.bytes[self.body_len..]
+            .try_into()
+            .expect("64-byte signature")
+    }
+
     /// Checks the issuer's signature, strictly (no malleable encodings).
     pub fn verify_signature(&self, issuer_key: &VerifyingKey) -> bool {
         issuer_key

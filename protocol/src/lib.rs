@@ -17,6 +17,8 @@ pub mod device_binding;
 pub mod district;
 /// Identity documents, their validation, and masking.
 pub mod document;
+/// Ed25519 checks with `verify_strict`'s rules, fast for trust-list keys.
+mod ed25519_strict;
 /// The QR text: prefix, version, base45.
 pub mod payload;
 /// Device-signed presentations, what the QR code carries.

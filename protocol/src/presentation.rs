@@ -98,6 +98,12 @@ impl Presentation {
         Signature::from_bytes(&bytes)
     }
 
+    pub(crate) fn device_signature_bytes(&self) -> &[u8; 64] {
+        self.bytes[self.bytes.len() - 64..]
+            .try_into()
+            .expect("64-byte signature")
+    }
+
     /// Checks the device signature, strictly (no malleable encodings).
     pub fn verify_device_signature(&self, device_key: &VerifyingKey) -> bool {
         device_key

@@ -8,10 +8,13 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+
+use crate::ed25519_strict::IssuerKeyCheck;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use time::{Duration, OffsetDateTime};
 
@@ -118,13 +121,17 @@ struct Envelope {
     signature: String,
 }
 
-/// A checked trust list, indexed for look-up by issuer and key id.
+/// A checked trust list, indexed for look-up by issuer and key id: a scan
+/// finds its key without walking the list, and the key is already decoded
+/// (issue 17: a checkpoint verifies every person at the gate).
 #[derive(Clone)]
 pub struct TrustList {
     sequence: u64,
     issued_at: OffsetDateTime,
     issuers: Vec<IssuerEntry>,
-    index: HashMap<(IssuerId, KeyId), (usize, usize, VerifyingKey)>,
+    issuer_index: HashMap<IssuerId, usize>,
+    /// Shared between clones: a key's table is built once, whoever uses it.
+    key_index: HashMap<(IssuerId, KeyId), (usize, usize, Arc<IssuerKeyCheck>)>,
 }
 
 impl fmt::Debug for TrustList {
@@ -171,19 +178,20 @@ impl TrustList {
         issued_at: OffsetDateTime,
         issuers: Vec<IssuerEntry>,
     ) -> Result<TrustList, TrustListError> {
-        let mut index = HashMap::new();
+        let mut issuer_index = HashMap::new();
+        let mut key_index = HashMap::new();
         for (i, issuer) in issuers.iter().enumerate() {
-            if issuers[..i].iter().any(|other| other.id == issuer.id) {
+            if issuer_index.insert(issuer.id, i).is_some() {
                 return Err(TrustListError::DuplicateIssuer(issuer.id));
             }
             for (k, key) in issuer.keys.iter().enumerate() {
                 let id = (issuer.id, key.id);
-                let verifying = VerifyingKey::from_bytes(&key.public_key)
-                    .map_err(|_| TrustListError::InvalidPublicKey(id.0, id.1))?;
+                let check = IssuerKeyCheck::new(key.public_key)
+                    .ok_or(TrustListError::InvalidPublicKey(id.0, id.1))?;
                 if key.not_after < key.not_before {
                     return Err(TrustListError::InvalidKeyWindow(id.0, id.1));
                 }
-                if index.insert(id, (i, k, verifying)).is_some() {
+                if key_index.insert(id, (i, k, Arc::new(check))).is_some() {
                     return Err(TrustListError::DuplicateKey(id.0, id.1));
                 }
             }
@@ -192,7 +200,8 @@ impl TrustList {
             sequence,
             issued_at,
             issuers,
-            index,
+            issuer_index,
+            key_index,
         })
     }
 
@@ -264,18 +273,24 @@ impl TrustList {
     }
 
     pub fn issuer(&self, id: IssuerId) -> Option<&IssuerEntry> {
-        self.issuers.iter().find(|i| i.id == id)
+        self.issuer_index.get(&id).map(|i| &self.issuers[*i])
+    }
+
+    /// The issuer and key a credential names.
+    pub fn key(&self, issuer: IssuerId, key: KeyId) -> Option<(&IssuerEntry, &IssuerKey)> {
+        self.key_check(issuer, key)
+            .map(|(entry, key, _)| (entry, key))
     }
 
     /// The issuer and key a credential names, with the key ready to verify.
-    pub fn key(
+    pub(crate) fn key_check(
         &self,
         issuer: IssuerId,
         key: KeyId,
-    ) -> Option<(&IssuerEntry, &IssuerKey, &VerifyingKey)> {
-        let (i, k, verifying) = self.index.get(&(issuer, key))?;
+    ) -> Option<(&IssuerEntry, &IssuerKey, &IssuerKeyCheck)> {
+        let (i, k, check) = self.key_index.get(&(issuer, key))?;
         let entry = &self.issuers[*i];
-        Some((entry, &entry.keys[*k], verifying))
+        Some((entry, &entry.keys[*k], check))
     }
 
     /// Whether the list is older than `max_age` at `now`: verifiers warn,

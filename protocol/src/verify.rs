@@ -4,7 +4,6 @@
 //! (FORMAT.md lists it): decode, issuer, key, key window, issuer signature,
 //! credential times, device signature, presentation time.
 
-use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
@@ -12,6 +11,7 @@ use crate::color::{AppliedBy, Color};
 use crate::control::ControlReasons;
 use crate::credential::{Binding, CodeId, CredentialError, IssuerId, KeyId};
 use crate::document::DocumentKind;
+use crate::ed25519_strict;
 use crate::payload::{Payload, PayloadError, decode_payload};
 use crate::trust::{ColorScheme, TrustList};
 
@@ -146,16 +146,34 @@ pub fn verify_payload(
 ) -> Result<VerifiedCode, Refusal> {
     let signed = payload.credential();
     let credential = signed.credential();
-    if trust_list.issuer(credential.issuer).is_none() {
-        return Err(Refusal::UnknownIssuer);
-    }
-    let (issuer, key, issuer_key) = trust_list
-        .key(credential.issuer, credential.key_id)
-        .ok_or(Refusal::UnknownKey)?;
+    let Some((issuer, key, issuer_key)) =
+        trust_list.key_check(credential.issuer, credential.key_id)
+    else {
+        return Err(match trust_list.issuer(credential.issuer) {
+            None => Refusal::UnknownIssuer,
+            Some(_) => Refusal::UnknownKey,
+        });
+    };
     if !key.is_valid_at(credential.issued_at) || !key.is_valid_at(now) {
         return Err(Refusal::KeyNotValidAtThatTime);
     }
-    if !signed.verify_signature(issuer_key) {
+    // Both signatures are computed here, their answers used in the order of
+    // the checks: a refusal names the first check that fails, as before.
+    let device_signature = match (payload, credential.binding) {
+        (Payload::Presentation(presentation), Binding::Device(device_key)) => Some((
+            device_key,
+            presentation.signed_bytes(),
+            presentation.device_signature_bytes(),
+        )),
+        _ => None,
+    };
+    let (issuer_signed, device_signed) = ed25519_strict::verify_both(
+        (issuer_key, signed.signed_bytes(), signed.signature_bytes()),
+        device_signature
+            .as_ref()
+            .map(|(key, message, signature)| (key, *message, *signature)),
+    );
+    if !issuer_signed {
         return Err(Refusal::BadIssuerSignature);
     }
     if credential.issued_at > now + policy.max_clock_ahead {
@@ -168,10 +186,9 @@ pub fn verify_payload(
         });
     }
     let presented_at = match (payload, credential.binding) {
-        (Payload::Presentation(presentation), Binding::Device(device_key)) => {
-            let device_key =
-                VerifyingKey::from_bytes(&device_key).map_err(|_| Refusal::BadDeviceSignature)?;
-            if !presentation.verify_device_signature(&device_key) {
+        (Payload::Presentation(presentation), Binding::Device(_)) => {
+            // Exactly what `Presentation::verify_device_signature` answers.
+            if device_signed != Some(true) {
                 return Err(Refusal::BadDeviceSignature);
             }
             let at = presentation.presented_at();

@@ -13,6 +13,10 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use curve25519_dalek::constants::EIGHT_TORSION;
+use curve25519_dalek::edwards::EdwardsPoint;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::IsIdentity;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use suikang_protocol::payload::{Payload, decode_payload};
@@ -500,6 +504,7 @@ fn cases() -> Vec<Case> {
         envelope["payload"] = serde_json::Value::String(chars.into_iter().collect());
         envelope.to_string()
     };
+    v.extend(torsion_cases(&resident, fresh));
     v.push(Case {
         trust_list: tampered,
         ..case(
@@ -532,6 +537,149 @@ fn cases() -> Vec<Case> {
         ..case("trust_list_unsupported_version", "TrustListUnsupportedVersion", "A correctly signed trust list of a later format version.", valid)
     });
     v
+}
+
+/// Codes whose signatures carry points of small order (in `R`, or in the
+/// device key the credential binds), made by hand from the secret scalars.
+/// Their outcome is `verify_strict`'s, and they are the cases where a batch
+/// check of both signatures would answer otherwise (issue 17, see
+/// `src/ed25519_strict.rs`).
+fn torsion_cases(resident: &SignedCredential, at: OffsetDateTime) -> Vec<Case> {
+    let device = key(DEVICE_SEED).to_scalar();
+    let order_2 = EIGHT_TORSION[4];
+    let order_8 = EIGHT_TORSION[1];
+    assert!(order_2.is_small_order() && !order_2.is_identity());
+    assert!(order_8 * Scalar::from(4u8) == order_2);
+    let base = |x: Scalar| EdwardsPoint::mul_base(&x);
+
+    // A device key with a component of order 8, bound by the issuer.
+    let mixed_key = base(device) + order_8;
+    let mixed_bound = sign(
+        resident_with(|c| c.binding = Binding::Device(mixed_key.compress().to_bytes())),
+        SUIKANG_KEY_SEED,
+    );
+    // A signature by it that verify_strict accepts: R's torsion is chosen
+    // so that the equation R = [s]B − [k]A holds exactly (one try in eight).
+    let exact = (0u64..)
+        .flat_map(|i| EIGHT_TORSION.iter().map(move |t| (i, *t)))
+        .find_map(|(i, t)| {
+            let bytes = presented_bytes(&mixed_bound, at);
+            let (sig, k) = torsion_signature(&bytes, &mixed_key, device, nonce(i), t);
+            // [s]B − [k]A = [r]B − [k]·T_A: exact when R's torsion is −[k]·T_A.
+            (-(order_8 * k) == t).then(|| finish(bytes, sig))
+        })
+        .unwrap();
+
+    // An issuer signature whose R carries the point of order 2.
+    let issuer = key(SUIKANG_KEY_SEED);
+    let body = resident.signed_bytes().to_vec();
+    let (issuer_sig, _) = torsion_signature(
+        &body,
+        &issuer.verifying_key().to_edwards(),
+        issuer.to_scalar(),
+        nonce(100),
+        order_2,
+    );
+    let mut forged_credential = body;
+    forged_credential.extend_from_slice(&issuer_sig);
+    let issuer_r_mixed = {
+        let mut bytes = forged_credential.clone();
+        bytes.extend_from_slice(&(at.unix_timestamp() as u32).to_be_bytes());
+        let device_point = base(device);
+        let (sig, _) = torsion_signature(&bytes, &device_point, device, nonce(101), order_2);
+        finish(bytes, sig)
+    };
+
+    let genuine_key = base(device);
+    let device_r = |t: EdwardsPoint, r: Scalar| {
+        let bytes = presented_bytes(resident, at);
+        let (sig, _) = torsion_signature(&bytes, &genuine_key, device, r, t);
+        finish(bytes, sig)
+    };
+    let small_key_bound = sign(
+        resident_with(|c| c.binding = Binding::Device(order_8.compress().to_bytes())),
+        SUIKANG_KEY_SEED,
+    );
+    let small_key = {
+        let bytes = presented_bytes(&small_key_bound, at);
+        let (sig, _) = torsion_signature(&bytes, &order_8, Scalar::ZERO, nonce(102), order_8);
+        finish(bytes, sig)
+    };
+
+    vec![
+        case(
+            "bad_device_signature_small_order_r",
+            "BadDeviceSignature",
+            "The device signature's R is a point of order 8 and s = k·a, so [s]B − [k]A is the identity: verify_strict refuses an R of small order (a cofactored or batch check would accept).",
+            device_r(order_8, Scalar::ZERO),
+        ),
+        case(
+            "bad_device_signature_mixed_order_r",
+            "BadDeviceSignature",
+            "The device signature's R is a genuine nonce point plus the point of order 2: R − ([s]B − [k]A) is that point, so verify_strict refuses (a cofactored or batch check would accept).",
+            device_r(order_2, nonce(103)),
+        ),
+        case(
+            "bad_device_signature_small_order_key",
+            "BadDeviceSignature",
+            "The issuer bound the credential to a device key of order 8: verify_strict refuses any signature under a key of small order.",
+            small_key,
+        ),
+        case(
+            "valid_mixed_order_device_key",
+            "Valid",
+            "The issuer bound the credential to a device key with a component of order 8, and the device signature's R carries exactly the torsion that makes R = [s]B − [k]A hold: verify_strict accepts it, so the code is valid (a check that refused every torsion component would refuse it).",
+            exact,
+        ),
+        case(
+            "bad_issuer_signature_mixed_order_r",
+            "BadIssuerSignature",
+            "Made with the issuer's secret key: the issuer signature's R and the device signature's R both carry the point of order 2. Each equation is off by that point, so verify_strict refuses the issuer signature; a batch check of the two with odd weights would see the offsets cancel and accept.",
+            issuer_r_mixed,
+        ),
+    ]
+}
+
+/// A nonce scalar for hand-made signatures, fixed so the files reproduce.
+fn nonce(i: u64) -> Scalar {
+    let mut wide = [0u8; 64];
+    wide[..8].copy_from_slice(&i.to_be_bytes());
+    wide[8..16].copy_from_slice(b"vectors!");
+    Scalar::from_bytes_mod_order_wide(&wide) + Scalar::from(0x5eed_u64)
+}
+
+/// The bytes a device signs: the credential and the time.
+fn presented_bytes(credential: &SignedCredential, at: OffsetDateTime) -> Vec<u8> {
+    let mut bytes = credential.as_bytes().to_vec();
+    bytes.extend_from_slice(&(at.unix_timestamp() as u32).to_be_bytes());
+    bytes
+}
+
+fn finish(mut bytes: Vec<u8>, signature: [u8; 64]) -> String {
+    bytes.extend_from_slice(&signature);
+    qr(&bytes)
+}
+
+/// The Ed25519 signature by the secret `a` of the key `key` with nonce `r`,
+/// its R moved by the torsion point `t`; and its challenge k.
+fn torsion_signature(
+    message: &[u8],
+    key: &EdwardsPoint,
+    a: Scalar,
+    r: Scalar,
+    t: EdwardsPoint,
+) -> ([u8; 64], Scalar) {
+    use sha2::{Digest, Sha512};
+    let big_r = (EdwardsPoint::mul_base(&r) + t).compress().to_bytes();
+    let mut hash = Sha512::new();
+    hash.update(big_r);
+    hash.update(key.compress().as_bytes());
+    hash.update(message);
+    let k = Scalar::from_bytes_mod_order_wide(&hash.finalize().into());
+    let mut signature = [0; 64];
+    signature[..32].copy_from_slice(&big_r);
+    signature[32..].copy_from_slice((r + k * a).as_bytes());
+    (signature, k)
 }
 
 fn datetime(y: i32, m: u8, d: u8, h: u8) -> OffsetDateTime {
@@ -594,7 +742,7 @@ fn to_vector(case: Case) -> Vector {
         let credential = payload.credential();
         let named = credential.credential();
         v.issuer_public_key = match trust_list().key(named.issuer, named.key_id) {
-            Some((_, listed, _)) => Some(hex::encode(listed.public_key)),
+            Some((_, listed)) => Some(hex::encode(listed.public_key)),
             None => case
                 .unlisted_signer_seed
                 .map(|s| hex::encode(key(s).verifying_key().to_bytes())),
