@@ -1,13 +1,26 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+pub use crate::draw::ColorChoice;
 use suikang_protocol::api::{FaceCapture, Symptom};
 use suikang_protocol::{ControlReason, DocumentKind, Relationship};
 
 /// 穗康码 Suikang code — the terminal app.
 #[derive(Debug, Parser)]
-#[command(name = "suikang", version, about)]
+#[command(
+    name = "suikang",
+    version,
+    about,
+    after_help = "Exit status: 0 done, 1 failed (the reason on standard error), 2 a usage error; \
+`verify` has its own (see `suikang verify --help`). Results go to standard output, errors to \
+standard error. A closed pipe (`suikang show | head -n 1`) ends quietly."
+)]
 pub struct Cli {
+    /// Colour escapes: auto (only on a terminal, not with NO_COLOR set or
+    /// TERM=dumb), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
     /// The app's data folder (settings, keystore, encrypted cache).
     #[arg(long, global = true, env = "SUIKANG_HOME")]
     pub home: Option<PathBuf>,
@@ -82,12 +95,31 @@ pub enum Command {
     /// Deliver queued actions and fetch the codes and the trust list.
     Sync,
     /// Sign-in, network, last sync, queued actions.
-    Status,
-    /// Show the current code card (QR in the terminal, in its colour).
+    Status {
+        /// As JSON: signed_in, signed_in_elsewhere, holder {masked_name,
+        /// masked_document} or null, network, last_synced_at (RFC 3339) or
+        /// null, queued_actions.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the current code card (QR in the terminal, sized to fit, in its colour).
     Show {
         /// Redraw live: the clock every second, the code as it refreshes.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "json")]
         watch: bool,
+        /// As JSON: screen (code, no_code, signed_out), banner, and code
+        /// {code_id, position, count, role, color, status_zh, status_en,
+        /// masked_name, masked_document, issuer_zh, issuer_en, reasons,
+        /// banner, network, last_synced_at, qr_text, refresh_at}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the codes this phone holds: your own first, then dependents'.
+    Codes {
+        /// As a JSON array of {code_id, role, color, reasons, masked_name,
+        /// masked_document, credential_expires_at}.
+        #[arg(long)]
+        json: bool,
     },
     /// The next code (the right arrow).
     Next,
@@ -110,8 +142,21 @@ pub enum Command {
     },
     /// Print the current presentation's QR text.
     QrText,
-    /// Verify a code (exit 0 pass, 1 stop, 2 invalid).
+    /// Verify a code: exit 0 pass, 1 stop, 3 invalid, 4 could not check.
+    #[command(
+        after_help = "Exit status:\n  0  pass: let the holder through\n  1  stop: a red code \
+(or red now, with --online)\n  3  invalid: forged, expired, replayed, unknown issuer, not a code\n  \
+4  could not check: no trust list and no network, an unreadable file (the reason on standard error)\n  \
+2  usage error"
+    )]
     Verify {
+        /// As JSON: verdict (pass, stop, invalid), headline_zh, headline_en,
+        /// refusal, color, masked_name, masked_document, issuer_zh,
+        /// issuer_en, reasons, printed, presentation_age_seconds,
+        /// trust_list_stale, checked_at, online {color_now,
+        /// changed_since_issue} or null.
+        #[arg(long)]
+        json: bool,
         /// The scanned text (SK1:…).
         payload: Option<String>,
         /// A PNG or JPEG with the code in it.

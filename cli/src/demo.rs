@@ -118,7 +118,7 @@ async fn start_suikang(
 }
 
 fn line(step: &str, text: impl AsRef<str>) {
-    println!("{step} {}", text.as_ref());
+    crate::outln!("{step} {}", text.as_ref());
 }
 
 fn code_line(app: &App) -> Result<String, CoreError> {
@@ -179,7 +179,7 @@ pub async fn run(out: Option<PathBuf>) -> Result<DemoReport, DemoError> {
     let mut checks = Vec::new();
     let mut world = World::start(&out_dir).await?;
     let suikang_url = world.suikang().base_url();
-    println!(
+    crate::outln!(
         "Suikang 穗康码 at {suikang_url}, Yuekang 粤康码 at {}, one root.",
         world.yuekang.base_url()
     );

@@ -10,14 +10,17 @@ use suikang_protocol::api::{FaceCapture, KeyAreaTravel};
 use time::Date;
 use time::macros::format_description;
 
-use crate::args::{Cli, Command, PrintFormat};
-use crate::draw;
+use crate::args::{Cli, ColorChoice, Command, PrintFormat};
+use crate::draw::{self, Style};
 use crate::home::{Home, HomeError, Settings, parse_root};
+use crate::json;
+use crate::{out, outln};
 
 /// Runs the command and returns the process's exit status.
 pub async fn run(cli: Cli) -> ExitCode {
     let home = Home::new(cli.home.clone());
-    match execute(&home, cli).await {
+    let style = Style::of_stdout(cli.color);
+    match execute(&home, cli, style).await {
         Ok(code) => code,
         Err(e) => {
             eprintln!("suikang: {e}");
@@ -35,9 +38,20 @@ fn open(home: &Home, server: Option<&str>) -> Result<App, HomeError> {
     Ok(app)
 }
 
-fn show(app: &App) -> Result<(), HomeError> {
-    print!("{}", draw::screen(&app.screen()?, draw::colors_enabled()));
+fn show(app: &App, style: &Style, as_json: bool) -> Result<(), HomeError> {
+    let screen = app.screen()?;
+    if as_json {
+        print_json(&json::Show::from(&screen));
+    } else {
+        out!("{}", draw::screen(&screen, style));
+    }
     Ok(())
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    // Serialising these plain structs cannot fail.
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    outln!("{text}");
 }
 
 fn remember(home: &Home, screen: &Screen) -> Result<(), HomeError> {
@@ -56,13 +70,13 @@ fn outcome(o: SubmitOutcome) -> &'static str {
     }
 }
 
-async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
+async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeError> {
     let server = cli.server.as_deref();
     match cli.command {
         Command::Demo { out } => {
             return Ok(match crate::demo::run(out).await {
                 Ok(report) => {
-                    println!("\nDemo done. Files: {}", report.out_dir.display());
+                    outln!("\nDemo done. Files: {}", report.out_dir.display());
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -79,7 +93,7 @@ async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
                 server_url: Some(server),
                 trust_roots: roots,
             })?;
-            println!("saved to {}", home.dir.display());
+            outln!("saved to {}", home.dir.display());
         }
         Command::Login {
             name,
@@ -89,18 +103,19 @@ async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
         } => {
             let app = home.open(server, face.into())?;
             let session = app.login(&name, kind.into(), &document).await?;
-            println!(
+            outln!(
                 "signed in · 已登录: {} {}",
-                session.masked_name, session.masked_document
+                session.masked_name,
+                session.masked_document
             );
         }
         Command::Logout => {
             open(home, server)?.logout().await?;
-            println!("signed out · 已退出");
+            outln!("signed out · 已退出");
         }
         Command::Apply => {
             let applied = open(home, server)?.apply_self().await?;
-            println!("code {} · {}", applied.code_id, applied.color.name_zh());
+            outln!("code {} · {}", applied.code_id, applied.color.name_zh());
         }
         Command::ApplyProxy {
             name,
@@ -118,14 +133,14 @@ async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
                     co_resident,
                 )
                 .await?;
-            println!(
+            outln!(
                 "dependent's code {} · {}",
                 applied.code_id,
                 applied.color.name_zh()
             );
         }
         Command::RemoveDependent { code_id } => {
-            println!(
+            outln!(
                 "{}",
                 outcome(open(home, server)?.remove_dependent(&code_id).await?)
             );
@@ -156,7 +171,7 @@ async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
                 _ => None,
             };
             let symptoms = symptoms.into_iter().map(Into::into).collect();
-            println!(
+            outln!(
                 "{}",
                 outcome(
                     open(home, server)?
@@ -167,7 +182,7 @@ async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
         }
         Command::Sync => {
             let report = open(home, server)?.sync().await?;
-            println!(
+            outln!(
                 "synced · 已同步: codes {}, trust list {}, delivered {}",
                 if report.codes_changed {
                     "updated"
@@ -182,52 +197,73 @@ async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
                 report.delivered
             );
             for refused in report.refused {
-                println!("a queued action was refused: {refused:?}");
+                outln!("a queued action was refused: {refused:?}");
             }
         }
-        Command::Status => {
+        Command::Status { json: true } => {
+            print_json(&json::Status::from(&open(home, server)?.status()?));
+        }
+        Command::Status { json: false } => {
             let status = open(home, server)?.status()?;
-            println!("signed in: {}", status.signed_in);
+            outln!("signed in: {}", status.signed_in);
             if status.signed_in_elsewhere {
-                println!("signed in on another device · 账号已在其他设备登录");
+                outln!("signed in on another device · 账号已在其他设备登录");
             }
             if let Some(session) = status.session {
-                println!(
+                outln!(
                     "holder: {} {}",
-                    session.masked_name, session.masked_document
+                    session.masked_name,
+                    session.masked_document
                 );
             }
-            println!("network: {:?}", status.network);
+            outln!("network: {:?}", status.network);
             match status.last_synced_at {
-                Some(t) => println!("last synced: {}", suikang_core::screen::clock_text(t)),
-                None => println!("last synced: never"),
+                Some(t) => outln!("last synced: {}", suikang_core::screen::clock_text(t)),
+                None => outln!("last synced: never"),
             }
-            println!("queued actions: {}", status.queued_actions);
+            outln!("queued actions: {}", status.queued_actions);
         }
-        Command::Show { watch } => {
+        Command::Show { watch, json } => {
             let app = open(home, server)?;
             if watch {
-                return watch_screen(app).await;
+                return watch_screen(app, style).await;
             }
-            show(&app)?;
+            show(&app, &style, json)?;
+        }
+        Command::Codes { json } => {
+            let codes = open(home, server)?.codes()?;
+            if json {
+                print_json(&codes.iter().map(json::Code::from).collect::<Vec<_>>());
+            } else {
+                for c in &codes {
+                    outln!(
+                        "{}  {:<9} {}  {}  {}",
+                        c.code_id,
+                        format!("{:?}", c.role).to_lowercase(),
+                        c.color.name_zh(),
+                        c.masked_name,
+                        c.masked_document
+                    );
+                }
+            }
         }
         Command::Next => {
             let app = open(home, server)?;
             let screen = app.next()?;
             remember(home, &screen)?;
-            print!("{}", draw::screen(&screen, draw::colors_enabled()));
+            out!("{}", draw::screen(&screen, &style));
         }
         Command::Prev => {
             let app = open(home, server)?;
             let screen = app.previous()?;
             remember(home, &screen)?;
-            print!("{}", draw::screen(&screen, draw::colors_enabled()));
+            out!("{}", draw::screen(&screen, &style));
         }
         Command::Select { code_id } => {
             let app = open(home, server)?;
             let screen = app.select(&code_id)?;
             remember(home, &screen)?;
-            print!("{}", draw::screen(&screen, draw::colors_enabled()));
+            out!("{}", draw::screen(&screen, &style));
         }
         Command::Print {
             code_id,
@@ -243,7 +279,7 @@ async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
                 .print_page_with(&code_id, format, &page_fonts())
                 .await?;
             std::fs::write(&out, page).map_err(|e| HomeError::Folder(out.clone(), e.kind()))?;
-            println!("printed page · 打印版: {}", out.display());
+            outln!("printed page · 打印版: {}", out.display());
         }
         Command::Render { png } => {
             let app = open(home, server)?;
@@ -252,20 +288,33 @@ async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
             };
             std::fs::write(&png, code.render_png(8))
                 .map_err(|e| HomeError::Folder(png.clone(), e.kind()))?;
-            println!("{}", png.display());
+            outln!("{}", png.display());
         }
         Command::QrText => {
             let app = open(home, server)?;
             let Screen::Code(code) = app.screen()? else {
                 return Err(CoreError::NoCodeYet.into());
             };
-            println!("{}", code.qr_text);
+            outln!("{}", code.qr_text);
         }
         Command::Verify {
+            json,
             payload,
             image,
             online,
-        } => return verify(home, server, payload, image, online).await,
+        } => {
+            // Could not check: the reason on stderr, and a status of its own
+            // so a script never takes it for a stop.
+            return Ok(
+                match verify(home, server, payload, image, online, json, &style).await {
+                    Ok(code) => code,
+                    Err(e) => {
+                        eprintln!("suikang: could not check · 无法核验: {e}");
+                        ExitCode::from(4)
+                    }
+                },
+            );
+        }
         Command::Impose {
             document,
             kind,
@@ -277,9 +326,10 @@ async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
             let after = console
                 .impose(kind.into(), &document, reason.into())
                 .await?;
-            println!(
+            outln!(
                 "imposed · 已赋红码: {} now {:?}",
-                after.masked_document, after.color
+                after.masked_document,
+                after.color
             );
         }
         Command::Release {
@@ -293,9 +343,10 @@ async fn execute(home: &Home, cli: Cli) -> Result<ExitCode, HomeError> {
             let after = console
                 .release(kind.into(), &document, reason.into())
                 .await?;
-            println!(
+            outln!(
                 "released · 已解除: {} now {:?}",
-                after.masked_document, after.color
+                after.masked_document,
+                after.color
             );
         }
     }
@@ -323,6 +374,8 @@ async fn verify(
     payload: Option<String>,
     image: Option<std::path::PathBuf>,
     online: bool,
+    as_json: bool,
+    style: &Style,
 ) -> Result<ExitCode, HomeError> {
     let app = open(home, server)?;
     let text = match (payload, image) {
@@ -333,8 +386,16 @@ async fn verify(
             match suikang_core::verifier::read_qr(&bytes) {
                 Ok(text) => text,
                 Err(e) => {
-                    println!("invalid · 无效: {e}");
-                    return Ok(ExitCode::from(2));
+                    if as_json {
+                        print_json(&serde_json::json!({
+                            "verdict": "invalid",
+                            "refusal": "no_code_in_image",
+                            "headline_en": e.to_string(),
+                        }));
+                    } else {
+                        outln!("invalid · 无效: {e}");
+                    }
+                    return Ok(ExitCode::from(3));
                 }
             }
         }
@@ -351,12 +412,19 @@ async fn verify(
         app.refresh_trust_list().await?;
     }
     let result = app.verify(&text)?;
-    print!("{}", draw::check(&result, draw::colors_enabled()));
     let mut verdict = result.verdict;
+    let mut report = json::Verification::from(&result);
+    if !as_json {
+        out!("{}", draw::check(&result, style.color));
+    }
     if online {
         let answer = app.verify_online(&text).await?;
-        if let Some(status) = &answer.current_status {
-            println!(
+        report.online = Some(json::Online {
+            color_now: answer.current_status.as_ref().map(|s| s.color),
+            changed_since_issue: answer.status_changed_since_issue,
+        });
+        if let (false, Some(status)) = (as_json, &answer.current_status) {
+            outln!(
                 "  online: now {} {}",
                 status.color.name_zh(),
                 if answer.status_changed_since_issue {
@@ -370,17 +438,29 @@ async fn verify(
         // finding 4): the exit code follows.
         verdict = suikang_core::verdict_now(verdict, &answer);
         if verdict != result.verdict {
-            println!("  online verdict: Stop 禁止通行");
+            report.verdict = "stop";
+            if !as_json {
+                outln!("  online verdict: Stop 禁止通行");
+            }
         }
+    }
+    if as_json {
+        print_json(&report);
     }
     Ok(ExitCode::from(match verdict {
         Verdict::Pass => 0,
         Verdict::Stop => 1,
-        Verdict::Invalid => 2,
+        Verdict::Invalid => 3,
     }))
 }
 
-async fn watch_screen(app: App) -> Result<ExitCode, HomeError> {
+async fn watch_screen(app: App, style: Style) -> Result<ExitCode, HomeError> {
+    // The "Ctrl-C to stop" line stays visible too.
+    let style = Style {
+        size: Style::of_stdout(ColorChoice::Never).size,
+        reserved_rows: 2,
+        ..style
+    };
     let app = Arc::new(app);
     let mut sync_due = tokio::time::Instant::now();
     loop {
@@ -390,11 +470,8 @@ async fn watch_screen(app: App) -> Result<ExitCode, HomeError> {
             sync_due = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
         }
         // Clear the terminal and draw the card with a fresh presentation.
-        print!(
-            "\x1b[2J\x1b[H{}",
-            draw::screen(&app.screen()?, draw::colors_enabled())
-        );
-        println!("(Ctrl-C to stop)");
+        out!("\x1b[2J\x1b[H{}", draw::screen(&app.screen()?, &style));
+        outln!("(Ctrl-C to stop)");
         tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
             _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),

@@ -98,7 +98,7 @@ async fn a_resident_signs_in_shows_the_code_and_a_checkpoint_passes_it() {
     );
 
     let invalid = t.run(&["verify", "SK1:NOT-A-CODE"]);
-    assert_eq!(exit_code(&invalid), 2);
+    assert_eq!(exit_code(&invalid), 3);
     assert!(String::from_utf8_lossy(&invalid.stdout).contains("Invalid"));
 }
 
