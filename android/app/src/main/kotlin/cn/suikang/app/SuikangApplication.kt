@@ -2,6 +2,7 @@ package cn.suikang.app
 
 import android.app.Application
 import cn.suikang.app.face.VendorFaceVerifier
+import cn.suikang.app.face.faceCapture
 import cn.suikang.app.keystore.AndroidKeystoreSecretStore
 import cn.suikang.ffi.App
 import cn.suikang.ffi.AppConfig
@@ -9,6 +10,9 @@ import cn.suikang.ffi.AppConfig
 /** Opens the core once per process: no network, the cached codes show at once. */
 class SuikangApplication : Application() {
     val faceVerifier by lazy { VendorFaceVerifier() }
+
+    /** Debug: the server's face simulator; release: the vendor SDK only (src/debug, src/release). */
+    val faceCapture by lazy { faceCapture(BuildConfig.SERVER_URL) }
 
     val app: App by lazy {
         App(

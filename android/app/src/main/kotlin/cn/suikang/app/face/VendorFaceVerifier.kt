@@ -55,6 +55,11 @@ class VendorFaceVerifier : FaceVerifier {
 
     /** The vendor's SDK could not run (no camera, SDK error). No personal data in [reason]. */
     fun fail(capture: Capture, reason: String) {
-        capture.answer.completeExceptionally(SuikangException.FaceCheckFailed(reason))
+        fail(capture, SuikangException.FaceCheckFailed(reason))
+    }
+
+    /** The capture ended in one of the core's face errors (cancelled, failed). */
+    fun fail(capture: Capture, error: SuikangException) {
+        capture.answer.completeExceptionally(error)
     }
 }

@@ -4,16 +4,19 @@ import androidx.lifecycle.ViewModel
 import androidx.lifecycle.ViewModelProvider
 import androidx.lifecycle.viewModelScope
 import cn.suikang.app.SuikangApplication
+import cn.suikang.app.face.FaceCapture
 import cn.suikang.app.face.VendorFaceVerifier
+import cn.suikang.app.presentation.DeclarationForm
 import cn.suikang.app.presentation.HomeState
 import cn.suikang.app.presentation.Language
+import cn.suikang.app.presentation.ProxyApplicationForm
+import cn.suikang.app.presentation.languageFor
 import cn.suikang.app.presentation.liveClock
 import cn.suikang.app.presentation.screens
 import cn.suikang.app.presentation.toHomeState
 import cn.suikang.ffi.App
 import cn.suikang.ffi.DocumentKind
 import cn.suikang.ffi.PageFormat
-import cn.suikang.ffi.Relationship
 import cn.suikang.ffi.SuikangException
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.SharingStarted
@@ -21,15 +24,24 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.map
 import kotlinx.coroutines.flow.stateIn
 import kotlinx.coroutines.launch
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
 import java.util.Locale
+
+/** Which screen of the signed-in app shows. Navigation only: no rule. */
+enum class Page { HOME, APPLY_PROXY, DECLARE }
 
 /**
  * Forwards taps to the core and exposes what it answers. Every decision —
- * which code shows, its colour, the banner, the arrows — is the core's.
+ * which code shows, its colour, the banner, the arrows, whether a form's
+ * input is valid — is the core's.
  */
-class AppViewModel(private val app: App, val face: VendorFaceVerifier) : ViewModel() {
-    private val language = if (Locale.getDefault().language == "zh") Language.ZH else Language.EN
-
+class AppViewModel(
+    private val app: App,
+    val face: VendorFaceVerifier,
+    private val faceCapture: FaceCapture,
+    val language: Language = languageFor(Locale.getDefault()),
+) : ViewModel() {
     val home: StateFlow<HomeState> = app.screens { failure.value = it }
         .map { it.toHomeState(language) }
         .stateIn(viewModelScope, SharingStarted.WhileSubscribed(5_000), HomeState.NoCode(null))
@@ -40,12 +52,20 @@ class AppViewModel(private val app: App, val face: VendorFaceVerifier) : ViewMod
     /** The last error, for a snackbar; the UI clears it once shown. */
     val failure = MutableStateFlow<SuikangException?>(null)
     val busy = MutableStateFlow(false)
+    val page = MutableStateFlow(Page.HOME)
+
+    /** 代申领: the guardian's form for a dependent. */
+    val proxyForm = ProxyApplicationForm(app)
+
+    /** 健康申报: for one's own code or the dependent's on screen. */
+    val declarationForm = DeclarationForm(app)
 
     private fun act(block: suspend App.() -> Unit) {
         viewModelScope.launch {
             busy.value = true
             try {
-                app.block()
+                // The core's calls do disk, crypto and network work: never on the UI thread.
+                withContext(Dispatchers.IO) { app.block() }
             } catch (e: SuikangException) {
                 failure.value = e
             } finally {
@@ -56,12 +76,54 @@ class AppViewModel(private val app: App, val face: VendorFaceVerifier) : ViewMod
 
     fun login(name: String, kind: DocumentKind, number: String) = act { login(name, kind, number) }
     fun applySelf() = act { applySelf() }
-    fun applyProxy(name: String, kind: DocumentKind, number: String, relationship: Relationship, coResident: Boolean) =
-        act { applyProxy(name, kind, number, relationship, coResident) }
     fun next() = act { next() }
     fun previous() = act { previous() }
     fun removeDependent(codeId: String) = act { removeDependent(codeId) }
     fun logout() = act { logout() }
+
+    /** "Start" in the face dialog: the build's capture answers the challenge. */
+    fun startFaceCapture(capture: VendorFaceVerifier.Capture) {
+        viewModelScope.launch {
+            try {
+                face.complete(capture, faceCapture.capture(capture.challenge))
+            } catch (e: SuikangException) {
+                face.fail(capture, e)
+            }
+        }
+    }
+
+    fun openProxyApplication() {
+        proxyForm.reset()
+        page.value = Page.APPLY_PROXY
+    }
+
+    /** The dependent's code is behind the arrows once applied for. */
+    fun submitProxyApplication() {
+        viewModelScope.launch {
+            proxyForm.submit()
+            if (proxyForm.state.value.stage is ProxyApplicationForm.Stage.Applied) {
+                proxyForm.reset()
+                page.value = Page.HOME
+            }
+        }
+    }
+
+    /** [codeId] null: one's own code. */
+    fun openDeclaration(codeId: String?) {
+        declarationForm.start(codeId)
+        page.value = Page.DECLARE
+    }
+
+    fun submitDeclaration() {
+        viewModelScope.launch {
+            declarationForm.submit()
+            if (declarationForm.state.value.stage is DeclarationForm.Stage.Sent) page.value = Page.HOME
+        }
+    }
+
+    fun backToHome() {
+        page.value = Page.HOME
+    }
 
     /** A sync whose failure the banner already shows (offline, stale). */
     fun syncQuietly() {
@@ -77,7 +139,7 @@ class AppViewModel(private val app: App, val face: VendorFaceVerifier) : ViewMod
         fun factory(application: SuikangApplication) = object : ViewModelProvider.Factory {
             @Suppress("UNCHECKED_CAST")
             override fun <T : ViewModel> create(modelClass: Class<T>): T =
-                AppViewModel(application.app, application.faceVerifier) as T
+                AppViewModel(application.app, application.faceVerifier, application.faceCapture) as T
         }
     }
 }

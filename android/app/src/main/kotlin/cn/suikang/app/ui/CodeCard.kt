@@ -17,6 +17,7 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.geometry.Offset
 import androidx.compose.ui.geometry.Size
 import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
 import cn.suikang.app.presentation.Argb
@@ -25,12 +26,16 @@ import cn.suikang.app.presentation.QrModules
 
 fun Argb.compose() = Color(value)
 
+/** The card as tests and screenshots find it. */
+const val CODE_CARD_TAG = "code-card"
+
 /** The card in the code's colour, the QR on its light panel, the identity. */
 @Composable
 fun CodeCard(card: CodeCardState, clock: String?, modifier: Modifier = Modifier) {
     Column(
         modifier
             .fillMaxWidth()
+            .testTag(CODE_CARD_TAG)
             .background(card.cardColor.compose(), RoundedCornerShape(16.dp))
             .padding(20.dp),
         horizontalAlignment = Alignment.CenterHorizontally,

@@ -55,6 +55,7 @@ fun HomeScreen(model: AppViewModel, state: HomeState) {
                 Banner(state.banner)
                 Text("还没有穗康码 / No code yet")
                 Button(onClick = model::applySelf) { Text("申领穗康码 / Apply") }
+                OutlinedButton(onClick = model::openProxyApplication) { Text("代申领 / Apply for a dependent") }
             }
             is HomeState.Code -> {
                 val card = state.card
@@ -81,6 +82,14 @@ fun HomeScreen(model: AppViewModel, state: HomeState) {
                     if (card.canRemove) {
                         OutlinedButton(onClick = { model.removeDependent(card.codeId) }) { Text("移除 / Remove") }
                     }
+                }
+                Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                    if (card.canDeclare) {
+                        // Own code: no code id; a dependent's: theirs (the core says which is which).
+                        val codeId = card.codeId.takeIf { card.canRemove }
+                        Button(onClick = { model.openDeclaration(codeId) }) { Text("健康申报 / Declare") }
+                    }
+                    OutlinedButton(onClick = model::openProxyApplication) { Text("代申领 / Apply for a dependent") }
                 }
             }
             is HomeState.SignedOut -> Unit

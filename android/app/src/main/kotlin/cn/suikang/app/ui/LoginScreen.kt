@@ -18,9 +18,10 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import cn.suikang.app.presentation.BannerState
-import cn.suikang.app.presentation.FailureKind
 import cn.suikang.app.presentation.kind
+import cn.suikang.app.presentation.FailureKind
 import cn.suikang.ffi.DocumentKind
+import cn.suikang.ffi.SuikangException
 
 /** 实名认证: name and ID number, then the vendor's face check (人脸识别). */
 @Composable
@@ -39,18 +40,8 @@ fun LoginScreen(model: AppViewModel, banner: BannerState?) {
         Button(onClick = { model.login(name, DocumentKind.RESIDENT_ID, number) }, enabled = !busy) {
             Text("人脸识别登录 / Sign in with face check")
         }
-        failure?.let { e ->
-            // The kind decides the hint; the core's error decides the kind.
-            Text(
-                when (e.kind()) {
-                    FailureKind.FIX_INPUT -> "请检查姓名和证件号码 / Check the name and number"
-                    FailureKind.TRY_FACE_AGAIN -> "人脸识别未通过，请重试 / Face check failed, try again"
-                    FailureKind.WAIT -> "失败次数过多，请稍后再试 / Too many attempts, try later"
-                    FailureKind.OFFLINE -> "网络不可用 / No network"
-                    else -> e.message ?: ""
-                },
-            )
-        }
+        // The kind decides the hint; the core's error decides the kind.
+        failure?.let { e -> Text(failureText(e.kind(), e)) }
     }
 
     // The handoff to the vendor SDK: see VendorFaceVerifier ("VENDOR SDK PLUGS IN HERE").
@@ -60,10 +51,20 @@ fun LoginScreen(model: AppViewModel, banner: BannerState?) {
             title = { Text("人脸识别") },
             text = { Text("请按提示完成动作：${c.challenge.livenessActions.joinToString("、")}") },
             confirmButton = {
-                // Replace with the vendor SDK's capture activity; this build has none.
-                TextButton(onClick = { model.face.fail(c, "no face vendor SDK in this build") }) { Text("开始 / Start") }
+                // The build's capture: the server's simulator in debug, the vendor SDK in release.
+                TextButton(onClick = { model.startFaceCapture(c) }) { Text("开始 / Start") }
             },
             dismissButton = { TextButton(onClick = { model.face.cancel(c) }) { Text("取消 / Cancel") } },
         )
     }
+}
+
+/** What a screen says for an error: by its kind, which the core's error decides. */
+fun failureText(kind: FailureKind, e: SuikangException): String = when (kind) {
+    FailureKind.FIX_INPUT -> "请检查姓名和证件号码 / Check the name and number"
+    FailureKind.TRY_FACE_AGAIN -> "人脸识别未通过，请重试 / Face check failed, try again"
+    FailureKind.WAIT -> "失败次数过多，请稍后再试 / Too many attempts, try later"
+    FailureKind.OFFLINE -> "网络不可用 / No network"
+    FailureKind.REFUSED -> "未获受理 / Refused: ${e.message ?: ""}"
+    else -> e.message ?: ""
 }

@@ -140,3 +140,10 @@ fun CodeScreen.toCardState(language: Language): CodeCardState {
         refreshAt = refreshAt,
     )
 }
+
+/**
+ * The language of the core's texts for the system locale: Chinese for any
+ * `zh` locale, English otherwise. The core offers Simplified Chinese only
+ * so far; a zh-Hant locale (Hong Kong, Macao, Taiwan) gets it too.
+ */
+fun languageFor(locale: java.util.Locale): Language = if (locale.language == "zh") Language.ZH else Language.EN

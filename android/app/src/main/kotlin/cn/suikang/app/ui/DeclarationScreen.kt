@@ -1,0 +1,80 @@
+package cn.suikang.app.ui
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.selection.toggleable
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material3.Button
+import androidx.compose.material3.Checkbox
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import cn.suikang.app.presentation.DeclarationForm.Stage
+import cn.suikang.ffi.Symptom
+
+/** 健康申报: draws the declaration's state and forwards ticks, text and the tap. */
+@Composable
+fun DeclarationScreen(model: AppViewModel) {
+    val form = model.declarationForm
+    val state by form.state.collectAsStateWithLifecycle()
+    val fields = state.fields
+    Column(
+        Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+        verticalArrangement = Arrangement.spacedBy(4.dp),
+    ) {
+        Text("健康申报 / Health declaration", style = MaterialTheme.typography.titleLarge)
+        Text("症状 / Symptoms", style = MaterialTheme.typography.labelLarge)
+        Symptom.entries.forEach { symptom ->
+            Tick(symptom.label(), symptom in fields.symptoms) { form.toggle(symptom) }
+        }
+        Tick("近期从重点疫区抵穗 / Arrived from a key epidemic area", fields.travelled, form::setTravelled)
+        if (fields.travelled) {
+            OutlinedTextField(fields.area, form::setArea, label = { Text("疫区 / Area") }, singleLine = true)
+            OutlinedTextField(fields.arrivedOn, form::setArrivedOn, label = { Text("抵穗日期 / Arrived on (YYYY-MM-DD)") }, singleLine = true)
+            OutlinedTextField(fields.district, form::setDistrict, label = { Text("所在区代码 / District code") }, singleLine = true)
+        }
+        when (val stage = state.stage) {
+            is Stage.Refused -> Text(failureText(stage.kind, stage.error), color = MaterialTheme.colorScheme.error)
+            Stage.Submitting -> Text("提交中… / Sending…")
+            else -> Unit
+        }
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            Button(onClick = model::submitDeclaration, enabled = state.canSubmit) { Text("提交申报 / Declare") }
+            TextButton(onClick = model::backToHome) { Text("返回 / Back") }
+        }
+    }
+}
+
+/** A checkbox with its label, the whole row tappable. */
+@Composable
+fun Tick(label: String, checked: Boolean, onChange: (Boolean) -> Unit) {
+    Row(
+        Modifier.toggleable(checked, role = Role.Checkbox, onValueChange = onChange),
+        verticalAlignment = Alignment.CenterVertically,
+    ) {
+        Checkbox(checked, onCheckedChange = null)
+        Text(label)
+    }
+}
+
+fun Symptom.label(): String = when (this) {
+    Symptom.FEVER -> "发热 / Fever"
+    Symptom.COUGH -> "咳嗽 / Cough"
+    Symptom.FATIGUE -> "乏力 / Fatigue"
+    Symptom.SORE_THROAT -> "咽痛 / Sore throat"
+    Symptom.SHORTNESS_OF_BREATH -> "气促 / Shortness of breath"
+    Symptom.DIARRHOEA -> "腹泻 / Diarrhoea"
+    Symptom.LOSS_OF_TASTE_OR_SMELL -> "嗅觉味觉减退 / Loss of taste or smell"
+}

@@ -1,0 +1,94 @@
+package cn.suikang.app.ui
+
+import androidx.compose.foundation.layout.Arrangement
+import androidx.compose.foundation.layout.Column
+import androidx.compose.foundation.layout.Row
+import androidx.compose.foundation.layout.fillMaxSize
+import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.rememberScrollState
+import androidx.compose.foundation.selection.selectable
+import androidx.compose.foundation.selection.toggleable
+import androidx.compose.foundation.verticalScroll
+import androidx.compose.material3.Button
+import androidx.compose.material3.Checkbox
+import androidx.compose.material3.MaterialTheme
+import androidx.compose.material3.OutlinedTextField
+import androidx.compose.material3.RadioButton
+import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
+import androidx.compose.runtime.Composable
+import androidx.compose.runtime.getValue
+import androidx.compose.ui.Alignment
+import androidx.compose.ui.Modifier
+import androidx.compose.ui.semantics.Role
+import androidx.compose.ui.unit.dp
+import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import cn.suikang.app.presentation.ProxyApplicationForm.Stage
+import cn.suikang.ffi.DocumentKind
+import cn.suikang.ffi.Relationship
+
+/** 代申领 (问题二): draws the form's state and forwards each edit and the tap. */
+@Composable
+fun ProxyApplicationScreen(model: AppViewModel) {
+    val form = model.proxyForm
+    val state by form.state.collectAsStateWithLifecycle()
+    val fields = state.fields
+    Column(
+        Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
+        verticalArrangement = Arrangement.spacedBy(8.dp),
+    ) {
+        Text("代申领 / Apply for a dependent", style = MaterialTheme.typography.titleLarge)
+        OutlinedTextField(fields.name, form::setName, label = { Text("姓名 / Name") }, singleLine = true)
+        Text("证件 / Document", style = MaterialTheme.typography.labelLarge)
+        DocumentKind.entries.forEach { kind ->
+            Choice(kind.label(), fields.documentKind == kind) { form.setDocumentKind(kind) }
+        }
+        OutlinedTextField(fields.number, form::setNumber, label = { Text("证件号码 / Document number") }, singleLine = true)
+        Text("申领人 / Applying as", style = MaterialTheme.typography.labelLarge)
+        Relationship.entries.forEach { relationship ->
+            Choice(relationship.label(), fields.relationship == relationship) { form.setRelationship(relationship) }
+        }
+        Row(
+            Modifier.toggleable(fields.coResident, role = Role.Checkbox, onValueChange = form::setCoResident),
+            verticalAlignment = Alignment.CenterVertically,
+        ) {
+            Checkbox(fields.coResident, onCheckedChange = null)
+            Text("共同居住 / We live together")
+        }
+        when (val stage = state.stage) {
+            is Stage.Refused -> Text(failureText(stage.kind, stage.error), color = MaterialTheme.colorScheme.error)
+            Stage.Submitting -> Text("提交中… / Sending…")
+            else -> Unit
+        }
+        Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+            Button(onClick = model::submitProxyApplication, enabled = state.canSubmit) { Text("提交 / Apply") }
+            TextButton(onClick = model::backToHome) { Text("返回 / Back") }
+        }
+    }
+}
+
+/** One radio choice of a group, the whole row tappable. */
+@Composable
+fun Choice(label: String, selected: Boolean, onSelect: () -> Unit) {
+    Row(
+        Modifier.selectable(selected, role = Role.RadioButton, onClick = onSelect),
+        verticalAlignment = Alignment.CenterVertically,
+    ) {
+        RadioButton(selected, onClick = null)
+        Text(label)
+    }
+}
+
+fun DocumentKind.label(): String = when (this) {
+    DocumentKind.RESIDENT_ID -> "居民身份证 / Resident ID"
+    DocumentKind.PASSPORT -> "护照 / Passport"
+    DocumentKind.HK_MACAO_PERMIT -> "港澳居民来往内地通行证 / Hong Kong-Macao permit"
+    DocumentKind.TAIWAN_PERMIT -> "台湾居民来往大陆通行证 / Taiwan permit"
+}
+
+fun Relationship.label(): String = when (this) {
+    Relationship.ADULT_RELATIVE -> "共同居住的成年亲属 / Co-resident adult relative"
+    Relationship.RESIDENTS_COMMITTEE -> "居委会 / Residents' committee"
+    Relationship.VILLAGE_COMMITTEE -> "村委会 / Village committee"
+    Relationship.PROPERTY_MANAGEMENT -> "物业服务企业 / Property management"
+}
