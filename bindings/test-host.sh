@@ -8,8 +8,11 @@
 # 2. checks that the Swift bindings generated (header, modulemap, sources);
 # 3. starts a suikang-server on 127.0.0.1 with a throw-away data folder;
 # 4. runs the Kotlin JUnit tests (android/host-tests, Maven) against it;
-# 5. runs the Python smoke test (standard library only);
-# 6. stops the server, whatever happened.
+# 5. compiles every Kotlin file of the Android app (android/app) with the
+#    Compose compiler and runs its screens under Robolectric against the
+#    library and a server of their own (android/ui-tests, Maven);
+# 6. runs the Python smoke test (standard library only);
+# 7. stops the server, whatever happened.
 #
 # Needs only the toolchains: Rust, JDK 17+, Maven, Python 3.
 set -euo pipefail
@@ -71,6 +74,20 @@ for path in glob.glob(sys.argv[1] + "/TEST-*.xml"):
     tests += int(suite.get("tests")); skipped += int(suite.get("skipped"))
     failed += int(suite.get("failures")) + int(suite.get("errors"))
 print(f"Kotlin: Tests run: {tests}, Failures: {failed}, Skipped: {skipped}")
+sys.exit(1 if failed or not tests else 0)
+PY
+
+echo "== The Android app's screens on the JVM (android/ui-tests)"
+# Screenshots land in android/ui-tests/target/screenshots/.
+timeout 1200 mvn -B -q -f android/ui-tests/pom.xml test -Dsuikang.server.bin="$server"
+python3 - android/ui-tests/target/surefire-reports <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+tests = failed = skipped = 0
+for path in glob.glob(sys.argv[1] + "/TEST-*.xml"):
+    suite = ET.parse(path).getroot()
+    tests += int(suite.get("tests")); skipped += int(suite.get("skipped"))
+    failed += int(suite.get("failures")) + int(suite.get("errors"))
+print(f"Android screens: Tests run: {tests}, Failures: {failed}, Skipped: {skipped}")
 sys.exit(1 if failed or not tests else 0)
 PY
 

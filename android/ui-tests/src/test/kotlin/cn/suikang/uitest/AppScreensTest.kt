@@ -1,0 +1,245 @@
+package cn.suikang.uitest
+
+import android.graphics.Bitmap
+import android.os.Looper
+import androidx.compose.ui.test.SemanticsNodeInteraction
+import androidx.compose.ui.test.junit4.createAndroidComposeRule
+import androidx.compose.ui.test.onNodeWithContentDescription
+import androidx.compose.ui.test.onNodeWithTag
+import androidx.compose.ui.test.onNodeWithText
+import androidx.compose.ui.test.onRoot
+import androidx.compose.ui.test.performClick
+import androidx.compose.ui.test.performScrollTo
+import androidx.compose.ui.test.performTextInput
+import cn.suikang.app.face.SimulatorFaceCapture
+import cn.suikang.app.face.VendorFaceVerifier
+import cn.suikang.app.presentation.HomeState
+import cn.suikang.app.presentation.Language
+import cn.suikang.app.ui.AppViewModel
+import cn.suikang.app.ui.CODE_CARD_TAG
+import cn.suikang.app.ui.SuikangApp
+import cn.suikang.ffi.App
+import cn.suikang.ffi.Color
+import cn.suikang.ffi.Rgba
+import cn.suikang.ffi.Screen
+import cn.suikang.ffi.Verdict
+import kotlinx.coroutines.runBlocking
+import org.junit.AfterClass
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNotEquals
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertTrue
+import org.junit.Rule
+import org.junit.rules.ExternalResource
+import org.junit.rules.RuleChain
+import org.robolectric.Shadows.shadowOf
+import androidx.test.core.app.ApplicationProvider
+import android.content.ComponentName
+import org.junit.Test
+import org.junit.runner.RunWith
+import org.robolectric.RobolectricTestRunner
+import org.robolectric.annotation.Config
+import org.robolectric.annotation.GraphicsMode
+import java.io.ByteArrayOutputStream
+import java.io.File
+import kotlin.math.roundToInt
+
+/**
+ * The app's screens as a resident and a guardian use them: the app's own
+ * composables and view model, the real core through the bindings, a real
+ * server on loopback. Each scenario leaves a PNG in target/screenshots/, and
+ * the QR on each code card's screenshot must verify as the code shown, in
+ * the card's colour.
+ */
+@RunWith(RobolectricTestRunner::class)
+@Config(sdk = [34], qualifiers = "w360dp-h760dp-xhdpi")
+@GraphicsMode(GraphicsMode.Mode.NATIVE)
+class AppScreensTest {
+    val compose = createAndroidComposeRule<ScreenTestActivity>()
+
+    /**
+     * The Compose rule launches an activity of the test's, which a Gradle
+     * build would declare in the merged test manifest; without manifest
+     * merging it is registered with the package manager here.
+     */
+    @get:Rule
+    val rules: RuleChain = RuleChain.outerRule(object : ExternalResource() {
+        override fun before() {
+            val context = ApplicationProvider.getApplicationContext<android.app.Application>()
+            shadowOf(context.packageManager).addActivityIfNotPresent(ComponentName(context, ScreenTestActivity::class.java))
+        }
+    }).around(compose)
+
+    private val face = VendorFaceVerifier()
+    private val app: App = openApp(server, face)
+
+    private fun showApp(language: Language = Language.ZH): AppViewModel {
+        val model = AppViewModel(app, face, SimulatorFaceCapture(server.url), language)
+        compose.setContent { SuikangApp(model) }
+        return model
+    }
+
+    private fun waitFor(what: String, timeoutMs: Long = 20_000, condition: () -> Boolean) {
+        try {
+            // The core answers on its own threads and posts to the main looper,
+            // which Robolectric runs only when told to.
+            compose.waitUntil(timeoutMs) {
+                shadowOf(Looper.getMainLooper()).idle()
+                condition()
+            }
+        } catch (e: Throwable) {
+            throw AssertionError("waited ${timeoutMs / 1000} s for $what", e)
+        }
+    }
+
+    private fun hasText(text: String) = compose.onAllNodes(androidx.compose.ui.test.hasText(text, substring = true))
+        .fetchSemanticsNodes().isNotEmpty()
+
+    /** 实名认证: name, ID number, the face check through the server's simulator. */
+    private fun signIn(person: Person) {
+        compose.onNodeWithText("姓名 / Name").performTextInput(person.name)
+        compose.onNodeWithText("身份证号 / ID number").performTextInput(person.id)
+        compose.onNodeWithText("人脸识别登录 / Sign in with face check").performClick()
+        waitFor("the face dialog") { hasText("开始 / Start") }
+        compose.onNodeWithText("开始 / Start").performClick()
+        waitFor("the signed-in screen") { hasText("还没有穗康码 / No code yet") }
+    }
+
+    private fun applyForOwnCode(model: AppViewModel) {
+        waitFor("the login call to return") { !model.busy.value }
+        compose.onNodeWithText("申领穗康码 / Apply").performClick()
+        try {
+            waitFor("my code") { model.home.value is HomeState.Code }
+        } catch (e: AssertionError) {
+            throw AssertionError("no code on screen; the app's last error: ${model.failure.value?.describe()}; core: ${runCatching { runBlocking { app.codes() } }}; busy ${model.busy.value}; direct apply: ${runCatching { runBlocking { kotlinx.coroutines.withTimeout(10_000) { app.applySelf() } } }}", e)
+        }
+    }
+
+    private fun shownScreen(): cn.suikang.ffi.CodeScreen = runBlocking { app.screen() }
+        .let { (it as? Screen.Code)?.code ?: throw AssertionError("the core shows no code: $it") }
+
+    private fun save(node: SemanticsNodeInteraction, name: String): Bitmap {
+        compose.waitForIdle()
+        // What the window shows, drawn in software as Robolectric's native
+        // graphics do it (captureToImage waits for a frame Robolectric never schedules).
+        val root = compose.activity.window.decorView
+        val window = Bitmap.createBitmap(root.width, root.height, Bitmap.Config.ARGB_8888)
+        compose.runOnUiThread { root.draw(android.graphics.Canvas(window)) }
+        val bounds = node.fetchSemanticsNode().boundsInWindow
+        val left = bounds.left.roundToInt().coerceIn(0, window.width - 1)
+        val top = bounds.top.roundToInt().coerceIn(0, window.height - 1)
+        val bitmap = Bitmap.createBitmap(
+            window,
+            left,
+            top,
+            bounds.width.roundToInt().coerceAtMost(window.width - left),
+            bounds.height.roundToInt().coerceAtMost(window.height - top),
+        )
+        val png = ByteArrayOutputStream().also { bitmap.compress(Bitmap.CompressFormat.PNG, 100, it) }.toByteArray()
+        val dir = File(System.getProperty("suikang.screenshots") ?: "target/screenshots").apply { mkdirs() }
+        File(dir, "$name.png").writeBytes(png)
+        return bitmap
+    }
+
+    private fun Bitmap.png(): ByteArray =
+        ByteArrayOutputStream().also { compress(Bitmap.CompressFormat.PNG, 100, it) }.toByteArray()
+
+    private fun Rgba.argb(): Int = (a.toInt() shl 24) or (r.toInt() shl 16) or (g.toInt() shl 8) or b.toInt()
+
+    /**
+     * What an inspector's scanner sees: the QR read from the card's pixels
+     * verifies, says the colour expected, and the card is painted in it.
+     */
+    private fun assertCardVerifiesAs(expected: Color, verdict: Verdict, name: String) {
+        save(compose.onRoot(), "$name-screen")
+        val card = save(compose.onNodeWithTag(CODE_CARD_TAG), name)
+        val check = runBlocking { app.verifyImage(card.png()) }
+        assertEquals("verdict of the QR on the $name screenshot: ${check.headlineEn}", verdict, check.verdict)
+        assertEquals(expected, check.color)
+        val cardColour = assertNotNull(check.card).let { check.card!! }
+        // The card's left padding, halfway down: background only.
+        val painted = card.getPixel(4, card.height / 2)
+        assertEquals(
+            "the card's colour on screen (#%08x) is the code's (#%08x)".format(painted, cardColour.argb()),
+            cardColour.argb(),
+            painted,
+        )
+        assertEquals(shownScreen().colors.card, cardColour)
+    }
+
+    @Test
+    fun aResidentSignsInWithTheFaceCheckAndSeesTheirBlueCode() {
+        val model = showApp()
+        save(compose.onRoot(), "login")
+        signIn(People.adult())
+        applyForOwnCode(model)
+        assertCardVerifiesAs(Color.BLUE, Verdict.PASS, "blue-card")
+    }
+
+    @Test
+    fun aGuardianAppliesForGrandmotherAndTheRightArrowShowsHerGreenCode() {
+        val model = showApp()
+        signIn(People.adult())
+        applyForOwnCode(model)
+
+        compose.onNodeWithText("代申领 / Apply for a dependent").performScrollTo().performClick()
+        val grandmother = People.grandmother()
+        compose.onNodeWithText("姓名 / Name").performTextInput(grandmother.name)
+        compose.onNodeWithText("证件号码 / Document number").performTextInput(grandmother.id)
+        compose.onNodeWithText("共同居住 / We live together").performScrollTo().performClick()
+        save(compose.onRoot(), "proxy-form")
+        compose.onNodeWithText("提交 / Apply").performScrollTo().performClick()
+        waitFor("two codes behind the arrows") { hasText("1 / 2") }
+
+        compose.onNodeWithContentDescription("next code").performClick()
+        waitFor("the second code") { hasText("2 / 2") }
+        assertCardVerifiesAs(Color.GREEN, Verdict.PASS, "green-card")
+        assertEquals(1u, shownScreen().index)
+    }
+
+    @Test
+    fun aHospitalImposesAControlAndTheCardTurnsRed() {
+        val model = showApp()
+        val person = People.adult()
+        signIn(person)
+        applyForOwnCode(model)
+        server.imposeSuspectedCase(person)
+        compose.runOnUiThread { model.syncQuietly() }
+        waitFor("the red card") { shownScreen().colors.card != null && runBlocking { app.codes() }.any { it.color == Color.RED } }
+        waitFor("the card repainted") { (model.home.value as? HomeState.Code)?.card?.reasons?.isNotEmpty() == true }
+        assertCardVerifiesAs(Color.RED, Verdict.STOP, "red-card")
+    }
+
+    @Test
+    fun aResidentDeclaresAFever() {
+        val model = showApp()
+        signIn(People.adult())
+        applyForOwnCode(model)
+        compose.onNodeWithText("健康申报 / Declare").performScrollTo().performClick()
+        compose.onNodeWithText("发热 / Fever").performClick()
+        save(compose.onRoot(), "declaration-form")
+        compose.onNodeWithText("提交申报 / Declare").performScrollTo().performClick()
+        waitFor("back on the code screen") { hasText("代申领 / Apply for a dependent") && !hasText("发热 / Fever") }
+        assertTrue(model.declarationForm.state.value.stage is cn.suikang.app.presentation.DeclarationForm.Stage.Sent)
+    }
+
+    @Test
+    fun inEnglishTheCardSaysWhatTheCoreSaysInEnglish() {
+        val model = showApp(Language.EN)
+        signIn(People.adult())
+        applyForOwnCode(model)
+        val code = shownScreen()
+        assertNotEquals(code.titleZh, code.titleEn)
+        waitFor("the English title") { hasText(code.titleEn) }
+        assertTrue("no Chinese title in English", !hasText(code.titleZh))
+        assertCardVerifiesAs(Color.BLUE, Verdict.PASS, "blue-card-en")
+    }
+
+    companion object {
+        private val server = ServerProcess().start()
+
+        @JvmStatic
+        @AfterClass
+        fun stopServer() = server.close()
+    }
+}
