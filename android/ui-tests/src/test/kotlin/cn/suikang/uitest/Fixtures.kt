@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit
 import kotlin.random.Random
 
 /**
- * A suikang-server of the tests' own on loopback (the face simulator on, as
- * by default), with a medical institution's account to impose controls.
+ * A suikang-server of the tests' own on loopback (started with its face
+ * simulator), with a medical institution's account to impose controls.
  * Stopped and started by the offline scenario.
  */
 class ServerProcess : AutoCloseable {
@@ -47,7 +47,7 @@ class ServerProcess : AutoCloseable {
 
     fun start(): ServerProcess {
         val log = Files.createTempFile("suikang-ui-server", ".log").toFile()
-        process = ProcessBuilder(bin, "--data", data.toString(), "--listen", "127.0.0.1:$port")
+        process = ProcessBuilder(bin, "--data", data.toString(), "--listen", "127.0.0.1:$port", "--dev-face-simulator")
             .redirectErrorStream(true)
             .redirectOutput(log)
             .start()

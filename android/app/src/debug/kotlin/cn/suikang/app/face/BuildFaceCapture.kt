@@ -14,9 +14,9 @@ import java.net.URL
 
 /**
  * Debug builds: the reference server's face simulator stands in for the
- * vendor (the server runs it unless started with another `--face-vendor`),
- * so a developer signs in against a local server end to end. Its verdicts
- * are signed with the simulator's key, which no production server trusts.
+ * vendor so a developer signs in against a local server started with
+ * `--dev-face-simulator`. Its verdicts are signed with the simulator's key
+ * of that start, which no production server trusts.
  */
 fun faceCapture(serverUrl: String): FaceCapture = SimulatorFaceCapture(serverUrl)
 
@@ -65,7 +65,8 @@ class SimulatorFaceCapture(private val serverUrl: String) : FaceCapture {
             JSONObject()
                 .put("vendor", c.vendor)
                 .put("vendor_public_key", c.vendorPublicKey)
-                .put("liveness_actions", JSONArray(c.livenessActions)),
+                .put("liveness_actions", JSONArray(c.livenessActions))
+                .put("subject", c.subject),
         )
 
     private companion object {
