@@ -194,7 +194,8 @@ class ServerProcess(private val data: Path, private vararg val options: String) 
 
     fun start(): ServerProcess {
         val log = Files.createTempFile("suikang-server", ".log").toFile()
-        process = ProcessBuilder(bin, "--data", data.toString(), "--listen", "127.0.0.1:$port", *options)
+        // The reference server's face simulator stands in for the vendor (development flag).
+        process = ProcessBuilder(bin, "--data", data.toString(), "--listen", "127.0.0.1:$port", "--dev-face-simulator", *options)
             .redirectErrorStream(true)
             .redirectOutput(log)
             .start()
