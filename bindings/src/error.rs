@@ -201,6 +201,7 @@ pub enum ErrorCode {
     FaceMismatch,
     LivenessFailed,
     LoginLocked,
+    RateLimited,
     DeviceBindingInvalid,
     CodeNotFound,
     NoCodeYet,

@@ -99,6 +99,9 @@ pub enum ErrorCode {
     LivenessFailed,
     /// 429: too many failed face checks for this document: try later.
     LoginLocked,
+    /// 429: too many requests from this client: try again after the
+    /// `Retry-After` seconds.
+    RateLimited,
     /// 401: the device key signature over the challenge nonce does not verify.
     DeviceBindingInvalid,
     /// 404: no such code among the caller's own and dependents' codes.

@@ -61,6 +61,9 @@ pub struct Policy {
     pub max_relative_dependents: u32,
     /// Largest request body, in bytes.
     pub body_limit: usize,
+    /// Login starts each client address may make: a burst, then one per
+    /// period (a challenge costs the attacker nothing, the server a row).
+    pub login_start_limit: crate::rate_limit::RateLimit,
 }
 
 impl Default for Policy {
@@ -75,6 +78,10 @@ impl Default for Policy {
             face_failure_window: Duration::hours(1),
             max_relative_dependents: 10,
             body_limit: 16 * 1024,
+            login_start_limit: crate::rate_limit::RateLimit {
+                burst: 30,
+                period: std::time::Duration::from_secs(2),
+            },
         }
     }
 }

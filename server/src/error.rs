@@ -102,6 +102,8 @@ pub enum ApiError {
     RequestInProgress,
     #[error("this server does not run the face-vendor simulator")]
     FaceSimulatorDisabled,
+    #[error("too many requests from this client: try again in {retry_after_seconds} s")]
+    RateLimited { retry_after_seconds: u64 },
     #[error("the server failed; nothing was changed")]
     Internal,
 }
@@ -165,6 +167,7 @@ impl ApiError {
             InvalidIdempotencyKey => ErrorCode::InvalidIdempotencyKey,
             RequestInProgress => ErrorCode::RequestInProgress,
             FaceSimulatorDisabled => ErrorCode::FaceSimulatorDisabled,
+            RateLimited { .. } => ErrorCode::RateLimited,
             Internal => ErrorCode::Internal,
         }
     }
@@ -218,7 +221,7 @@ impl ApiError {
             | C::HolderHasOwnCode
             | C::JoinRequestPending
             | C::ControlAlreadyActive => StatusCode::CONFLICT,
-            C::LoginLocked => StatusCode::TOO_MANY_REQUESTS,
+            C::LoginLocked | C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             C::RequestInProgress => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -239,7 +242,16 @@ impl IntoResponse for ApiError {
         if self.status().is_server_error() {
             tracing::error!(code = ?self.code(), "request failed");
         }
-        (self.status(), axum::Json(self.body())).into_response()
+        let mut response = (self.status(), axum::Json(self.body())).into_response();
+        if let ApiError::RateLimited {
+            retry_after_seconds,
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry_after_seconds.into());
+        }
+        response
     }
 }
 

@@ -17,6 +17,14 @@ use crate::store::{IdempotencyClaim, StoredResponse};
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
+/// Answers that carry bearer tokens are never kept: bearer tokens are
+/// stored only as hashes (DESIGN §6), and a kept answer would hand a live
+/// pair to whoever replays the request with its key. A retried login or
+/// refresh is answered from the session state instead: the challenge is
+/// spent (`challenge_already_used`), the refresh token was rotated (its
+/// reuse ends the session, whatever the key).
+const TOKEN_BEARING: [&str; 2] = ["/v1/login/finish", "/v1/session/refresh"];
+
 /// Every POST or DELETE with an `Idempotency-Key`: the key is claimed before
 /// the request runs, so a retry racing the first attempt waits for it
 /// (`request_in_progress`, 503 with `Retry-After`) and a later retry gets the
@@ -24,7 +32,9 @@ const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// refused. Keys belong to the caller (the person or account, not the token:
 /// a retry after a token refresh is the same request).
 pub async fn idempotency(State(issuer): State<Arc<Issuer>>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST && req.method() != Method::DELETE {
+    if req.method() != Method::POST && req.method() != Method::DELETE
+        || TOKEN_BEARING.contains(&req.uri().path())
+    {
         return next.run(req).await;
     }
     let Some(key) = req.headers().get(IDEMPOTENCY_KEY) else {

@@ -56,6 +56,8 @@ pub struct Issuer {
     /// The face vendor whose results log people in (none for the offline
     /// admin commands).
     pub face: Option<FaceVendor>,
+    /// Login starts per client address.
+    pub login_limiter: crate::rate_limit::RateLimiter,
     root: SigningKey,
     document_secret: [u8; 32],
     issuer_keys: RwLock<BTreeMap<u8, SigningKey>>,
@@ -151,12 +153,14 @@ impl Issuer {
             own,
             signing: None,
         };
+        let login_limiter = crate::rate_limit::RateLimiter::new(policy.login_start_limit);
         let issuer = Arc::new(Issuer {
             store,
             profile,
             policy,
             data_dir,
             face,
+            login_limiter,
             root,
             document_secret,
             issuer_keys: RwLock::new(issuer_keys),

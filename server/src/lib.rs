@@ -18,6 +18,8 @@ pub mod idempotency;
 pub mod issuer;
 /// Secrets on disk (0600).
 pub mod keys;
+/// Per-client rate limits (login start).
+pub mod rate_limit;
 /// HTTP routes, one file per OpenAPI tag, and the OpenAPI document.
 pub mod routes;
 /// Starting an instance, on a port or in process.

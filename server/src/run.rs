@@ -227,11 +227,14 @@ async fn serve_issuer(
         })
     };
     let task = tokio::spawn(async move {
-        let result = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
+        let result = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        })
+        .await;
         reloader.abort();
         if let Err(e) = result {
             tracing::error!(error = %e, "server stopped");

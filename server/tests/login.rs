@@ -532,3 +532,110 @@ async fn garbage_face_results_for_someones_document_do_not_lock_them_out() {
     let zhang = w.sign_in("张小明", ZHANG_ID).await;
     assert!(zhang.tokens.access_token.starts_with("ska_"));
 }
+
+/// POSTs with an `Idempotency-Key`, as the phone does on every mutation.
+async fn post_keyed<B: serde::Serialize>(
+    w: &World,
+    path: &str,
+    key: &str,
+    body: &B,
+) -> reqwest::Response {
+    w.http
+        .post(w.url(path))
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_replayed_login_or_refresh_never_hands_out_live_tokens_and_none_rest_in_the_database() {
+    let w = world().await;
+    let device = SigningKey::from_bytes(&rand_bytes());
+    let challenge = w.challenge("张小明", ZHANG_ID).await;
+    let finish = w.finish_request(&challenge, FaceCapture::Match, &device);
+    let tokens: SessionTokens =
+        ok(post_keyed(&w, "/v1/login/finish", "login-1", &finish).await).await;
+    // The same request, the same key: answered from the state (the challenge
+    // is spent), not with the tokens of the first answer.
+    refused(
+        post_keyed(&w, "/v1/login/finish", "login-1", &finish).await,
+        StatusCode::CONFLICT,
+        ErrorCode::ChallengeAlreadyUsed,
+    )
+    .await;
+
+    let refresh = RefreshRequest {
+        refresh_token: tokens.refresh_token.clone(),
+    };
+    let next: SessionTokens =
+        ok(post_keyed(&w, "/v1/session/refresh", "refresh-1", &refresh).await).await;
+    // A copy of the old refresh token replayed with the same key is reuse:
+    // the session ends, and the pair it would have returned is dead.
+    refused(
+        post_keyed(&w, "/v1/session/refresh", "refresh-1", &refresh).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::RefreshTokenReused,
+    )
+    .await;
+    refused(
+        w.get("/v1/session", Some(&next.access_token)).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::SessionEnded,
+    )
+    .await;
+
+    // A copy of the database holds no working token.
+    let dir = &w.server.issuer.data_dir;
+    let mut bytes = Vec::new();
+    for name in ["suikang.db", "suikang.db-wal"] {
+        if let Ok(b) = std::fs::read(dir.join(name)) {
+            bytes.extend(b);
+        }
+    }
+    for token in [
+        &tokens.access_token,
+        &tokens.refresh_token,
+        &next.access_token,
+        &next.refresh_token,
+    ] {
+        assert!(
+            !bytes.windows(token.len()).any(|w| w == token.as_bytes()),
+            "a bearer token is stored in the clear"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_client_starting_logins_in_a_loop_is_told_when_to_come_back() {
+    let mut policy = suikang_server::Policy::default();
+    policy.login_start_limit = suikang_server::rate_limit::RateLimit {
+        burst: 3,
+        period: std::time::Duration::from_secs(600),
+    };
+    let w = world_with(policy).await;
+    for _ in 0..3 {
+        w.challenge("张小明", ZHANG_ID).await;
+    }
+    let r = w
+        .post(
+            "/v1/login/start",
+            None,
+            &LoginStartRequest {
+                name: "李四".into(),
+                document: doc(LI_ID),
+            },
+        )
+        .await;
+    let retry_after: u64 = r
+        .headers()
+        .get("retry-after")
+        .expect("a Retry-After header")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=600).contains(&retry_after), "{retry_after}");
+    refused(r, StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited).await;
+}

@@ -4,11 +4,13 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
+use axum::http::Extensions;
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, VerifyingKey};
+use std::net::SocketAddr;
 use suikang_protocol::api::*;
 use suikang_protocol::device_binding::verify_binding;
 
@@ -23,11 +25,23 @@ use crate::tokens::{ACCESS_PREFIX, REFRESH_PREFIX, new_token, token_hash};
 #[utoipa::path(post, path = "/v1/login/start", tag = "login", request_body = LoginStartRequest,
     responses((status = 200, body = FaceChallenge),
         (status = 422, description = "invalid_document_number, invalid_name, invalid_request", body = ErrorBody),
-        (status = 429, description = "login_locked", body = ErrorBody)))]
+        (status = 429, description = "login_locked, rate_limited (with Retry-After)", body = ErrorBody)))]
 pub(super) async fn login_start(
     State(issuer): State<Arc<Issuer>>,
+    extensions: Extensions,
     ApiJson(req): ApiJson<LoginStartRequest>,
 ) -> Result<Json<FaceChallenge>, ApiError> {
+    // Per client address, before any work (served without connection info,
+    // as in a router test, there is no address to count by).
+    if let Some(ConnectInfo(peer)) = extensions.get::<ConnectInfo<SocketAddr>>()
+        && let Err(wait) = issuer
+            .login_limiter
+            .check(peer.ip(), std::time::Instant::now())
+    {
+        return Err(ApiError::RateLimited {
+            retry_after_seconds: wait.as_secs() + 1,
+        });
+    }
     let document = issuer.parse_document(&req.document)?;
     let facts = issuer.facts(&document, Some(&req.name))?;
     let now = issuer.now();

@@ -199,6 +199,14 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let mut writer = open_connection(path)?;
         migrate(&mut writer)?;
+        // Answers with bearer tokens were once kept for idempotent replays
+        // (issue 12): none may rest in the file, not even in freed pages.
+        writer
+            .execute_batch(
+                "PRAGMA secure_delete = ON; \
+                 DELETE FROM idempotency WHERE CAST(body AS TEXT) LIKE '%\"refresh_token\"%';",
+            )
+            .map_err(backend)?;
         let readers = (0..READERS)
             .map(|_| open_connection(path))
             .collect::<Result<Vec<_>, _>>()?;
