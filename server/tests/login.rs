@@ -609,12 +609,14 @@ async fn a_replayed_login_or_refresh_never_hands_out_live_tokens_and_none_rest_i
 
 #[tokio::test]
 async fn a_client_starting_logins_in_a_loop_is_told_when_to_come_back() {
-    let mut policy = suikang_server::Policy::default();
-    policy.login_start_limit = suikang_server::rate_limit::RateLimit {
-        burst: 3,
-        period: std::time::Duration::from_secs(600),
-    };
-    let w = world_with(policy).await;
+    let w = world_with(suikang_server::Policy {
+        login_start_limit: suikang_server::rate_limit::RateLimit {
+            burst: 3,
+            period: std::time::Duration::from_secs(600),
+        },
+        ..Default::default()
+    })
+    .await;
     for _ in 0..3 {
         w.challenge("张小明", ZHANG_ID).await;
     }
