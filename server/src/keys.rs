@@ -57,6 +57,76 @@ pub fn document_secret_path(data_dir: &Path) -> PathBuf {
     keys_dir(data_dir).join("document-lookup.key")
 }
 
+/// Why the data folder may not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DataDirError {
+    #[error(
+        "{path} can be read by other users (mode {mode:o}): the data folder must be 0700 and the database, its WAL and SHM and the key files 0600 (chmod them, then start again)"
+    )]
+    Exposed { path: PathBuf, mode: u32 },
+    #[error("cannot create {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Makes the data folder the owner's only when it is created, and refuses
+/// one that is not: a copy of the database or of a key is enough to sign
+/// codes or take over sessions. The database file is created 0600 before
+/// SQLite opens it, so its WAL and SHM (which SQLite gives the database's
+/// mode) are 0600 too.
+pub fn secure_data_dir(dir: &Path, database: &Path) -> Result<(), DataDirError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| DataDirError::Io { path, source }
+        };
+        if !dir.exists() {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(io(dir))?;
+        }
+        let mut paths = vec![dir.to_owned(), keys_dir(dir)];
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = database.as_os_str().to_owned();
+            p.push(suffix);
+            paths.push(p.into());
+        }
+        if let Ok(entries) = fs::read_dir(keys_dir(dir)) {
+            paths.extend(entries.flatten().map(|e| e.path()));
+        }
+        for path in paths {
+            if let Ok(meta) = fs::metadata(&path)
+                && meta.mode() & 0o077 != 0
+            {
+                return Err(DataDirError::Exposed {
+                    path,
+                    mode: meta.mode() & 0o777,
+                });
+            }
+        }
+        if !database.exists() {
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(database)
+                .map_err(io(database))?;
+        }
+    }
+    #[cfg(not(unix))]
+    fs::create_dir_all(dir).map_err(|source| DataDirError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    Ok(())
+}
+
 /// Reads a 32-byte secret from a hex file.
 pub fn read_secret(path: &Path) -> Result<Secret, KeyFileError> {
     let text = fs::read_to_string(path).map_err(|source| KeyFileError::Io {

@@ -34,6 +34,8 @@ pub enum StartError {
     #[error(transparent)]
     KeyFile(#[from] KeyFileError),
     #[error(transparent)]
+    DataDirExposed(#[from] keys::DataDirError),
+    #[error(transparent)]
     Admin(#[from] AdminError),
     #[error("cannot listen on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
@@ -155,7 +157,7 @@ fn load_key(source: &KeySource) -> Result<Option<SigningKey>, KeyFileError> {
 /// [`start`] and the admin commands.
 pub async fn open_issuer(config: &ServerConfig) -> Result<Arc<Issuer>, StartError> {
     let dir = &config.data_dir;
-    std::fs::create_dir_all(dir).map_err(|e| StartError::DataDir(dir.clone(), e))?;
+    keys::secure_data_dir(dir, &dir.join(DATABASE_FILE))?;
     let store = SqliteStore::open(&dir.join(DATABASE_FILE))?;
     let store: Arc<dyn Store> = Arc::new(store);
     let now = OffsetDateTime::now_utc();
