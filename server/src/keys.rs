@@ -90,6 +90,11 @@ pub fn secure_data_dir(dir: &Path, database: &Path) -> Result<(), DataDirError> 
                 .mode(0o700)
                 .create(dir)
                 .map_err(io(dir))?;
+        } else if fs::read_dir(dir).map_err(io(dir))?.next().is_none() {
+            // A fresh empty folder (a temporary one, one made for us):
+            // nothing in it was ever exposed, so make it the owner's only.
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io(dir))?;
         }
         let mut paths = vec![dir.to_owned(), keys_dir(dir)];
         for suffix in ["", "-wal", "-shm"] {
