@@ -1,22 +1,36 @@
-//! The store contract, run against SQLite. A PostgreSQL store runs the same
-//! functions from `suikang_server::store::contract`.
+//! The store contract (`suikang_server::store::contract`), run against both
+//! engines: SQLite in a temporary file, and PostgreSQL in a fresh database
+//! of this test binary's throw-away cluster.
 
-use suikang_server::store::{SqliteStore, contract};
-
-fn store() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("contract.db")).unwrap();
-    (dir, store)
-}
+use suikang_server::store::contract;
 
 macro_rules! contract_tests {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test]
-        async fn $name() {
-            let (_dir, store) = store();
-            contract::$name(&store).await;
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            use suikang_server::store::{SqliteStore, contract};
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let store = SqliteStore::open(&dir.path().join("contract.db")).unwrap();
+                    contract::$name(&store).await;
+                }
+            )*
         }
-    )*};
+        mod postgres {
+            use suikang_server::store::pg_cluster::ThrowawayCluster;
+            use suikang_server::store::{PgStore, contract};
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let cluster = ThrowawayCluster::shared().expect("a PostgreSQL cluster");
+                    let url = cluster.fresh_database().await.expect("a fresh database");
+                    let store = PgStore::connect(&url).await.expect("the store connects");
+                    contract::$name(&store).await;
+                }
+            )*
+        }
+    };
 }
 
 contract_tests!(
@@ -29,4 +43,23 @@ contract_tests!(
     accounts_are_found_by_token,
     idempotency_keys_are_claimed_once,
     trust_changes_bump_the_sequence,
+    racing_writers_get_one_outcome,
 );
+
+/// Every function of the contract runs on both engines: a new contract
+/// function that is not listed above fails here.
+#[test]
+fn every_contract_function_is_listed() {
+    let source = include_str!("../src/store/contract.rs");
+    let listed = include_str!("store_contract.rs");
+    for line in source.lines() {
+        if let Some(rest) = line.strip_prefix("pub async fn ") {
+            let name = rest.split('(').next().unwrap();
+            assert!(
+                listed.contains(&format!("    {name},")),
+                "contract::{name} is not run on both engines"
+            );
+        }
+    }
+    let _ = contract::one_person_one_code;
+}

@@ -472,3 +472,76 @@ pub async fn trust_changes_bump_the_sequence(store: &dyn Store) {
     );
     assert!(store.trust_sequence().await.unwrap() >= s0 + 2);
 }
+
+/// Two servers acting at the same moment (replicas on one database) get
+/// one outcome: one rotation of a refresh token and the other sees it
+/// reused, one imposed control, one idempotency claim, one live session.
+pub async fn racing_writers_get_one_outcome(store: &dyn Store) {
+    let p = store.upsert_person(facts(1), T0).await.unwrap();
+    store.create_session(session(p.id, 1)).await.unwrap();
+    let (a, b) = tokio::join!(
+        store.rotate_refresh(tokens(1).refresh, tokens(2), T0),
+        store.rotate_refresh(tokens(1).refresh, tokens(3), T0),
+    );
+    let mut outcomes = [a.unwrap(), b.unwrap()];
+    outcomes.sort_by_key(|o| matches!(o, RefreshOutcome::Rotated(_)));
+    assert_eq!(outcomes[0], RefreshOutcome::Reused);
+    assert!(matches!(outcomes[1], RefreshOutcome::Rotated(_)));
+
+    let cdc = Authority {
+        role: AuthorityRole::Cdc,
+        organisation: "guangzhou-cdc".into(),
+        district: "440100".into(),
+    };
+    let control = Control::imposed_by(&cdc, ControlReason::CloseContact);
+    let impose = || {
+        store.impose_control(
+            p.id,
+            control.clone(),
+            audit(p.id, ControlReason::CloseContact, "impose"),
+        )
+    };
+    let (a, b) = tokio::join!(impose(), impose());
+    let imposed = [a.unwrap(), b.unwrap()]
+        .iter()
+        .filter(|o| matches!(o, ImposeOutcome::Imposed { .. }))
+        .count();
+    assert_eq!(imposed, 1);
+    assert_eq!(store.active_controls(p.id).await.unwrap().len(), 1);
+    assert_eq!(store.audit_log(p.id).await.unwrap().len(), 1);
+
+    let claim = || store.claim_idempotency_key([1; 32], "k".into(), [2; 32], T0);
+    let (a, b) = tokio::join!(claim(), claim());
+    let claimed = [a.unwrap(), b.unwrap()]
+        .iter()
+        .filter(|c| **c == IdempotencyClaim::Claimed)
+        .count();
+    assert_eq!(claimed, 1);
+
+    let q = store.upsert_person(facts(2), T0).await.unwrap();
+    let (a, b) = tokio::join!(
+        store.create_session(session(q.id, 4)),
+        store.create_session(session(q.id, 5)),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let live = [a.id, b.id];
+    let mut still_live = 0;
+    for n in [4, 5] {
+        let s = store
+            .session_by_access(TokenHash([n; 32]))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(live.contains(&s.id));
+        if s.ended.is_none() {
+            still_live += 1;
+        }
+    }
+    assert_eq!(still_live, 1, "one device per person");
+
+    let (a, b) = tokio::join!(
+        store.upsert_person(facts(3), T0),
+        store.upsert_person(facts(3), T0),
+    );
+    assert_eq!(a.unwrap().id, b.unwrap().id, "one person per document");
+}

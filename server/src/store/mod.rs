@@ -1,5 +1,6 @@
-//! Storage behind one trait (DESIGN §6): SQLite now, PostgreSQL later, both
-//! held to the same contract suite ([`contract`]).
+//! Storage behind one trait (DESIGN §6): SQLite (embedded, the default) and
+//! PostgreSQL (production: stateless replicas on one database), both held
+//! to the same contract suite ([`contract`]).
 //!
 //! The store keeps no full name and no document number: a person is found
 //! by a keyed hash of their document ([`DocKey`]) and carries only the
@@ -13,9 +14,16 @@ use suikang_protocol::{
 };
 use time::{Date, OffsetDateTime};
 
+/// The contract every engine keeps, as async functions over the trait.
 pub mod contract;
+/// A throw-away PostgreSQL cluster for tests and the load generator.
+pub mod pg_cluster;
+/// PostgreSQL through a pool: the engine replicas share.
+pub mod postgres;
+/// SQLite in WAL mode: the embedded default.
 pub mod sqlite;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// What every store call returns: a boxed future, so the trait is
