@@ -119,6 +119,9 @@ pub struct ServerConfig {
     /// The face vendor whose results log people in; `None` refuses to
     /// serve (the admin commands need none).
     pub face_vendor: Option<FaceVendorSetting>,
+    /// A `postgres://` URL: the database replicas share. `None`: SQLite
+    /// under `data_dir` (the embedded default).
+    pub database_url: Option<String>,
 }
 
 /// Which face vendor's signed results the server accepts (问题四).
@@ -141,6 +144,7 @@ impl ServerConfig {
             issuer_key: KeySource::InDataDir,
             trusted_issuers: Vec::new(),
             face_vendor: None,
+            database_url: None,
         }
     }
 }

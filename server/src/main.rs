@@ -28,6 +28,15 @@ struct Cli {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// PostgreSQL to keep everything in (`postgres://user:pass@host/db`),
+    /// shared by every replica; without it, SQLite under --data.
+    #[arg(
+        long,
+        global = true,
+        env = "SUIKANG_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
     #[command(flatten)]
     issuer: IssuerArgs,
     /// Root key file (hex); default: DATA/keys/root.key, created if absent.
@@ -215,6 +224,7 @@ fn config(cli: &Cli) -> ServerConfig {
         }),
         _ => None,
     };
+    config.database_url = cli.database_url.clone();
     config
 }
 

@@ -18,7 +18,7 @@ use crate::face::FaceVendor;
 use crate::issuer::Issuer;
 use crate::keys::{self, KeyFileError};
 use crate::routes;
-use crate::store::{AccountKind, SqliteStore, Store, StoreError};
+use crate::store::{AccountKind, PgStore, SqliteStore, Store, StoreError};
 
 /// File name of the database under the data directory.
 pub const DATABASE_FILE: &str = "suikang.db";
@@ -157,9 +157,12 @@ fn load_key(source: &KeySource) -> Result<Option<SigningKey>, KeyFileError> {
 /// [`start`] and the admin commands.
 pub async fn open_issuer(config: &ServerConfig) -> Result<Arc<Issuer>, StartError> {
     let dir = &config.data_dir;
+    // The folder holds the keys whichever engine holds the data.
     keys::secure_data_dir(dir, &dir.join(DATABASE_FILE))?;
-    let store = SqliteStore::open(&dir.join(DATABASE_FILE))?;
-    let store: Arc<dyn Store> = Arc::new(store);
+    let store: Arc<dyn Store> = match &config.database_url {
+        Some(url) => Arc::new(PgStore::connect(url).await?),
+        None => Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE))?),
+    };
     let now = OffsetDateTime::now_utc();
     let root = match load_key(&config.root_key)? {
         Some(key) => key,
@@ -263,6 +266,11 @@ pub struct InProcessOptions {
     pub trusted_issuers: Vec<IssuerEntry>,
     /// In process means development or tests: the simulator by default.
     pub face_vendor: FaceVendorSetting,
+    /// A `postgres://` URL; `None`: SQLite in the temporary directory.
+    pub database_url: Option<String>,
+    /// Keys (and SQLite) here instead of a new temporary directory: replicas
+    /// of one issuer share it, as real ones share the same key files.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl InProcessOptions {
@@ -274,15 +282,25 @@ impl InProcessOptions {
             issuer_key: None,
             trusted_issuers: Vec::new(),
             face_vendor: FaceVendorSetting::DevSimulator,
+            database_url: None,
+            data_dir: None,
         }
     }
 }
 
-/// Starts an instance on 127.0.0.1:0 with a fresh temporary data directory,
-/// removed when the returned server is dropped.
+/// Starts an instance on 127.0.0.1:0 with a fresh temporary data directory
+/// (removed when the returned server is dropped) or the one given.
 pub async fn start_in_process(options: InProcessOptions) -> Result<RunningServer, StartError> {
-    let temp = tempfile::tempdir().map_err(|e| StartError::DataDir("(temp)".into(), e))?;
-    let mut config = ServerConfig::new(temp.path(), options.issuer);
+    let (temp, dir) = match options.data_dir {
+        Some(dir) => (None, dir),
+        None => {
+            let temp = tempfile::tempdir().map_err(|e| StartError::DataDir("(temp)".into(), e))?;
+            let dir = temp.path().to_owned();
+            (Some(temp), dir)
+        }
+    };
+    let mut config = ServerConfig::new(dir, options.issuer);
+    config.database_url = options.database_url;
     config.policy = options.policy;
     config.root_key = options
         .root_key
@@ -293,7 +311,7 @@ pub async fn start_in_process(options: InProcessOptions) -> Result<RunningServer
     config.trusted_issuers = options.trusted_issuers;
     config.face_vendor = Some(options.face_vendor);
     let issuer = open_issuer(&config).await?;
-    serve_issuer(issuer, SocketAddr::from(([127, 0, 0, 1], 0)), Some(temp)).await
+    serve_issuer(issuer, SocketAddr::from(([127, 0, 0, 1], 0)), temp).await
 }
 
 /// Suikang (issuer 1) and Yuekang (issuer 2) in process, under one root key,

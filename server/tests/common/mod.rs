@@ -53,9 +53,27 @@ pub async fn world() -> World {
     world_with(Policy::default()).await
 }
 
+/// The scenarios run twice: as their own test binaries on SQLite, and
+/// included by `on_postgres.rs`, whose servers use PostgreSQL.
+pub fn on_postgres() -> bool {
+    env!("CARGO_CRATE_NAME") == "on_postgres"
+}
+
+/// A fresh database of this test binary's throw-away PostgreSQL cluster.
+pub async fn fresh_postgres() -> String {
+    suikang_server::store::pg_cluster::ThrowawayCluster::shared()
+        .expect("a throw-away PostgreSQL cluster")
+        .fresh_database()
+        .await
+        .expect("a fresh database")
+}
+
 pub async fn world_with(policy: Policy) -> World {
     let mut options = InProcessOptions::new(IssuerProfile::suikang());
     options.policy = policy;
+    if on_postgres() {
+        options.database_url = Some(fresh_postgres().await);
+    }
     World {
         server: start_in_process(options).await.expect("server starts"),
         http: client(),
