@@ -63,3 +63,38 @@ fn every_contract_function_is_listed() {
     }
     let _ = contract::one_person_one_code;
 }
+
+/// A database a newer server migrated is refused, not written to, by an
+/// older one (a rolling deploy rolled back), as on SQLite.
+#[tokio::test]
+async fn postgres_refuses_a_database_with_a_newer_schema() {
+    use suikang_server::store::pg_cluster::ThrowawayCluster;
+    use suikang_server::store::postgres::MIGRATIONS;
+    use suikang_server::store::{PgStore, StoreError};
+    let cluster = ThrowawayCluster::shared().expect("a PostgreSQL cluster");
+    let url = cluster.fresh_database().await.expect("a fresh database");
+    let store = PgStore::connect(&url).await.unwrap();
+    assert_eq!(
+        store.schema_version().await.unwrap(),
+        MIGRATIONS.len() as u32
+    );
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let newer = MIGRATIONS.len() as i32 + 1;
+    client
+        .execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)",
+            &[&newer],
+        )
+        .await
+        .unwrap();
+    match PgStore::connect(&url).await {
+        Err(StoreError::NewerSchema { found, known }) => {
+            assert_eq!((found, known), (newer as u32, MIGRATIONS.len() as u32));
+        }
+        Err(other) => panic!("refused for another reason: {other}"),
+        Ok(_) => panic!("an older server opened a newer schema"),
+    }
+}

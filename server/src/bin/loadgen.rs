@@ -1,22 +1,52 @@
-//! `suikang-loadgen`: starts a server in process on loopback and measures
-//! code syncs per second, each re-signing a credential. Bounded: a fixed
-//! number of requests and a time limit, 127.0.0.1 only.
+//! `suikang-loadgen`: starts one or more server replicas in process on
+//! loopback and measures code syncs per second, each re-signing two
+//! credentials. Bounded: a fixed number of requests and a time limit,
+//! 127.0.0.1 only.
 //!
-//! `cargo run --release -p suikang-server --bin suikang-loadgen -- [REQUESTS] [CONNECTIONS]`
+//! ```sh
+//! # SQLite, one server
+//! cargo run --release -p suikang-server --bin suikang-loadgen -- 50000 32
+//! # PostgreSQL (a throw-away cluster, or a URL), two replicas round-robin
+//! cargo run --release -p suikang-server --bin suikang-loadgen -- 50000 32 \
+//!     --database-url throwaway --replicas 2
+//! ```
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use clap::Parser;
 use ed25519_dalek::SigningKey;
 use suikang_protocol::api::*;
 use suikang_protocol::device_binding::sign_binding;
 use suikang_protocol::{DocumentKind, Relationship};
-use suikang_server::{InProcessOptions, IssuerProfile, start_in_process};
+use suikang_server::store::pg_cluster::ThrowawayCluster;
+use suikang_server::{InProcessOptions, IssuerProfile, RunningServer, start_in_process};
 use tokio::sync::Mutex;
 
 const TIME_LIMIT: Duration = Duration::from_secs(60);
+
+#[derive(Parser)]
+#[command(
+    name = "suikang-loadgen",
+    about = "Code syncs per second against in-process replicas"
+)]
+struct Args {
+    /// Sync requests in all.
+    #[arg(default_value_t = 50_000)]
+    requests: usize,
+    /// Concurrent connections (one signed-in resident each).
+    #[arg(default_value_t = 32)]
+    connections: usize,
+    /// A postgres:// URL, or `throwaway` for a temporary cluster made with
+    /// Debian's PostgreSQL; without it, SQLite in a temporary directory.
+    #[arg(long, env = "SUIKANG_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Server replicas on the one database, requests round-robin between them.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
+    replicas: u16,
+}
 
 fn resident_id(n: u32) -> String {
     let first = format!(
@@ -34,16 +64,42 @@ fn resident_id(n: u32) -> String {
     format!("{first}{}", b"10X98765432"[(sum % 11) as usize] as char)
 }
 
+async fn start_replicas(args: &Args) -> (Vec<RunningServer>, Option<tempfile::TempDir>) {
+    let database_url = match args.database_url.as_deref() {
+        Some("throwaway") => Some(
+            ThrowawayCluster::shared()
+                .expect("a throw-away PostgreSQL cluster")
+                .fresh_database()
+                .await
+                .expect("a fresh database"),
+        ),
+        other => other.map(str::to_owned),
+    };
+    if database_url.is_none() && args.replicas > 1 {
+        eprintln!("suikang-loadgen: replicas share a PostgreSQL database: give --database-url");
+        std::process::exit(2);
+    }
+    // Replicas share the key files, as real ones do.
+    let keys = database_url.as_ref().map(|_| tempfile::tempdir().unwrap());
+    let mut servers = Vec::new();
+    for _ in 0..args.replicas {
+        let mut options = InProcessOptions::new(IssuerProfile::suikang());
+        // Every resident logs in from this one address.
+        options.policy.login_start_limit.burst = u32::MAX;
+        options.database_url = database_url.clone();
+        options.data_dir = keys.as_ref().map(|k| k.path().to_owned());
+        servers.push(start_in_process(options).await.expect("server starts"));
+    }
+    (servers, keys)
+}
+
 #[tokio::main]
 async fn main() {
-    let mut args = std::env::args().skip(1);
-    let total: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(50_000);
-    let connections: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(32);
-    let mut options = InProcessOptions::new(IssuerProfile::suikang());
-    // Every resident logs in from this one address.
-    options.policy.login_start_limit.burst = u32::MAX;
-    let server = start_in_process(options).await.expect("server starts");
-    let base = server.base_url();
+    let args = Args::parse();
+    let connections = args.connections.max(1);
+    let total = args.requests;
+    let (servers, _keys) = start_replicas(&args).await;
+    let bases: Vec<String> = servers.iter().map(|s| s.base_url()).collect();
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
@@ -51,9 +107,12 @@ async fn main() {
         .unwrap();
 
     // A resident per connection, each with a code and one dependent: every
-    // sync signs two credentials.
-    let mut tokens = Vec::new();
+    // sync signs two credentials. Each signs in on one replica and syncs on
+    // the next: what a load balancer without sticky sessions does.
+    let mut residents = Vec::new();
     for n in 0..connections as u32 {
+        let replica = &servers[n as usize % servers.len()];
+        let base = &bases[n as usize % bases.len()];
         let device = SigningKey::from_bytes(&suikang_server::keys::random_bytes());
         let challenge: FaceChallenge = http
             .post(format!("{base}/v1/login/start"))
@@ -71,11 +130,12 @@ async fn main() {
             .await
             .unwrap();
         let nonce = URL_SAFE_NO_PAD.decode(&challenge.nonce).unwrap();
-        let tokens_: SessionTokens = http
+        let tokens: SessionTokens = http
             .post(format!("{base}/v1/login/finish"))
             .json(&LoginFinishRequest {
                 challenge_id: challenge.challenge_id.clone(),
-                face_result: server
+                // The simulator's key is per replica: finish where it started.
+                face_result: replica
                     .simulate_face(&challenge, FaceCapture::Match)
                     .expect("the in-process server runs the simulator"),
                 device_public_key: hex::encode(device.verifying_key().to_bytes()),
@@ -87,7 +147,7 @@ async fn main() {
             .json()
             .await
             .unwrap();
-        let token = tokens_.access_token;
+        let token = tokens.access_token;
         http.post(format!("{base}/v1/codes/apply-self"))
             .bearer_auth(&token)
             .json(&ApplySelfRequest {})
@@ -113,15 +173,16 @@ async fn main() {
             .unwrap()
             .error_for_status()
             .unwrap();
-        tokens.push(token);
+        let sync_on = &bases[(n as usize + 1) % bases.len()];
+        residents.push((token, format!("{sync_on}/v1/codes")));
     }
 
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(total)));
     let per_connection = total / connections;
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for token in tokens {
-        let (http, url, latencies) = (http.clone(), format!("{base}/v1/codes"), latencies.clone());
+    for (token, url) in residents {
+        let (http, latencies) = (http.clone(), latencies.clone());
         tasks.push(tokio::spawn(async move {
             let mut mine = Vec::with_capacity(per_connection);
             for _ in 0..per_connection {
@@ -146,8 +207,12 @@ async fn main() {
     latencies.sort();
     let n = latencies.len();
     let pct = |p: f64| latencies[((n as f64 * p) as usize).min(n - 1)];
+    let engine = match args.database_url.as_deref() {
+        None => "SQLite".to_owned(),
+        Some(_) => format!("PostgreSQL, {} replica(s)", args.replicas),
+    };
     println!(
-        "sync requests: {n} over {connections} connections in {:.2}s",
+        "sync requests: {n} over {connections} connections in {:.2}s ({engine})",
         elapsed.as_secs_f64()
     );
     println!(
@@ -161,5 +226,7 @@ async fn main() {
         pct(0.99).as_secs_f64() * 1e3,
         latencies[n - 1].as_secs_f64() * 1e3
     );
-    server.shutdown().await;
+    for server in servers {
+        server.shutdown().await;
+    }
 }

@@ -308,6 +308,13 @@ impl PgStore {
                 )
                 .await?
                 .try_get(0)?;
+            if done as usize > MIGRATIONS.len() {
+                // A newer server migrated it: an older one must not write to it.
+                return Err(Failure::Store(StoreError::NewerSchema {
+                    found: done as u32,
+                    known: MIGRATIONS.len() as u32,
+                }));
+            }
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(done as usize) {
                 tx.batch_execute(sql).await?;
                 tx.execute(
@@ -832,6 +839,28 @@ impl Store for PgStore {
                     > 0
             })
         })
+    }
+
+    fn guardians_of(&self, dependent: PersonId) -> StoreFuture<'_, Vec<Guardian>> {
+        Box::pin(self.read(async move |c| {
+            all(
+                c,
+                "SELECT guardian_kind, guardian_id FROM guardianships \
+                 WHERE dependent_id = $1 AND removed_at IS NULL ORDER BY created_at, id",
+                &[&dependent.0],
+            )
+            .await?
+            .iter()
+            .map(|r| {
+                let id: i64 = r.try_get(1)?;
+                match r.try_get::<_, &str>(0)? {
+                    "person" => Ok(Guardian::Person(PersonId(id))),
+                    "institution" => Ok(Guardian::Institution(AccountId(id))),
+                    _ => Err(StoreError::Corrupt("guardian_kind").into()),
+                }
+            })
+            .collect()
+        }))
     }
 
     fn dependent(&self, guardian: Guardian, code: CodeId) -> StoreFuture<'_, Option<Dependent>> {
