@@ -15,6 +15,8 @@ mod bad_input;
 mod checkpoint;
 #[path = "codes.rs"]
 mod codes;
+#[path = "guardianship.rs"]
+mod guardianship;
 #[path = "login.rs"]
 mod login;
 

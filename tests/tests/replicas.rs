@@ -186,6 +186,7 @@ async fn replicas_racing_one_proxy_application_give_one_code() {
         document: doc(LI_ID),
         relationship: Relationship::AdultRelative,
         co_resident_declared: true,
+        reason: None,
     };
     let (a, b) = tokio::join!(
         r.a.post("/v1/codes/apply-proxy", Some(token), &apply),
