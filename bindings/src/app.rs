@@ -349,5 +349,5 @@ impl TaskHandle {
 /// a UI that ticks it every second between screens.
 #[uniffi::export]
 pub fn clock_text(at: std::time::SystemTime) -> String {
-    suikang_core::screen::clock_text(time::OffsetDateTime::from(at))
+    suikang_core::display::clock_text(time::OffsetDateTime::from(at))
 }

@@ -7,9 +7,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use suikang_core::app::{AppStatus as CoreAppStatus, CodeSummary as CoreCodeSummary};
+use suikang_core::app::AppStatus as CoreAppStatus;
+use suikang_core::codes::CodeSummary as CoreCodeSummary;
+use suikang_core::display::{self as core_display, ReasonLabel as CoreReasonLabel};
 use suikang_core::print::PageFormat;
-use suikang_core::screen::{self as core_screen, ReasonLabel as CoreReasonLabel};
+use suikang_core::screen as core_screen;
 use suikang_core::{Banner, ScreenAction, Verdict};
 use suikang_core::{CacheRecovery, NetworkState, SubmitOutcome, SyncReport as CoreSyncReport};
 use suikang_protocol::api::{
@@ -168,8 +170,8 @@ pub struct Rgba {
     pub a: u8,
 }
 
-impl From<core_screen::Rgba> for Rgba {
-    fn from(c: core_screen::Rgba) -> Self {
+impl From<core_display::Rgba> for Rgba {
+    fn from(c: core_display::Rgba) -> Self {
         Rgba {
             r: c.r,
             g: c.g,

@@ -344,8 +344,18 @@ pub async fn run(out: Option<PathBuf>) -> Result<DemoReport, DemoError> {
         .create_authority(AuthorityRole::District, "yuexiu-district", "440104")
         .await
         .map_err(|e| DemoError::Server(e.to_string()))?;
-    let cdc = AuthorityConsole::new(&suikang_url, &cdc_token, RetryPolicy::default())?;
-    let district = AuthorityConsole::new(&suikang_url, &district_token, RetryPolicy::default())?;
+    let cdc = AuthorityConsole::new(
+        &suikang_url,
+        &cdc_token,
+        RetryPolicy::default(),
+        Arc::new(suikang_core::SystemClock),
+    )?;
+    let district = AuthorityConsole::new(
+        &suikang_url,
+        &district_token,
+        RetryPolicy::default(),
+        Arc::new(suikang_core::SystemClock),
+    )?;
     cdc.impose(
         DocumentKind::ResidentId,
         CHILD.1,

@@ -218,7 +218,7 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
             }
             outln!("network: {:?}", status.network);
             match status.last_synced_at {
-                Some(t) => outln!("last synced: {}", suikang_core::screen::clock_text(t)),
+                Some(t) => outln!("last synced: {}", suikang_core::display::clock_text(t)),
                 None => outln!("last synced: never"),
             }
             outln!("queued actions: {}", status.queued_actions);
@@ -321,8 +321,12 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
             reason,
             token,
         } => {
-            let console =
-                AuthorityConsole::new(&server_url(home, server)?, &token, RetryPolicy::default())?;
+            let console = AuthorityConsole::new(
+                &server_url(home, server)?,
+                &token,
+                RetryPolicy::default(),
+                Arc::new(suikang_core::SystemClock),
+            )?;
             let after = console
                 .impose(kind.into(), &document, reason.into())
                 .await?;
@@ -338,8 +342,12 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
             reason,
             token,
         } => {
-            let console =
-                AuthorityConsole::new(&server_url(home, server)?, &token, RetryPolicy::default())?;
+            let console = AuthorityConsole::new(
+                &server_url(home, server)?,
+                &token,
+                RetryPolicy::default(),
+                Arc::new(suikang_core::SystemClock),
+            )?;
             let after = console
                 .release(kind.into(), &document, reason.into())
                 .await?;
@@ -383,7 +391,7 @@ async fn verify(
         (None, Some(path)) => {
             let bytes =
                 std::fs::read(&path).map_err(|e| HomeError::Folder(path.clone(), e.kind()))?;
-            match suikang_core::verifier::read_qr(&bytes) {
+            match suikang_core::qr::read_qr(&bytes) {
                 Ok(text) => text,
                 Err(e) => {
                     if as_json {

@@ -18,8 +18,8 @@ use suikang_protocol::api::{
     SessionView, Symptom,
 };
 use suikang_protocol::{
-    Color, ControlReason, Document, DocumentKind, Presentation, PresentationError, Relationship,
-    SignedCredential, TrustList, device_binding, mask_name,
+    Document, DocumentKind, Presentation, PresentationError, Relationship, SignedCredential,
+    TrustList, device_binding, mask_name,
 };
 use time::{Duration, OffsetDateTime};
 use tokio::sync::Mutex as AsyncMutex;
@@ -27,10 +27,11 @@ use zeroize::Zeroizing;
 
 use crate::cache::{Cache, CacheRecovery};
 use crate::clock::Clock;
+use crate::codes::CodeSummary;
 use crate::error::CoreError;
 use crate::face::{FaceVerifier, FaceVerifierError};
 use crate::http::{Http, HttpError, NetworkState, Reply, RetryPolicy};
-use crate::outbox::{Action, QueuedAction, idempotency_key};
+use crate::outbox::{Action, QueuedAction, final_refusal, idempotency_key};
 use crate::secrets::{SecretStore, names};
 
 /// Where the app keeps its cache and which server and roots it trusts.
@@ -68,23 +69,6 @@ pub struct SyncReport {
     pub delivered: usize,
     /// Queued actions the server refused (they will not be retried).
     pub refused: Vec<ErrorCode>,
-}
-
-/// One code as the app lists it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CodeSummary {
-    pub code_id: String,
-    pub role: CodeRole,
-    pub relationship: Option<Relationship>,
-    pub color: Color,
-    pub controls: Vec<ControlReason>,
-    pub masked_name: String,
-    pub masked_document: String,
-    pub document_kind: DocumentKind,
-    pub credential_expires_at: Option<OffsetDateTime>,
-    /// The credential has expired (or there is none): verifiers will refuse
-    /// it until a sync refreshes it.
-    pub refresh_needed: bool,
 }
 
 /// A code ready to show: a presentation signed on the device just now.
@@ -263,7 +247,7 @@ impl App {
         let challenge: suikang_protocol::api::FaceChallenge = http
             .post("/v1/login/start", None, &request, &idempotency_key())
             .await
-            .map_err(map_http)?;
+            .map_err(CoreError::from)?;
         let face_result = self.face.verify(&challenge).await.map_err(|e| match e {
             FaceVerifierError::Cancelled => CoreError::FaceCheckCancelled,
             FaceVerifierError::Failed(m) => CoreError::FaceCheckFailed(m),
@@ -283,7 +267,7 @@ impl App {
         let tokens: SessionTokens = http
             .post("/v1/login/finish", None, &finish, &idempotency_key())
             .await
-            .map_err(map_http)?;
+            .map_err(CoreError::from)?;
         self.save_session(tokens.into())?;
         {
             // A new person on this phone sees none of the last one's codes.
@@ -396,7 +380,7 @@ impl App {
                 self.save_session(tokens.into())?;
                 Ok(token)
             }
-            Err(e) => Err(self.session_error(map_http(e))),
+            Err(e) => Err(self.session_error(CoreError::from(e))),
         }
     }
 
@@ -438,9 +422,9 @@ impl App {
                 let token = self.access_token(true).await?;
                 call(token)
                     .await
-                    .map_err(|e| self.session_error(map_http(e)))
+                    .map_err(|e| self.session_error(CoreError::from(e)))
             }
-            other => other.map_err(|e| self.session_error(map_http(e))),
+            other => other.map_err(|e| self.session_error(CoreError::from(e))),
         }
     }
 
@@ -527,7 +511,7 @@ impl App {
         let Reply::Fresh { body, etag } = http
             .get_bytes("/v1/trust-list", None, etag.as_deref())
             .await
-            .map_err(map_http)?
+            .map_err(CoreError::from)?
         else {
             return Ok(false);
         };
@@ -627,7 +611,7 @@ impl App {
         Ok(self
             .cached_codes()?
             .iter()
-            .map(|c| summary(c, now))
+            .map(|c| CodeSummary::of(c, now))
             .collect())
     }
 
@@ -694,7 +678,7 @@ impl App {
                 _ => CoreError::RefreshNeeded,
             })?;
         Ok(PresentedCode {
-            code: summary(code, now),
+            code: CodeSummary::of(code, now),
             qr_text: presentation.to_qr_text(),
             presented_at: presentation.presented_at(),
         })
@@ -858,50 +842,18 @@ impl App {
         let http = self.http()?;
         for (seq, _, queued) in queued {
             self.cache().count_attempt(seq)?;
-            let key = queued.idempotency_key.clone();
-            let result = match &queued.action {
-                Action::Declare(request) => {
-                    self.authorized(|token| {
-                        let key = key.clone();
-                        async move {
-                            http.post::<_, serde_json::Value>(
-                                "/v1/health-declarations",
-                                Some(&token),
-                                request,
-                                &key,
-                            )
-                            .await
-                            .map(drop)
-                        }
-                    })
-                    .await
-                }
-                Action::RemoveDependent { code_id } => {
-                    self.authorized(|token| {
-                        let key = key.clone();
-                        async move {
-                            http.delete(&format!("/v1/dependents/{code_id}"), Some(&token), &key)
-                                .await
-                        }
-                    })
-                    .await
-                }
-            };
+            let key = &queued.idempotency_key;
+            let action = &queued.action;
+            let result = self
+                .authorized(|token| async move { action.deliver(http, &token, key).await })
+                .await;
             match result {
                 Ok(()) => {
                     self.cache().remove_outbox(seq)?;
                     report.delivered += 1;
                 }
                 Err(e) => {
-                    let code = match e {
-                        CoreError::Refused { code, .. } => code,
-                        // Final answers too: sent again, they would block the
-                        // queue (and a declaration refused now would go
-                        // through later).
-                        CoreError::CodeNotFound => ErrorCode::CodeNotFound,
-                        CoreError::NoCodeYet => ErrorCode::NoCodeYet,
-                        e => return Err(e),
-                    };
+                    let code = final_refusal(e)?;
                     tracing::warn!(?code, "the server refused a queued action; it is dropped");
                     self.cache().remove_outbox(seq)?;
                     report.refused.push(code);
@@ -959,57 +911,5 @@ async fn get_json<T: serde::de::DeserializeOwned>(
     match http.get(path, Some(token), None).await? {
         Reply::Fresh { body, .. } => Ok(body),
         Reply::NotModified => Err(HttpError::Decode),
-    }
-}
-
-pub(crate) fn summary(code: &CodeView, now: OffsetDateTime) -> CodeSummary {
-    let expires = code.credential.as_ref().map(|c| c.expires_at);
-    CodeSummary {
-        code_id: code.code_id.clone(),
-        role: code.role,
-        relationship: code.relationship,
-        color: code.color,
-        controls: code.controls.iter().map(|c| c.reason).collect(),
-        masked_name: code.masked_name.clone(),
-        masked_document: code.masked_document.clone(),
-        document_kind: code.document_kind,
-        credential_expires_at: expires,
-        refresh_needed: expires.is_none_or(|e| now >= e),
-    }
-}
-
-/// The server's answer, as the user's error.
-pub(crate) fn map_http(e: HttpError) -> CoreError {
-    match e {
-        HttpError::Network => CoreError::NetworkUnavailable,
-        HttpError::PinMismatch => CoreError::ServerKeyMismatch,
-        HttpError::Decode => CoreError::BadServerResponse,
-        HttpError::Status { status, detail } => {
-            let Some(detail) = detail else {
-                return if status >= 500 || status == 429 {
-                    CoreError::ServerUnavailable { status }
-                } else {
-                    CoreError::BadServerResponse
-                };
-            };
-            match detail.code {
-                ErrorCode::FaceMismatch => CoreError::FaceMismatch,
-                ErrorCode::LivenessFailed => CoreError::LivenessFailed,
-                ErrorCode::ChallengeExpired => CoreError::ChallengeExpired,
-                ErrorCode::LoginLocked => CoreError::LockedOut { retry_after: None },
-                ErrorCode::SignedInElsewhere => CoreError::SignedInElsewhere,
-                ErrorCode::SessionEnded
-                | ErrorCode::RefreshTokenReused
-                | ErrorCode::InvalidToken
-                | ErrorCode::MissingToken => CoreError::SessionEnded,
-                ErrorCode::CodeNotFound => CoreError::CodeNotFound,
-                ErrorCode::NoCodeYet => CoreError::NoCodeYet,
-                ErrorCode::Internal => CoreError::ServerUnavailable { status },
-                code => CoreError::Refused {
-                    code,
-                    message: detail.message,
-                },
-            }
-        }
     }
 }

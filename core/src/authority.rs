@@ -3,14 +3,15 @@
 //! within its rights (问题十). The server checks the rights against the
 //! protocol's table; this is the client the staff's app (and the CLI) uses.
 
+use std::sync::Arc;
 use suikang_protocol::api::{
     ControlsResponse, DocumentInput, ImposeControlRequest, ListControlsRequest,
     ReleaseControlRequest,
 };
-use suikang_protocol::{ControlReason, Document, DocumentKind};
-use time::OffsetDateTime;
 
-use crate::app::map_http;
+use suikang_protocol::{ControlReason, Document, DocumentKind};
+
+use crate::clock::Clock;
 use crate::error::CoreError;
 use crate::http::{Http, RetryPolicy};
 use crate::outbox::idempotency_key;
@@ -19,6 +20,8 @@ use crate::outbox::idempotency_key;
 pub struct AuthorityConsole {
     http: Http,
     token: String,
+    /// Today's date decides whether a birth date in an ID is in the future.
+    clock: Arc<dyn Clock>,
 }
 
 impl AuthorityConsole {
@@ -27,17 +30,19 @@ impl AuthorityConsole {
         server_url: &str,
         token: &str,
         retry: RetryPolicy,
+        clock: Arc<dyn Clock>,
     ) -> Result<AuthorityConsole, CoreError> {
         crate::http::require_secure_url(server_url)?;
         let http = Http::new(server_url, retry, None, &[]).map_err(CoreError::Storage)?;
         Ok(AuthorityConsole {
             http,
             token: token.to_owned(),
+            clock,
         })
     }
 
-    fn document(kind: DocumentKind, number: &str) -> Result<DocumentInput, CoreError> {
-        let document = Document::parse(kind, number, OffsetDateTime::now_utc().date())?;
+    fn document(&self, kind: DocumentKind, number: &str) -> Result<DocumentInput, CoreError> {
+        let document = Document::parse(kind, number, self.clock.now().date())?;
         Ok(DocumentInput {
             kind,
             number: document.number().to_owned(),
@@ -52,7 +57,7 @@ impl AuthorityConsole {
         reason: ControlReason,
     ) -> Result<ControlsResponse, CoreError> {
         let request = ImposeControlRequest {
-            document: Self::document(kind, number)?,
+            document: self.document(kind, number)?,
             reason,
         };
         self.post("/v1/authority/controls/impose", &request).await
@@ -66,7 +71,7 @@ impl AuthorityConsole {
         reason: ControlReason,
     ) -> Result<ControlsResponse, CoreError> {
         let request = ReleaseControlRequest {
-            document: Self::document(kind, number)?,
+            document: self.document(kind, number)?,
             reason,
         };
         self.post("/v1/authority/controls/release", &request).await
@@ -79,7 +84,7 @@ impl AuthorityConsole {
         number: &str,
     ) -> Result<ControlsResponse, CoreError> {
         let request = ListControlsRequest {
-            document: Self::document(kind, number)?,
+            document: self.document(kind, number)?,
         };
         self.post("/v1/authority/controls/list", &request).await
     }
@@ -92,6 +97,6 @@ impl AuthorityConsole {
         self.http
             .post(path, Some(&self.token), body, &idempotency_key())
             .await
-            .map_err(map_http)
+            .map_err(CoreError::from)
     }
 }

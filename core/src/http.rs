@@ -19,7 +19,9 @@ use rustls::{DigitallySignedStruct, SignatureScheme};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
-use suikang_protocol::api::{ErrorBody, ErrorDetail};
+use suikang_protocol::api::{ErrorBody, ErrorCode, ErrorDetail};
+
+use crate::error::CoreError;
 
 /// What the UI says about the network, derived from the requests' fates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -485,6 +487,44 @@ impl ServerCertVerifier for PinnedKey {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.inner.supported_verify_schemes()
+    }
+}
+
+/// The server's answer, as the user's error.
+impl From<HttpError> for CoreError {
+    fn from(e: HttpError) -> CoreError {
+        match e {
+            HttpError::Network => CoreError::NetworkUnavailable,
+            HttpError::PinMismatch => CoreError::ServerKeyMismatch,
+            HttpError::Decode => CoreError::BadServerResponse,
+            HttpError::Status { status, detail } => {
+                let Some(detail) = detail else {
+                    return if status >= 500 || status == 429 {
+                        CoreError::ServerUnavailable { status }
+                    } else {
+                        CoreError::BadServerResponse
+                    };
+                };
+                match detail.code {
+                    ErrorCode::FaceMismatch => CoreError::FaceMismatch,
+                    ErrorCode::LivenessFailed => CoreError::LivenessFailed,
+                    ErrorCode::ChallengeExpired => CoreError::ChallengeExpired,
+                    ErrorCode::LoginLocked => CoreError::LockedOut { retry_after: None },
+                    ErrorCode::SignedInElsewhere => CoreError::SignedInElsewhere,
+                    ErrorCode::SessionEnded
+                    | ErrorCode::RefreshTokenReused
+                    | ErrorCode::InvalidToken
+                    | ErrorCode::MissingToken => CoreError::SessionEnded,
+                    ErrorCode::CodeNotFound => CoreError::CodeNotFound,
+                    ErrorCode::NoCodeYet => CoreError::NoCodeYet,
+                    ErrorCode::Internal => CoreError::ServerUnavailable { status },
+                    code => CoreError::Refused {
+                        code,
+                        message: detail.message,
+                    },
+                }
+            }
+        }
     }
 }
 

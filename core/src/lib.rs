@@ -13,6 +13,10 @@ pub mod authority;
 pub mod cache;
 /// The time, from the platform or from a test.
 pub mod clock;
+/// The codes on the phone as the app lists them, one's own first.
+pub mod codes;
+/// How things read and look: colours, reason labels, Beijing time.
+pub mod display;
 /// The errors the app reports, named for what went wrong for the user.
 pub mod error;
 /// The face-verification handoff to the native vendor SDK.
@@ -23,7 +27,9 @@ pub mod http;
 pub mod outbox;
 /// The printed code (打印版): a dependent's page as PNG, SVG and PDF.
 pub mod print;
-/// The code screen: QR, colours, status, clock, banner, arrows, updates.
+/// QR codes: text to modules (level M, version ≤ 10) and camera frames to text.
+pub mod qr;
+/// The code screen: what the UI draws, its banner, arrows and updates.
 pub mod screen;
 /// AEAD sealing of cache rows under the data key.
 pub mod seal;
@@ -32,18 +38,21 @@ pub mod secrets;
 /// The checkpoint: verify a scanned code or a camera image, offline.
 pub mod verifier;
 
-pub use app::{App, AppConfig, AppStatus, CodeSummary, PresentedCode, SubmitOutcome, SyncReport};
+pub use app::{App, AppConfig, AppStatus, PresentedCode, SubmitOutcome, SyncReport};
 pub use authority::AuthorityConsole;
 pub use cache::CacheRecovery;
 pub use clock::{Clock, SystemClock};
+pub use codes::CodeSummary;
+pub use display::{ReasonLabel, Rgba};
 pub use error::CoreError;
 pub use face::{FaceVerifier, FaceVerifierError};
 pub use http::{NetworkState, RetryPolicy};
 pub use print::{
     MissingGlyphs, PageFonts, PrintError, PrintablePage, render_pdf, render_png, render_svg,
 };
+pub use qr::QrMatrix;
 pub use screen::{
-    Banner, CodeScreen, QrMatrix, Rgba, Screen, ScreenAction, ScreenListener, ScreenSubscription,
+    Banner, CodeScreen, CodeScreenBuilder, Screen, ScreenAction, ScreenListener, ScreenSubscription,
 };
 pub use secrets::{FileSecretStore, KeyringSecretStore, SecretStore, SecretStoreError};
 pub use verifier::{CheckResult, Verdict, verdict_now};

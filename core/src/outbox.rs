@@ -7,8 +7,11 @@
 //! needs the network.
 
 use serde::{Deserialize, Serialize};
-use suikang_protocol::api::HealthDeclarationRequest;
+use suikang_protocol::api::{ErrorCode, HealthDeclarationRequest};
 use time::OffsetDateTime;
+
+use crate::error::CoreError;
+use crate::http::{Http, HttpError};
 
 /// An action waiting for the network.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,5 +44,81 @@ impl QueuedAction {
             queued_at: now,
             action,
         }
+    }
+}
+
+impl Action {
+    /// Sends the action to the server under `idempotency_key`, the key it
+    /// was queued with, so a delivery retried after a lost answer has its
+    /// effect once.
+    pub(crate) async fn deliver(
+        &self,
+        http: &Http,
+        token: &str,
+        idempotency_key: &str,
+    ) -> Result<(), HttpError> {
+        match self {
+            Action::Declare(request) => http
+                .post::<_, serde_json::Value>(
+                    "/v1/health-declarations",
+                    Some(token),
+                    request,
+                    idempotency_key,
+                )
+                .await
+                .map(drop),
+            Action::RemoveDependent { code_id } => {
+                http.delete(
+                    &format!("/v1/dependents/{code_id}"),
+                    Some(token),
+                    idempotency_key,
+                )
+                .await
+            }
+        }
+    }
+}
+
+/// Whether a failed delivery is the server's final answer — the action is
+/// dropped and reported — or worth trying again at the next sync (`Err`).
+/// Final answers include "no such code" and "no code yet": sent again they
+/// would block the queue, and a declaration refused now would go through
+/// later.
+pub(crate) fn final_refusal(error: CoreError) -> Result<ErrorCode, CoreError> {
+    match error {
+        CoreError::Refused { code, .. } => Ok(code),
+        CoreError::CodeNotFound => Ok(ErrorCode::CodeNotFound),
+        CoreError::NoCodeYet => Ok(ErrorCode::NoCodeYet),
+        e => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_final_and_network_trouble_is_not() {
+        let refused = CoreError::Refused {
+            code: ErrorCode::InvalidRequest,
+            message: String::new(),
+        };
+        assert_eq!(final_refusal(refused), Ok(ErrorCode::InvalidRequest));
+        assert_eq!(
+            final_refusal(CoreError::CodeNotFound),
+            Ok(ErrorCode::CodeNotFound)
+        );
+        assert_eq!(
+            final_refusal(CoreError::NoCodeYet),
+            Ok(ErrorCode::NoCodeYet)
+        );
+        assert_eq!(
+            final_refusal(CoreError::NetworkUnavailable),
+            Err(CoreError::NetworkUnavailable)
+        );
+        assert_eq!(
+            final_refusal(CoreError::ServerUnavailable { status: 503 }),
+            Err(CoreError::ServerUnavailable { status: 503 })
+        );
     }
 }

@@ -19,11 +19,12 @@
 
 use std::fmt::Write as _;
 
-use crate::screen::QrMatrix;
+use crate::display::{Precision, beijing_time, capitalise};
+use crate::qr::QrMatrix;
 use resvg::usvg::fontdb;
 use suikang_protocol::api::{IssuerView, PrintedCodeResponse};
 use suikang_protocol::{Color, ControlReason, DocumentKind, Payload, Rgb, decode_payload};
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 /// The page is A4 at 300 dpi: 2480 × 3508 dots (210 × 297 mm).
 pub const PAGE_WIDTH_PX: u32 = 2480;
@@ -44,8 +45,6 @@ const QR_BOX_MAX_PX: u32 = 960;
 /// White around the quiet zone, so the card colour never touches it.
 const PANEL_PADDING_PX: u32 = 24;
 const MARGIN_PX: u32 = 236; // 20 mm
-/// China Standard Time: the dates a Guangzhou checkpoint reads.
-const CHINA_OFFSET_SECONDS: i32 = 8 * 3600;
 /// pHYs for 300 dpi, so the PNG prints at its real size.
 const PX_PER_METRE: u32 = 11_811;
 
@@ -151,19 +150,9 @@ pub fn parse_rgb(text: &str) -> Result<Rgb, PrintError> {
     Ok(Rgb(rgb))
 }
 
-/// A date as the page prints it: `YYYY-MM-DD HH:MM`, China Standard Time.
+/// A date as the page prints it: `YYYY-MM-DD HH:MM`, Beijing time.
 pub fn china_time(t: OffsetDateTime) -> String {
-    let offset = UtcOffset::from_whole_seconds(CHINA_OFFSET_SECONDS).unwrap_or(UtcOffset::UTC);
-    // Beyond the calendar's end the UTC reading is still better than a panic.
-    let local = t.checked_to_offset(offset).unwrap_or(t);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        local.year(),
-        u8::from(local.month()),
-        local.day(),
-        local.hour(),
-        local.minute()
-    )
+    beijing_time(t, Precision::Minute)
 }
 
 // ---------------------------------------------------------------- the three formats
@@ -369,7 +358,7 @@ impl Layout {
             card_top + 228,
             54,
             on_card,
-            capitalised(page.color.name_en()),
+            capitalise(page.color.name_en()),
         );
         let box_px = boxed * module_px;
         let panel = Block {
@@ -473,14 +462,6 @@ fn contrasting_ink(rgb: [u8; 3]) -> [u8; 3] {
     let [r, g, b] = rgb.map(f32::from);
     let luma = 0.2126 * r + 0.7152 * g + 0.0722 * b;
     if luma > 160.0 { INK } else { WHITE }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 fn document_kind_label(kind: DocumentKind) -> (&'static str, &'static str) {

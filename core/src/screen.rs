@@ -6,95 +6,21 @@
 
 use std::sync::Arc;
 
-use suikang_protocol::api::CodeRole;
-use suikang_protocol::{Color, ControlReason, Relationship};
-use time::{Duration, OffsetDateTime, UtcOffset};
+use suikang_protocol::api::{CodeRole, IssuerView};
+use suikang_protocol::{Color, ColorScheme, Relationship};
+use time::{Duration, OffsetDateTime};
 
-use crate::app::{App, CodeSummary, summary};
+use crate::app::{App, AppStatus};
+use crate::codes::CodeSummary;
+use crate::display::{ReasonLabel, Rgba, capitalise, clock_text};
 use crate::error::CoreError;
 use crate::http::NetworkState;
+use crate::qr::QrMatrix;
 
 /// Presentations are re-made this often, so a screenshot goes stale.
 pub const REFRESH_EVERY: Duration = Duration::seconds(30);
 /// Last sync older than this shows the "stale" banner.
 pub const STALE_AFTER: Duration = Duration::hours(6);
-
-/// A colour, 8 bits a channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Rgba {
-    pub r: u8,
-    pub g: u8,
-    pub b: u8,
-    pub a: u8,
-}
-
-impl Rgba {
-    pub const WHITE: Rgba = Rgba {
-        r: 0xff,
-        g: 0xff,
-        b: 0xff,
-        a: 0xff,
-    };
-    pub const BLACK: Rgba = Rgba {
-        r: 0,
-        g: 0,
-        b: 0,
-        a: 0xff,
-    };
-
-    /// From `#RRGGBB`.
-    pub fn parse(text: &str) -> Option<Rgba> {
-        let mut rgb = [0; 3];
-        hex::decode_to_slice(text.strip_prefix('#')?, &mut rgb).ok()?;
-        Some(Rgba {
-            r: rgb[0],
-            g: rgb[1],
-            b: rgb[2],
-            a: 0xff,
-        })
-    }
-}
-
-/// The QR code as modules: `size × size`, row by row, 1 for dark. The
-/// quiet zone (4 modules, light) is not included; draw it around.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct QrMatrix {
-    pub size: u32,
-    pub modules: Vec<u8>,
-    pub quiet_zone: u32,
-}
-
-impl QrMatrix {
-    /// Encodes `text` at error-correction level M.
-    pub fn encode(text: &str) -> Result<QrMatrix, CoreError> {
-        // fast_qr picks the mode (alphanumeric for our base45 payload), the
-        // smallest version and the best of the 8 masks, like the `qrcode`
-        // crate, at about a sixth of its time: this is most of the screen's
-        // cost, paid every time a presentation is re-signed.
-        let code = fast_qr::QRBuilder::new(text.as_bytes())
-            .ecl(fast_qr::ECL::M)
-            .build()
-            .map_err(|_| CoreError::QrTooLong)?;
-        let modules = code.data[..code.size * code.size]
-            .iter()
-            .map(|m| u8::from(m.value()))
-            .collect();
-        Ok(QrMatrix {
-            size: code.size as u32,
-            modules,
-            quiet_zone: 4,
-        })
-    }
-
-    /// The QR version (1 to 40): the matrix is 17 + 4 × version modules wide.
-    pub fn version(&self) -> u32 {
-        (self.size - 17) / 4
-    }
-
-    pub fn is_dark(&self, x: u32, y: u32) -> bool {
-        self.modules[(y * self.size + x) as usize] == 1
-    }
-}
 
 /// The card's colours: the card in the code's colour (the issuer's shade),
 /// the QR dark on a light panel so it scans on every card colour.
@@ -125,6 +51,32 @@ pub enum Banner {
 }
 
 impl Banner {
+    /// The most urgent banner (问题五: the code shows offline too, and says
+    /// so): the session ended elsewhere, then the shown code's credential
+    /// expired, then offline, then stale (not synced for [`STALE_AFTER`]
+    /// while codes are held), then a reset cache.
+    pub fn choose(
+        status: &AppStatus,
+        now: OffsetDateTime,
+        holds_codes: bool,
+        shown: Option<&CodeSummary>,
+    ) -> Option<Banner> {
+        let stale = status.last_synced_at.is_none_or(|t| now - t > STALE_AFTER);
+        if status.signed_in_elsewhere {
+            Some(Banner::SignedInElsewhere)
+        } else if shown.is_some_and(|c| c.refresh_needed) {
+            Some(Banner::RefreshNeeded)
+        } else if status.network == NetworkState::Offline {
+            Some(Banner::Offline)
+        } else if stale && holds_codes {
+            Some(Banner::Stale)
+        } else if status.cache_recovery.is_some() {
+            Some(Banner::CacheReset)
+        } else {
+            None
+        }
+    }
+
     pub fn text_zh(self) -> &'static str {
         match self {
             Banner::SignedInElsewhere => "您的账号已在其他设备登录，请重新登录",
@@ -157,14 +109,6 @@ pub enum ScreenAction {
     Declare,
     /// Stop holding a dependent's code.
     RemoveDependent,
-}
-
-/// A control reason with its labels.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReasonLabel {
-    pub reason: ControlReason,
-    pub zh: String,
-    pub en: String,
 }
 
 /// Everything the code screen shows.
@@ -220,26 +164,98 @@ pub enum Screen {
     Code(Box<CodeScreen>),
 }
 
-/// Beijing time, as gates show it.
-const BEIJING: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
-    Ok(offset) => offset,
-    Err(_) => panic!("UTC+8 is a valid offset"),
-};
-
-/// A time as the screens show it: Beijing time, to the second.
-pub fn clock_text(t: OffsetDateTime) -> String {
-    let t = t.to_offset(BEIJING);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+/// What a [`CodeScreen`] is made from: the code shown, where it is in the
+/// list, the presentation signed for it, and the app's state.
+pub struct CodeScreenBuilder<'a> {
+    pub code: &'a CodeSummary,
+    /// Its position in the list (one's own first), of `count`.
+    pub index: usize,
+    pub count: usize,
+    /// The card's colour as the server sent it (the issuer's shade).
+    pub color_rgb: &'a str,
+    /// A presentation of the code signed just now.
+    pub qr_text: String,
+    pub issuer: Option<&'a IssuerView>,
+    pub status: &'a AppStatus,
+    pub now: OffsetDateTime,
 }
 
+impl CodeScreenBuilder<'_> {
+    /// The screen: titles, status text, colours, QR, banner, actions.
+    pub fn build(self) -> Result<CodeScreen, CoreError> {
+        let CodeScreenBuilder {
+            code,
+            index,
+            count,
+            color_rgb,
+            qr_text,
+            issuer,
+            status,
+            now,
+        } = self;
+        let card =
+            Rgba::parse(color_rgb).unwrap_or_else(|| ColorScheme::SUIKANG.of(code.color).into());
+        let (status_zh, status_en) = status_text(code);
+        let (title_zh, title_en) = match code.role {
+            CodeRole::Own => ("我的穗康码".to_owned(), "My Suikang code".to_owned()),
+            CodeRole::Dependent => (
+                format!("{}的穗康码（代申领）", code.masked_name),
+                format!("{}'s code (applied for on their behalf)", code.masked_name),
+            ),
+        };
+        let refresh_at = match code.credential_expires_at {
+            Some(expiry) if expiry > now && expiry < now + REFRESH_EVERY => expiry,
+            _ => now + REFRESH_EVERY,
+        };
+        let mut actions = vec![ScreenAction::Declare];
+        if code.role == CodeRole::Dependent {
+            actions.extend([ScreenAction::Print, ScreenAction::RemoveDependent]);
+        }
+        Ok(CodeScreen {
+            code_id: code.code_id.clone(),
+            index: index as u32,
+            count: count as u32,
+            has_previous: index > 0,
+            has_next: index + 1 < count,
+            role: code.role,
+            relationship: code.relationship,
+            color: code.color,
+            colors: CardColors {
+                card,
+                on_card: Rgba::WHITE,
+                qr_dark: Rgba::BLACK,
+                qr_light: Rgba::WHITE,
+            },
+            qr: QrMatrix::encode(&qr_text)?,
+            qr_text,
+            title_zh,
+            title_en,
+            masked_name: code.masked_name.clone(),
+            masked_document: code.masked_document.clone(),
+            status_zh,
+            status_en,
+            reasons: code
+                .controls
+                .iter()
+                .copied()
+                .map(ReasonLabel::from)
+                .collect(),
+            issuer_name_zh: issuer.map_or("穗康码".to_owned(), |i| i.name_zh.clone()),
+            issuer_name_en: issuer.map_or("Suikang code".to_owned(), |i| i.name_en.clone()),
+            now,
+            clock_text: clock_text(now),
+            last_synced_at: status.last_synced_at,
+            last_synced_text: status.last_synced_at.map(clock_text),
+            banner: Banner::choose(status, now, true, Some(code)),
+            network: status.network,
+            refresh_at,
+            credential_expires_at: code.credential_expires_at,
+            actions,
+        })
+    }
+}
+
+/// 蓝码 · 健康风险状态正常, or the colour, the reasons and 需接受疫情防控管理.
 fn status_text(code: &CodeSummary) -> (String, String) {
     if code.controls.is_empty() {
         return (
@@ -263,45 +279,25 @@ fn status_text(code: &CodeSummary) -> (String, String) {
     )
 }
 
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
 impl App {
     /// The code screen now. Offline: reads the cache and signs on the device.
     pub fn screen(&self) -> Result<Screen, CoreError> {
         let status = self.status()?;
         let views = self.cached_codes()?;
         let now = self.now();
-        let codes: Vec<CodeSummary> = views.iter().map(|v| summary(v, now)).collect();
-        let stale = status.last_synced_at.is_none_or(|t| now - t > STALE_AFTER);
-        let general_banner = if status.signed_in_elsewhere {
-            Some(Banner::SignedInElsewhere)
-        } else if status.network == NetworkState::Offline {
-            Some(Banner::Offline)
-        } else if stale && !codes.is_empty() {
-            Some(Banner::Stale)
-        } else if status.cache_recovery.is_some() {
-            Some(Banner::CacheReset)
-        } else {
-            None
-        };
+        let codes: Vec<CodeSummary> = views.iter().map(|v| CodeSummary::of(v, now)).collect();
         if !status.signed_in {
             return Ok(Screen::SignedOut {
-                banner: general_banner.filter(|b| *b == Banner::SignedInElsewhere),
+                banner: Banner::choose(&status, now, !codes.is_empty(), None)
+                    .filter(|b| *b == Banner::SignedInElsewhere),
             });
         }
         if codes.is_empty() {
             return Ok(Screen::NoCode {
-                banner: general_banner,
+                banner: Banner::choose(&status, now, false, None),
             });
         }
         let index = self.selected_index(&codes);
-        let code = &codes[index];
         let presented = match self.present_view(&views[index], now) {
             Err(CoreError::DeviceKeyLost) => {
                 return Ok(Screen::SignedOut {
@@ -311,97 +307,18 @@ impl App {
             other => other?,
         };
         let issuer = self.issuer()?;
-        let card = Rgba::parse(&views[index].color_rgb).unwrap_or(match code.color {
-            Color::Red => Rgba {
-                r: 0xD9,
-                g: 0x36,
-                b: 0x3E,
-                a: 0xff,
-            },
-            Color::Blue => Rgba {
-                r: 0x1E,
-                g: 0x6F,
-                b: 0xD9,
-                a: 0xff,
-            },
-            Color::Green => Rgba {
-                r: 0x1A,
-                g: 0x9A,
-                b: 0x4B,
-                a: 0xff,
-            },
-        });
-        let (status_zh, status_en) = status_text(code);
-        let (title_zh, title_en) = match code.role {
-            CodeRole::Own => ("我的穗康码".to_owned(), "My Suikang code".to_owned()),
-            CodeRole::Dependent => (
-                format!("{}的穗康码（代申领）", code.masked_name),
-                format!("{}'s code (applied for on their behalf)", code.masked_name),
-            ),
-        };
-        let banner = if status.signed_in_elsewhere {
-            Some(Banner::SignedInElsewhere)
-        } else if code.refresh_needed {
-            Some(Banner::RefreshNeeded)
-        } else {
-            general_banner
-        };
-        let refresh_at = match code.credential_expires_at {
-            Some(expiry) if expiry > now && expiry < now + REFRESH_EVERY => expiry,
-            _ => now + REFRESH_EVERY,
-        };
-        let mut actions = vec![ScreenAction::Declare];
-        if code.role == CodeRole::Dependent {
-            actions.extend([ScreenAction::Print, ScreenAction::RemoveDependent]);
-        }
-        Ok(Screen::Code(Box::new(CodeScreen {
-            code_id: code.code_id.clone(),
-            index: index as u32,
-            count: codes.len() as u32,
-            has_previous: index > 0,
-            has_next: index + 1 < codes.len(),
-            role: code.role,
-            relationship: code.relationship,
-            color: code.color,
-            colors: CardColors {
-                card,
-                on_card: Rgba::WHITE,
-                qr_dark: Rgba::BLACK,
-                qr_light: Rgba::WHITE,
-            },
-            qr: QrMatrix::encode(&presented.qr_text)?,
+        let screen = CodeScreenBuilder {
+            code: &codes[index],
+            index,
+            count: codes.len(),
+            color_rgb: &views[index].color_rgb,
             qr_text: presented.qr_text,
-            title_zh,
-            title_en,
-            masked_name: code.masked_name.clone(),
-            masked_document: code.masked_document.clone(),
-            status_zh,
-            status_en,
-            reasons: code
-                .controls
-                .iter()
-                .map(|r| ReasonLabel {
-                    reason: *r,
-                    zh: r.label_zh().to_owned(),
-                    en: r.label_en().to_owned(),
-                })
-                .collect(),
-            issuer_name_zh: issuer
-                .as_ref()
-                .map_or("穗康码".to_owned(), |i| i.name_zh.clone()),
-            issuer_name_en: issuer
-                .as_ref()
-                .map_or("Suikang code".to_owned(), |i| i.name_en.clone()),
+            issuer: issuer.as_ref(),
+            status: &status,
             now,
-            clock_text: clock_text(now),
-            last_synced_at: status.last_synced_at,
-            last_synced_text: status.last_synced_at.map(clock_text),
-            banner,
-            network: status.network,
-            refresh_at,
-            credential_expires_at: code.credential_expires_at,
-            actions,
-        })))
+        }
+        .build()?;
+        Ok(Screen::Code(Box::new(screen)))
     }
 
     /// The position of the selected code; one's own when none is selected
@@ -545,78 +462,153 @@ impl CodeScreen {
 
 #[cfg(test)]
 mod tests {
+    use suikang_protocol::{ControlReason, DocumentKind};
+    use time::macros::datetime;
+
     use super::*;
 
-    #[test]
-    fn the_clock_shows_beijing_time_to_the_second() {
-        let t = time::macros::datetime!(2026-11-28 04:05:06 UTC);
-        assert_eq!(clock_text(t), "2026-11-28 12:05:06");
+    const NOW: OffsetDateTime = datetime!(2026-11-28 04:00 UTC);
+
+    fn status() -> AppStatus {
+        AppStatus {
+            signed_in: true,
+            signed_in_elsewhere: false,
+            session: None,
+            network: NetworkState::Online,
+            last_synced_at: Some(NOW - Duration::minutes(5)),
+            queued_actions: 0,
+            cache_recovery: None,
+        }
+    }
+
+    fn grandmother(controls: Vec<ControlReason>) -> CodeSummary {
+        CodeSummary {
+            code_id: "00000000000000aa".into(),
+            role: CodeRole::Dependent,
+            relationship: Some(Relationship::AdultRelative),
+            color: if controls.is_empty() {
+                Color::Green
+            } else {
+                Color::Red
+            },
+            controls,
+            masked_name: "李*英".into(),
+            masked_document: "4401**********0028".into(),
+            document_kind: DocumentKind::ResidentId,
+            credential_expires_at: Some(NOW + Duration::hours(20)),
+            refresh_needed: false,
+        }
     }
 
     #[test]
-    fn colours_parse_from_the_issuers_scheme() {
+    fn the_most_urgent_banner_wins() {
+        let code = grandmother(vec![]);
+        assert_eq!(Banner::choose(&status(), NOW, true, Some(&code)), None);
+        let offline = AppStatus {
+            network: NetworkState::Offline,
+            last_synced_at: Some(NOW - Duration::days(2)),
+            ..status()
+        };
         assert_eq!(
-            Rgba::parse("#1E6FD9"),
-            Some(Rgba {
-                r: 0x1e,
-                g: 0x6f,
-                b: 0xd9,
+            Banner::choose(&offline, NOW, true, Some(&code)),
+            Some(Banner::Offline)
+        );
+        let expired = CodeSummary {
+            refresh_needed: true,
+            ..code.clone()
+        };
+        assert_eq!(
+            Banner::choose(&offline, NOW, true, Some(&expired)),
+            Some(Banner::RefreshNeeded)
+        );
+        let elsewhere = AppStatus {
+            signed_in_elsewhere: true,
+            ..offline
+        };
+        assert_eq!(
+            Banner::choose(&elsewhere, NOW, true, Some(&expired)),
+            Some(Banner::SignedInElsewhere)
+        );
+    }
+
+    #[test]
+    fn an_old_sync_is_stale_only_while_codes_are_held() {
+        let old = AppStatus {
+            last_synced_at: Some(NOW - STALE_AFTER - Duration::seconds(1)),
+            ..status()
+        };
+        assert_eq!(Banner::choose(&old, NOW, true, None), Some(Banner::Stale));
+        assert_eq!(Banner::choose(&old, NOW, false, None), None);
+    }
+
+    #[test]
+    fn a_dependents_red_code_reads_its_reasons_and_can_be_printed() {
+        let code = grandmother(vec![ControlReason::CloseContact]);
+        let status = status();
+        let screen = CodeScreenBuilder {
+            code: &code,
+            index: 1,
+            count: 2,
+            color_rgb: "#D9363E",
+            qr_text: "SK1:ABC".into(),
+            issuer: None,
+            status: &status,
+            now: NOW,
+        }
+        .build()
+        .unwrap();
+        assert_eq!(screen.title_zh, "李*英的穗康码（代申领）");
+        assert!(
+            screen.status_zh.starts_with("红码 · "),
+            "{}",
+            screen.status_zh
+        );
+        assert!(screen.status_zh.ends_with("需接受疫情防控管理"));
+        assert!(screen.status_en.starts_with("Red"), "{}", screen.status_en);
+        assert_eq!(screen.reasons.len(), 1);
+        assert!(screen.has_previous && !screen.has_next);
+        assert_eq!(
+            screen.actions,
+            [
+                ScreenAction::Declare,
+                ScreenAction::Print,
+                ScreenAction::RemoveDependent
+            ]
+        );
+        assert_eq!(screen.clock_text, "2026-11-28 12:00:00");
+        assert_eq!(screen.refresh_at, NOW + REFRESH_EVERY);
+        assert_eq!(screen.issuer_name_zh, "穗康码");
+        assert_eq!(
+            screen.colors.card,
+            Rgba {
+                r: 0xD9,
+                g: 0x36,
+                b: 0x3E,
                 a: 0xff
-            })
+            }
         );
-        assert_eq!(Rgba::parse("1E6FD9"), None);
-        assert_eq!(Rgba::parse("#1E6FD"), None);
     }
 
     #[test]
-    fn a_qr_matrix_is_square_and_has_finder_patterns() {
-        let qr = QrMatrix::encode("SK1:ABC").unwrap();
-        assert_eq!(qr.modules.len() as u32, qr.size * qr.size);
-        // The top-left finder pattern: a dark 7×7 ring.
-        assert!((0..7).all(|i| qr.is_dark(i, 0) && qr.is_dark(0, i) && qr.is_dark(i, 6)));
-        assert!(!qr.is_dark(1, 1));
-    }
-
-    /// Reads `qr` back the way a gate camera does: drawn on a white panel,
-    /// 4 pixels a module, then the verifier's own reader.
-    fn scan(qr: &QrMatrix) -> String {
-        let quiet = qr.quiet_zone;
-        let side = (qr.size + 2 * quiet) * 4;
-        let image = image::GrayImage::from_fn(side, side, |x, y| {
-            let module = |v: u32| (v / 4).checked_sub(quiet).filter(|m| *m < qr.size);
-            let dark = matches!((module(x), module(y)), (Some(mx), Some(my)) if qr.is_dark(mx, my));
-            image::Luma([if dark { 0 } else { 255 }])
-        });
-        let mut png = Vec::new();
-        image
-            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-            .unwrap();
-        crate::verifier::read_qr(&png).unwrap()
-    }
-
-    #[test]
-    fn the_largest_presentation_fits_version_10_in_alphanumeric_mode_and_scans_back() {
-        // 307 characters: the largest presentation of the test vectors
-        // (protocol/tests/qr_size.rs). In byte mode it would not fit version 10.
-        let text = format!(
-            "SK1:{}",
-            "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:".repeat(7)
-        )[..307]
-            .to_owned();
-        let qr = QrMatrix::encode(&text).unwrap();
-        assert!(qr.version() <= 10, "version {}", qr.version());
-        assert_eq!(qr.size, 17 + 4 * qr.version());
-        assert_eq!(scan(&qr), text);
-        let short = QrMatrix::encode("SK1:ABC").unwrap();
-        assert_eq!(short.version(), 1);
-        assert_eq!(scan(&short), "SK1:ABC");
-    }
-
-    #[test]
-    fn text_beyond_what_a_qr_code_holds_is_refused() {
-        assert_eq!(
-            QrMatrix::encode(&"A".repeat(5000)).unwrap_err(),
-            CoreError::QrTooLong
-        );
+    fn a_credential_expiring_within_the_refresh_period_redraws_at_expiry() {
+        let code = CodeSummary {
+            credential_expires_at: Some(NOW + Duration::seconds(10)),
+            ..grandmother(vec![])
+        };
+        let status = status();
+        let screen = CodeScreenBuilder {
+            code: &code,
+            index: 0,
+            count: 1,
+            color_rgb: "#1A9A4B",
+            qr_text: "SK1:ABC".into(),
+            issuer: None,
+            status: &status,
+            now: NOW,
+        }
+        .build()
+        .unwrap();
+        assert_eq!(screen.refresh_at, NOW + Duration::seconds(10));
+        assert!(!screen.has_previous && !screen.has_next);
     }
 }

@@ -10,9 +10,10 @@ use suikang_protocol::{Color, Refusal, TrustList, VerificationPolicy, VerifiedCo
 use time::{Duration, OffsetDateTime};
 
 use crate::app::App;
+use crate::display::{ReasonLabel, Rgba};
 use crate::error::CoreError;
 use crate::outbox::idempotency_key;
-use crate::screen::{ReasonLabel, Rgba};
+use crate::qr::read_qr;
 
 /// What the inspector does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +78,6 @@ impl CheckResult {
         let color_name = v.color.name_zh();
         let printed = if v.printed { " · 打印版" } else { "" };
         let printed_en = if v.printed { " · printed" } else { "" };
-        let rgb = v.issuer_colors.of(v.color).0;
         CheckResult {
             verdict: if stop { Verdict::Stop } else { Verdict::Pass },
             headline_zh: if stop {
@@ -92,21 +92,8 @@ impl CheckResult {
             },
             refusal: None,
             color: Some(v.color),
-            card: Some(Rgba {
-                r: rgb[0],
-                g: rgb[1],
-                b: rgb[2],
-                a: 0xff,
-            }),
-            reasons: v
-                .controls
-                .iter()
-                .map(|r| ReasonLabel {
-                    reason: r,
-                    zh: r.label_zh().to_owned(),
-                    en: r.label_en().to_owned(),
-                })
-                .collect(),
+            card: Some(v.issuer_colors.of(v.color).into()),
+            reasons: v.controls.iter().map(ReasonLabel::from).collect(),
             masked_name: Some(v.masked_name),
             masked_document: Some(v.masked_document),
             issuer_name_zh: Some(v.issuer_name_zh),
@@ -166,7 +153,7 @@ impl App {
         self.http()?
             .post("/v1/verify", None, &request, &idempotency_key())
             .await
-            .map_err(crate::app::map_http)
+            .map_err(CoreError::from)
     }
 }
 
@@ -181,18 +168,3 @@ pub fn verdict_now(offline: Verdict, online: &OnlineVerifyResponse) -> Verdict {
     }
 }
 
-/// The text of the first QR code in an image.
-pub fn read_qr(image: &[u8]) -> Result<String, CoreError> {
-    let luma = image::load_from_memory(image)
-        .map_err(|_| CoreError::UnreadableImage)?
-        .to_luma8();
-    let (w, h) = (luma.width() as usize, luma.height() as usize);
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
-        luma.get_pixel(x as u32, y as u32).0[0]
-    });
-    prepared
-        .detect_grids()
-        .iter()
-        .find_map(|grid| grid.decode().ok().map(|(_, text)| text))
-        .ok_or(CoreError::NoCodeInImage)
-}

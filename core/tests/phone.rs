@@ -485,7 +485,13 @@ async fn a_plain_http_server_that_is_not_on_loopback_is_refused_before_any_reque
         "nothing is written for a refused address"
     );
     assert_eq!(
-        suikang_core::AuthorityConsole::new("http://10.0.0.5:8080", "skt_x", fast_retries()).err(),
+        suikang_core::AuthorityConsole::new(
+            "http://10.0.0.5:8080",
+            "skt_x",
+            fast_retries(),
+            std::sync::Arc::new(suikang_core::SystemClock)
+        )
+        .err(),
         Some(CoreError::InsecureServerUrl)
     );
     // https anywhere, and plain http to loopback, are fine.

@@ -1,0 +1,158 @@
+//! How things read and look on every surface — the code screen, the
+//! checkpoint's result, the printed page: colours, control-reason labels,
+//! Beijing time, capitalised colour names. A leaf: one place for each.
+
+use suikang_protocol::{ControlReason, Rgb};
+use time::{OffsetDateTime, UtcOffset};
+
+/// A colour, 8 bits a channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Rgba {
+    pub r: u8,
+    pub g: u8,
+    pub b: u8,
+    pub a: u8,
+}
+
+impl Rgba {
+    pub const WHITE: Rgba = Rgba {
+        r: 0xff,
+        g: 0xff,
+        b: 0xff,
+        a: 0xff,
+    };
+    pub const BLACK: Rgba = Rgba {
+        r: 0,
+        g: 0,
+        b: 0,
+        a: 0xff,
+    };
+
+    /// From `#RRGGBB`.
+    pub fn parse(text: &str) -> Option<Rgba> {
+        let mut rgb = [0; 3];
+        hex::decode_to_slice(text.strip_prefix('#')?, &mut rgb).ok()?;
+        Some(Rgb(rgb).into())
+    }
+}
+
+impl From<Rgb> for Rgba {
+    /// An issuer's colour, opaque.
+    fn from(Rgb([r, g, b]): Rgb) -> Rgba {
+        Rgba { r, g, b, a: 0xff }
+    }
+}
+
+/// A control reason with its labels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReasonLabel {
+    pub reason: ControlReason,
+    pub zh: String,
+    pub en: String,
+}
+
+impl From<ControlReason> for ReasonLabel {
+    fn from(reason: ControlReason) -> ReasonLabel {
+        ReasonLabel {
+            reason,
+            zh: reason.label_zh().to_owned(),
+            en: reason.label_en().to_owned(),
+        }
+    }
+}
+
+/// Beijing time (China Standard Time, UTC+8): what gates and Guangzhou
+/// checkpoints read.
+pub const BEIJING: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => panic!("UTC+8 is a valid offset"),
+};
+
+/// How finely a time is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    /// `YYYY-MM-DD HH:MM:SS`: the live clock on the code screen.
+    Second,
+    /// `YYYY-MM-DD HH:MM`: dates on the printed page.
+    Minute,
+}
+
+/// A time in Beijing time, the one formatter every surface uses.
+pub fn beijing_time(t: OffsetDateTime, precision: Precision) -> String {
+    // Beyond the calendar's end the UTC reading is still better than a panic.
+    let t = t.checked_to_offset(BEIJING).unwrap_or(t);
+    let minutes = format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    );
+    match precision {
+        Precision::Second => format!("{minutes}:{:02}", t.second()),
+        Precision::Minute => minutes,
+    }
+}
+
+/// A time as the screens show it: Beijing time, to the second.
+pub fn clock_text(t: OffsetDateTime) -> String {
+    beijing_time(t, Precision::Second)
+}
+
+/// The first letter in upper case ("blue code" → "Blue code").
+pub fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn the_clock_shows_beijing_time_to_the_second() {
+        assert_eq!(
+            clock_text(datetime!(2026-11-28 04:05:06 UTC)),
+            "2026-11-28 12:05:06"
+        );
+    }
+
+    #[test]
+    fn dates_print_in_beijing_time_to_the_minute() {
+        let minute = |t| beijing_time(t, Precision::Minute);
+        assert_eq!(minute(datetime!(2026-11-28 06:00 UTC)), "2026-11-28 14:00");
+        assert_eq!(minute(datetime!(2026-12-31 16:30 UTC)), "2027-01-01 00:30");
+        // The calendar's last hour: no panic.
+        assert_eq!(minute(datetime!(9999-12-31 23:00 UTC)), "9999-12-31 23:00");
+        assert_eq!(
+            clock_text(datetime!(9999-12-31 23:00:01 UTC)),
+            "9999-12-31 23:00:01"
+        );
+    }
+
+    #[test]
+    fn colours_parse_from_the_issuers_scheme() {
+        assert_eq!(
+            Rgba::parse("#1E6FD9"),
+            Some(Rgba {
+                r: 0x1e,
+                g: 0x6f,
+                b: 0xd9,
+                a: 0xff
+            })
+        );
+        assert_eq!(Rgba::parse("1E6FD9"), None);
+        assert_eq!(Rgba::parse("#1E6FD"), None);
+    }
+
+    #[test]
+    fn colour_names_are_capitalised_once() {
+        assert_eq!(capitalise("blue code"), "Blue code");
+        assert_eq!(capitalise(""), "");
+    }
+}
