@@ -56,7 +56,7 @@ pub enum CoreError {
     #[error("no trust list yet: connect once to fetch it")]
     NoTrustList,
     #[error("the printed page could not be made: {0}")]
-    PrintFailed(#[from] crate::print::PrintError),
+    PrintFailed(#[from] crate::print_error::PrintError),
 
     // The server said no, for a reason of its own.
     #[error("refused by the server: {message}")]

@@ -27,6 +27,8 @@ pub mod http;
 pub mod outbox;
 /// The printed code (打印版): a dependent's page as PNG, SVG and PDF.
 pub mod print;
+/// Why a printed page could not be made (a leaf: `error` and `print` share it).
+pub mod print_error;
 /// QR codes: text to modules (level M, version ≤ 10) and camera frames to text.
 pub mod qr;
 /// The code screen: what the UI draws, its banner, arrows and updates.
@@ -47,9 +49,8 @@ pub use display::{ReasonLabel, Rgba};
 pub use error::CoreError;
 pub use face::{FaceVerifier, FaceVerifierError};
 pub use http::{NetworkState, RetryPolicy};
-pub use print::{
-    MissingGlyphs, PageFonts, PrintError, PrintablePage, render_pdf, render_png, render_svg,
-};
+pub use print::{PageFonts, PrintablePage, render_pdf, render_png, render_svg};
+pub use print_error::{MissingGlyphs, PrintError};
 pub use qr::QrMatrix;
 pub use screen::{
     Banner, CodeScreen, CodeScreenBuilder, Screen, ScreenAction, ScreenListener, ScreenSubscription,

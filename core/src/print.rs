@@ -20,6 +20,7 @@
 use std::fmt::Write as _;
 
 use crate::display::{Precision, beijing_time, capitalise};
+pub use crate::print_error::{MissingGlyphs, PrintError};
 use crate::qr::QrMatrix;
 use resvg::usvg::fontdb;
 use suikang_protocol::api::{IssuerView, PrintedCodeResponse};
@@ -73,31 +74,6 @@ pub struct PrintablePage {
     pub controls: Vec<ControlReason>,
     pub issued_at: OffsetDateTime,
     pub valid_until: OffsetDateTime,
-}
-
-/// Why a page could not be made. Carries no personal data.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PrintError {
-    /// Some text of the page has no glyph in any font: the page would have
-    /// holes (a name shown as `*`, dates gone), so none is made.
-    #[error(
-        "{0}: install a font that covers them (on Debian: apt-get install fonts-noto-cjk) or pass the app's fonts"
-    )]
-    MissingGlyphs(MissingGlyphs),
-    #[error("the code's text does not fit a QR code of version 10 at level M")]
-    QrTooLong,
-    #[error("a colour is not written #RRGGBB")]
-    BadColor,
-    #[error("the QR text is not a printed credential")]
-    NotAPrintedCode,
-    #[error("the font is not a readable TrueType or OpenType font")]
-    BadFont,
-    #[error("the PNG encoder failed")]
-    Png,
-    #[error("the page's SVG could not be read back")]
-    Svg,
-    #[error("the PDF writer failed")]
-    Pdf,
 }
 
 impl PrintablePage {
@@ -643,45 +619,6 @@ const CJK_FAMILIES: &[&str] = &[
     "WenQuanYi Zen Hei",
     "Droid Sans Fallback",
 ];
-
-/// Characters of a page that no font has, by script. Counts only: the
-/// characters themselves may be a name's.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct MissingGlyphs {
-    /// Chinese characters (CJK ideographs and punctuation).
-    pub chinese: u32,
-    /// Latin letters, digits and ASCII punctuation.
-    pub latin: u32,
-    /// Anything else (the middle dot, rare symbols).
-    pub other: u32,
-}
-
-impl MissingGlyphs {
-    fn count(&mut self, c: char) {
-        match c {
-            '\u{2E80}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{FF00}'..='\u{FFEF}' => {
-                self.chinese += 1;
-            }
-            '\u{20000}'..='\u{3FFFF}' => self.chinese += 1,
-            c if c.is_ascii() => self.latin += 1,
-            _ => self.other += 1,
-        }
-    }
-
-    fn any(&self) -> bool {
-        self.chinese + self.latin + self.other > 0
-    }
-}
-
-impl std::fmt::Display for MissingGlyphs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "no font has {} Chinese, {} Latin and {} other characters of the page",
-            self.chinese, self.latin, self.other
-        )
-    }
-}
 
 /// The page's SVG read into a tree with `fonts`, after checking that every
 /// character of its text has a glyph in one of them: a page with holes in

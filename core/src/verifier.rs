@@ -167,4 +167,3 @@ pub fn verdict_now(offline: Verdict, online: &OnlineVerifyResponse) -> Verdict {
         (offline, _) => offline,
     }
 }
-
