@@ -15,7 +15,7 @@ use suikang_protocol::api::{
     ApplyProxyRequest, ApplyResponse, ApplySelfRequest, CodeRole, CodeView, CodesResponse,
     DocumentInput, ErrorCode, HealthDeclarationRequest, IssuerView, KeyAreaTravel,
     LoginFinishRequest, LoginStartRequest, PrintedCodeResponse, RefreshRequest, SessionTokens,
-    SessionView, Symptom,
+    SessionView, Symptom, paths,
 };
 use suikang_protocol::{
     Document, DocumentKind, Presentation, PresentationError, Relationship, SignedCredential,
@@ -245,7 +245,7 @@ impl App {
             },
         };
         let challenge: suikang_protocol::api::FaceChallenge = http
-            .post("/v1/login/start", None, &request, &idempotency_key())
+            .post(paths::LOGIN_START, None, &request, &idempotency_key())
             .await
             .map_err(CoreError::from)?;
         let face_result = self.face.verify(&challenge).await.map_err(|e| match e {
@@ -265,7 +265,7 @@ impl App {
             ),
         };
         let tokens: SessionTokens = http
-            .post("/v1/login/finish", None, &finish, &idempotency_key())
+            .post(paths::LOGIN_FINISH, None, &finish, &idempotency_key())
             .await
             .map_err(CoreError::from)?;
         self.save_session(tokens.into())?;
@@ -276,7 +276,7 @@ impl App {
             cache.remove(meta::SIGNED_IN_ELSEWHERE)?;
         }
         let view: SessionView = self
-            .authorized(|token| async move { get_json(http, "/v1/session", &token).await })
+            .authorized(|token| async move { get_json(http, paths::SESSION, &token).await })
             .await?;
         self.cache().set_sealed(meta::SESSION_VIEW, &view)?;
         if let Err(e) = self.sync().await {
@@ -293,7 +293,7 @@ impl App {
             let http = self.http()?;
             let ended: Result<serde_json::Value, _> = http
                 .post(
-                    "/v1/session/logout",
+                    paths::SESSION_LOGOUT,
                     Some(&session.access_token),
                     &(),
                     &idempotency_key(),
@@ -372,7 +372,7 @@ impl App {
             refresh_token: session.refresh_token.clone(),
         };
         match http
-            .post::<_, SessionTokens>("/v1/session/refresh", None, &request, &idempotency_key())
+            .post::<_, SessionTokens>(paths::SESSION_REFRESH, None, &request, &idempotency_key())
             .await
         {
             Ok(tokens) => {
@@ -452,7 +452,7 @@ impl App {
             .authorized(|token| {
                 let etag = etag.clone();
                 async move {
-                    http.get::<CodesResponse>("/v1/codes", Some(&token), etag.as_deref())
+                    http.get::<CodesResponse>(paths::CODES, Some(&token), etag.as_deref())
                         .await
                 }
             })
@@ -509,7 +509,7 @@ impl App {
             None
         };
         let Reply::Fresh { body, etag } = http
-            .get_bytes("/v1/trust-list", None, etag.as_deref())
+            .get_bytes(paths::TRUST_LIST, None, etag.as_deref())
             .await
             .map_err(CoreError::from)?
         else {
@@ -695,13 +695,8 @@ impl App {
             .authorized(|token| {
                 let key = key.clone();
                 async move {
-                    http.post(
-                        "/v1/codes/apply-self",
-                        Some(&token),
-                        &ApplySelfRequest {},
-                        &key,
-                    )
-                    .await
+                    http.post(paths::APPLY_SELF, Some(&token), &ApplySelfRequest {}, &key)
+                        .await
                 }
             })
             .await?;
@@ -737,7 +732,7 @@ impl App {
             .authorized(|token| {
                 let (key, request) = (key.clone(), request.clone());
                 async move {
-                    http.post("/v1/codes/apply-proxy", Some(&token), &request, &key)
+                    http.post(paths::APPLY_PROXY, Some(&token), &request, &key)
                         .await
                 }
             })
@@ -871,7 +866,7 @@ impl App {
         }
         let http = self.http()?;
         self.authorized(|token| async move {
-            get_json(http, &format!("/v1/dependents/{code_id}/printed"), &token).await
+            get_json(http, &paths::dependent_printed(code_id), &token).await
         })
         .await
     }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use suikang_protocol::api::{
     ControlsResponse, DocumentInput, ImposeControlRequest, ListControlsRequest,
-    ReleaseControlRequest,
+    ReleaseControlRequest, paths,
 };
 
 use suikang_protocol::{ControlReason, Document, DocumentKind};
@@ -60,7 +60,7 @@ impl AuthorityConsole {
             document: self.document(kind, number)?,
             reason,
         };
-        self.post("/v1/authority/controls/impose", &request).await
+        self.post(paths::IMPOSE_CONTROL, &request).await
     }
 
     /// Lifts `reason`, if this authority may (问题十).
@@ -74,7 +74,7 @@ impl AuthorityConsole {
             document: self.document(kind, number)?,
             reason,
         };
-        self.post("/v1/authority/controls/release", &request).await
+        self.post(paths::RELEASE_CONTROL, &request).await
     }
 
     /// The person's active controls.
@@ -86,7 +86,7 @@ impl AuthorityConsole {
         let request = ListControlsRequest {
             document: self.document(kind, number)?,
         };
-        self.post("/v1/authority/controls/list", &request).await
+        self.post(paths::LIST_CONTROLS, &request).await
     }
 
     async fn post<B: serde::Serialize>(

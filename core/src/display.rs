@@ -27,13 +27,6 @@ impl Rgba {
         b: 0,
         a: 0xff,
     };
-
-    /// From `#RRGGBB`.
-    pub fn parse(text: &str) -> Option<Rgba> {
-        let mut rgb = [0; 3];
-        hex::decode_to_slice(text.strip_prefix('#')?, &mut rgb).ok()?;
-        Some(Rgb(rgb).into())
-    }
 }
 
 impl From<Rgb> for Rgba {
@@ -136,18 +129,16 @@ mod tests {
     }
 
     #[test]
-    fn colours_parse_from_the_issuers_scheme() {
+    fn an_issuers_colour_is_opaque_on_screen() {
         assert_eq!(
-            Rgba::parse("#1E6FD9"),
-            Some(Rgba {
+            Rgba::from(Rgb([0x1E, 0x6F, 0xD9])),
+            Rgba {
                 r: 0x1e,
                 g: 0x6f,
                 b: 0xd9,
                 a: 0xff
-            })
+            }
         );
-        assert_eq!(Rgba::parse("1E6FD9"), None);
-        assert_eq!(Rgba::parse("#1E6FD"), None);
     }
 
     #[test]

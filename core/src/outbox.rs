@@ -7,7 +7,7 @@
 //! needs the network.
 
 use serde::{Deserialize, Serialize};
-use suikang_protocol::api::{ErrorCode, HealthDeclarationRequest};
+use suikang_protocol::api::{ErrorCode, HealthDeclarationRequest, paths};
 use time::OffsetDateTime;
 
 use crate::error::CoreError;
@@ -60,7 +60,7 @@ impl Action {
         match self {
             Action::Declare(request) => http
                 .post::<_, serde_json::Value>(
-                    "/v1/health-declarations",
+                    paths::HEALTH_DECLARATIONS,
                     Some(token),
                     request,
                     idempotency_key,
@@ -68,12 +68,8 @@ impl Action {
                 .await
                 .map(drop),
             Action::RemoveDependent { code_id } => {
-                http.delete(
-                    &format!("/v1/dependents/{code_id}"),
-                    Some(token),
-                    idempotency_key,
-                )
-                .await
+                http.delete(&paths::dependent(code_id), Some(token), idempotency_key)
+                    .await
             }
         }
     }

@@ -93,19 +93,15 @@ impl PrintablePage {
         };
         let credential = signed.credential();
         let color = credential.color();
-        let rgb_text = if response.code.color == color {
-            &response.code.color_rgb
+        let color_rgb = if response.code.color == color {
+            response.code.color_rgb
         } else {
-            match color {
-                Color::Red => &issuer.colors.red,
-                Color::Blue => &issuer.colors.blue,
-                Color::Green => &issuer.colors.green,
-            }
+            issuer.colors.of(color)
         };
         Ok(PrintablePage {
             qr_text: response.qr_text.clone(),
             color,
-            color_rgb: parse_rgb(rgb_text)?,
+            color_rgb,
             issuer_name_zh: issuer.name_zh.clone(),
             issuer_name_en: issuer.name_en.clone(),
             masked_name: credential.masked_name.to_string(),
@@ -116,19 +112,6 @@ impl PrintablePage {
             valid_until: credential.expires_at,
         })
     }
-}
-
-/// Reads a `#RRGGBB` colour as the API writes it.
-pub fn parse_rgb(text: &str) -> Result<Rgb, PrintError> {
-    let mut rgb = [0u8; 3];
-    let digits = text.strip_prefix('#').ok_or(PrintError::BadColor)?;
-    hex::decode_to_slice(digits, &mut rgb).map_err(|_| PrintError::BadColor)?;
-    Ok(Rgb(rgb))
-}
-
-/// A date as the page prints it: `YYYY-MM-DD HH:MM`, Beijing time.
-pub fn china_time(t: OffsetDateTime) -> String {
-    beijing_time(t, Precision::Minute)
 }
 
 // ---------------------------------------------------------------- the three formats
@@ -386,7 +369,10 @@ impl Layout {
             y,
             50,
             INK,
-            format!("签发时间 Issued  {} (UTC+8)", china_time(page.issued_at)),
+            format!(
+                "签发时间 Issued  {} (UTC+8)",
+                beijing_time(page.issued_at, Precision::Minute)
+            ),
         );
         y += 92;
         line(
@@ -395,7 +381,7 @@ impl Layout {
             INK,
             format!(
                 "有效期至 Valid until  {} (UTC+8)",
-                china_time(page.valid_until)
+                beijing_time(page.valid_until, Precision::Minute)
             ),
         );
         let instructions = [
@@ -757,41 +743,6 @@ mod tests {
         for reason in ControlReason::ALL {
             assert!(texts.iter().any(|t| t.contains(reason.label_zh())));
         }
-    }
-
-    #[test]
-    fn colours_are_read_defensively() {
-        assert_eq!(parse_rgb("#1A9A4B"), Ok(Rgb([0x1A, 0x9A, 0x4B])));
-        assert_eq!(parse_rgb("#d9363e"), Ok(Rgb([0xD9, 0x36, 0x3E])));
-        for bad in [
-            "",
-            "#",
-            "1A9A4B",
-            "#1A9A4",
-            "#1A9A4B0",
-            "#GGGGGG",
-            "#１A9A4B",
-            "green",
-        ] {
-            assert_eq!(parse_rgb(bad), Err(PrintError::BadColor), "{bad}");
-        }
-    }
-
-    #[test]
-    fn dates_print_in_china_standard_time() {
-        assert_eq!(
-            china_time(datetime!(2026-11-28 06:00 UTC)),
-            "2026-11-28 14:00"
-        );
-        assert_eq!(
-            china_time(datetime!(2026-12-31 16:30 UTC)),
-            "2027-01-01 00:30"
-        );
-        // The calendar's last hour: no panic.
-        assert_eq!(
-            china_time(datetime!(9999-12-31 23:00 UTC)),
-            "9999-12-31 23:00"
-        );
     }
 
     #[test]

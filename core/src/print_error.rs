@@ -15,8 +15,6 @@ pub enum PrintError {
     MissingGlyphs(MissingGlyphs),
     #[error("the code's text does not fit a QR code of version 10 at level M")]
     QrTooLong,
-    #[error("a colour is not written #RRGGBB")]
-    BadColor,
     #[error("the QR text is not a printed credential")]
     NotAPrintedCode,
     #[error("the font is not a readable TrueType or OpenType font")]

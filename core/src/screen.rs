@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use suikang_protocol::api::{CodeRole, IssuerView};
-use suikang_protocol::{Color, ColorScheme, Relationship};
+use suikang_protocol::{Color, Relationship, Rgb};
 use time::{Duration, OffsetDateTime};
 
 use crate::app::{App, AppStatus};
@@ -172,7 +172,7 @@ pub struct CodeScreenBuilder<'a> {
     pub index: usize,
     pub count: usize,
     /// The card's colour as the server sent it (the issuer's shade).
-    pub color_rgb: &'a str,
+    pub color_rgb: Rgb,
     /// A presentation of the code signed just now.
     pub qr_text: String,
     pub issuer: Option<&'a IssuerView>,
@@ -193,8 +193,7 @@ impl CodeScreenBuilder<'_> {
             status,
             now,
         } = self;
-        let card =
-            Rgba::parse(color_rgb).unwrap_or_else(|| ColorScheme::SUIKANG.of(code.color).into());
+        let card = Rgba::from(color_rgb);
         let (status_zh, status_en) = status_text(code);
         let (title_zh, title_en) = match code.role {
             CodeRole::Own => ("我的穗康码".to_owned(), "My Suikang code".to_owned()),
@@ -311,7 +310,7 @@ impl App {
             code: &codes[index],
             index,
             count: codes.len(),
-            color_rgb: &views[index].color_rgb,
+            color_rgb: views[index].color_rgb,
             qr_text: presented.qr_text,
             issuer: issuer.as_ref(),
             status: &status,
@@ -549,7 +548,7 @@ mod tests {
             code: &code,
             index: 1,
             count: 2,
-            color_rgb: "#D9363E",
+            color_rgb: Rgb([0xD9, 0x36, 0x3E]),
             qr_text: "SK1:ABC".into(),
             issuer: None,
             status: &status,
@@ -600,7 +599,7 @@ mod tests {
             code: &code,
             index: 0,
             count: 1,
-            color_rgb: "#1A9A4B",
+            color_rgb: Rgb([0x1A, 0x9A, 0x4B]),
             qr_text: "SK1:ABC".into(),
             issuer: None,
             status: &status,

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use suikang_protocol::api::{OnlineVerifyRequest, OnlineVerifyResponse};
+use suikang_protocol::api::{OnlineVerifyRequest, OnlineVerifyResponse, paths};
 use suikang_protocol::{Color, Refusal, TrustList, VerificationPolicy, VerifiedCode};
 use time::{Duration, OffsetDateTime};
 
@@ -151,7 +151,7 @@ impl App {
             qr_text: qr_text.to_owned(),
         };
         self.http()?
-            .post("/v1/verify", None, &request, &idempotency_key())
+            .post(paths::VERIFY, None, &request, &idempotency_key())
             .await
             .map_err(CoreError::from)
     }

@@ -16,10 +16,54 @@ use crate::control::{AuthorityRole, ControlReason};
 use crate::credential::CodeId;
 use crate::document::{DocumentKind, MaskedDocument, MaskedName, mask_name, visible_per_side};
 use crate::proxy::Relationship;
+use crate::trust::{ColorScheme, Rgb};
 use crate::verify::Refusal;
 
 #[cfg(feature = "openapi")]
 use utoipa::ToSchema;
+
+// ---------------------------------------------------------------- endpoints
+
+/// Every endpoint's path, shared by the server's router (and its OpenAPI
+/// document) and the clients, so neither side types a path out. A path with
+/// a `{code_id}` segment is a template for the router; clients fill it in
+/// with the function of the same name.
+pub mod paths {
+    // meta
+    pub const HEALTHZ: &str = "/healthz";
+    pub const OPENAPI: &str = "/v1/openapi.json";
+    // login
+    pub const LOGIN_START: &str = "/v1/login/start";
+    pub const LOGIN_FINISH: &str = "/v1/login/finish";
+    pub const FACE_SIMULATOR_CAPTURE: &str = "/v1/face-simulator/capture";
+    pub const SESSION: &str = "/v1/session";
+    pub const SESSION_REFRESH: &str = "/v1/session/refresh";
+    pub const SESSION_LOGOUT: &str = "/v1/session/logout";
+    // codes
+    pub const CODES: &str = "/v1/codes";
+    pub const APPLY_SELF: &str = "/v1/codes/apply-self";
+    pub const APPLY_PROXY: &str = "/v1/codes/apply-proxy";
+    pub const DEPENDENT: &str = "/v1/dependents/{code_id}";
+    pub const DEPENDENT_PRINTED: &str = "/v1/dependents/{code_id}/printed";
+    pub const HEALTH_DECLARATIONS: &str = "/v1/health-declarations";
+    // checkpoint
+    pub const VERIFY: &str = "/v1/verify";
+    pub const TRUST_LIST: &str = "/v1/trust-list";
+    // authority
+    pub const IMPOSE_CONTROL: &str = "/v1/authority/controls/impose";
+    pub const RELEASE_CONTROL: &str = "/v1/authority/controls/release";
+    pub const LIST_CONTROLS: &str = "/v1/authority/controls/list";
+
+    /// [`DEPENDENT`] for one code.
+    pub fn dependent(code_id: &str) -> String {
+        DEPENDENT.replace("{code_id}", code_id)
+    }
+
+    /// [`DEPENDENT_PRINTED`] for one code.
+    pub fn dependent_printed(code_id: &str) -> String {
+        DEPENDENT_PRINTED.replace("{code_id}", code_id)
+    }
+}
 
 // ---------------------------------------------------------------- errors
 
@@ -174,15 +218,6 @@ impl std::fmt::Debug for DocumentInput {
     }
 }
 
-/// A colour scheme as shown: `#RRGGBB` each.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-pub struct ColorsView {
-    pub red: String,
-    pub blue: String,
-    pub green: String,
-}
-
 /// The issuer as the app shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
@@ -191,7 +226,8 @@ pub struct IssuerView {
     pub slug: String,
     pub name_zh: String,
     pub name_en: String,
-    pub colors: ColorsView,
+    /// `#RRGGBB` each on the wire, as in the trust list.
+    pub colors: ColorScheme,
 }
 
 // ---------------------------------------------------------------- login
@@ -453,7 +489,8 @@ pub struct CodeView {
     /// For a dependent: how the caller is related.
     pub relationship: Option<Relationship>,
     pub color: Color,
-    pub color_rgb: String,
+    /// `#RRGGBB` on the wire: the issuer's scheme's colour for `color`.
+    pub color_rgb: Rgb,
     pub color_name_zh: String,
     pub color_name_en: String,
     pub applied_by: AppliedBy,
@@ -832,6 +869,52 @@ mod schemas {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_dependent_path_names_its_code() {
+        assert_eq!(
+            super::paths::dependent("00ab00cd00ef0012"),
+            "/v1/dependents/00ab00cd00ef0012"
+        );
+        assert_eq!(
+            super::paths::dependent_printed("00ab00cd00ef0012"),
+            "/v1/dependents/00ab00cd00ef0012/printed"
+        );
+    }
+
+    #[test]
+    fn colours_stay_rrggbb_on_the_wire_and_anything_else_is_refused() {
+        let scheme = crate::ColorScheme::SUIKANG;
+        let json = serde_json::to_string(&scheme).unwrap();
+        assert_eq!(
+            json,
+            r##"{"red":"#D9363E","blue":"#1E6FD9","green":"#1A9A4B"}"##
+        );
+        assert_eq!(
+            serde_json::from_str::<crate::ColorScheme>(&json).unwrap(),
+            scheme
+        );
+        let lower = r##"{"red":"#d9363e","blue":"#1E6FD9","green":"#1A9A4B"}"##;
+        assert_eq!(
+            serde_json::from_str::<crate::ColorScheme>(lower).unwrap(),
+            scheme
+        );
+        for bad in [
+            "",
+            "#",
+            "green",
+            "1E6FD9",
+            "#1E6FD",
+            "#1E6FD90",
+            "#GGGGGG",
+            "#１E6FD9",
+        ] {
+            let json = format!(r##"{{"red":"{bad}","blue":"#1E6FD9","green":"#1A9A4B"}}"##);
+            assert!(
+                serde_json::from_str::<crate::ColorScheme>(&json).is_err(),
+                "{bad}"
+            );
+        }
+    }
     use super::*;
     use crate::document::{Document, mask_document};
     use time::macros::date;

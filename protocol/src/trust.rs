@@ -25,8 +25,14 @@ use crate::credential::{IssuerId, KeyId};
 pub const TRUST_LIST_VERSION: u32 = 1;
 const ENVELOPE_FORMAT: &str = "suikang-trust-list";
 
-/// A display colour, written `#RRGGBB`.
+/// A display colour, written `#RRGGBB` (in the trust list and in the API
+/// alike: this type is the one parser and formatter of colours).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::ToSchema),
+    schema(value_type = String, pattern = "^#[0-9A-Fa-f]{6}$", example = "#1E6FD9")
+)]
 pub struct Rgb(pub [u8; 3]);
 
 impl Serialize for Rgb {
@@ -48,6 +54,7 @@ impl<'de> Deserialize<'de> for Rgb {
 
 /// How an issuer's codes are coloured on screen and paper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ColorScheme {
     pub red: Rgb,
     pub blue: Rgb,

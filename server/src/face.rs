@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::FaceVendorSetting;
 use suikang_protocol::api::{
-    FaceCapture, FaceChallenge, FaceOutcome, FaceVendorParams, SignedFaceResult,
+    FaceCapture, FaceChallenge, FaceOutcome, FaceVendorParams, SignedFaceResult, paths,
 };
 
 /// The simulator's vendor id in challenges and results.
@@ -219,8 +219,9 @@ pub async fn capture_over_http(
     capture: FaceCapture,
 ) -> Result<SignedFaceResult, String> {
     let url = format!(
-        "{}/v1/face-simulator/capture",
-        server_url.trim_end_matches('/')
+        "{}{}",
+        server_url.trim_end_matches('/'),
+        paths::FACE_SIMULATOR_CAPTURE
     );
     let body = suikang_protocol::api::SimulateCaptureRequest {
         challenge: challenge.clone(),

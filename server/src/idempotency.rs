@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use suikang_protocol::api::paths;
 
 use crate::error::ApiError;
 use crate::issuer::{Caller, Issuer};
@@ -23,7 +24,7 @@ const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// refresh is answered from the session state instead: the challenge is
 /// spent (`challenge_already_used`), the refresh token was rotated (its
 /// reuse ends the session, whatever the key).
-const TOKEN_BEARING: [&str; 2] = ["/v1/login/finish", "/v1/session/refresh"];
+const TOKEN_BEARING: [&str; 2] = [paths::LOGIN_FINISH, paths::SESSION_REFRESH];
 
 /// Every POST or DELETE with an `Idempotency-Key`: the key is claimed before
 /// the request runs, so a retry racing the first attempt waits for it

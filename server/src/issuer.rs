@@ -16,13 +16,11 @@ use ed25519_dalek::SigningKey;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use suikang_protocol::api::{
-    CodeRole, CodeView, ColorsView, ControlView, DocumentInput, IssuedCredential, IssuerView,
-    code_id_text,
+    CodeRole, CodeView, ControlView, DocumentInput, IssuedCredential, IssuerView, code_id_text,
 };
 use suikang_protocol::{
-    Authority, Binding, Color, ColorScheme, ControlReasons, Credential, Document, IssuerEntry,
-    IssuerKey, KeyId, MaskedDocument, MaskedName, Relationship, SignedCredential, TrustList,
-    mask_name, wire_time,
+    Authority, Binding, Color, ControlReasons, Credential, Document, IssuerEntry, IssuerKey, KeyId,
+    MaskedDocument, MaskedName, Relationship, SignedCredential, TrustList, mask_name, wire_time,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -74,18 +72,6 @@ pub fn document_key(secret: &[u8; 32], document: &Document) -> DocKey {
     mac.update(&[document.kind() as u8]);
     mac.update(document.number().as_bytes());
     DocKey(mac.finalize().into_bytes().into())
-}
-
-pub fn rgb_text(c: suikang_protocol::Rgb) -> String {
-    format!("#{}", hex::encode_upper(c.0))
-}
-
-fn colors_view(c: &ColorScheme) -> ColorsView {
-    ColorsView {
-        red: rgb_text(c.red),
-        blue: rgb_text(c.blue),
-        green: rgb_text(c.green),
-    }
 }
 
 /// Our own entry in the trust list, from the profile and our keys.
@@ -239,7 +225,7 @@ impl Issuer {
             slug: self.profile.slug.clone(),
             name_zh: self.profile.name_zh.clone(),
             name_en: self.profile.name_en.clone(),
-            colors: colors_view(&self.profile.colors),
+            colors: self.profile.colors,
         }
     }
 
@@ -359,7 +345,7 @@ impl Issuer {
             role,
             relationship,
             color,
-            color_rgb: rgb_text(self.profile.colors.of(color)),
+            color_rgb: self.profile.colors.of(color),
             color_name_zh: color.name_zh().to_owned(),
             color_name_en: color.name_en().to_owned(),
             applied_by: code.applied_by,

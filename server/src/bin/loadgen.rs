@@ -115,7 +115,7 @@ async fn main() {
         let base = &bases[n as usize % bases.len()];
         let device = SigningKey::from_bytes(&suikang_server::keys::random_bytes());
         let challenge: FaceChallenge = http
-            .post(format!("{base}/v1/login/start"))
+            .post(format!("{base}{}", paths::LOGIN_START))
             .json(&LoginStartRequest {
                 name: "张小明".into(),
                 document: DocumentInput {
@@ -131,7 +131,7 @@ async fn main() {
             .unwrap();
         let nonce = URL_SAFE_NO_PAD.decode(&challenge.nonce).unwrap();
         let tokens: SessionTokens = http
-            .post(format!("{base}/v1/login/finish"))
+            .post(format!("{base}{}", paths::LOGIN_FINISH))
             .json(&LoginFinishRequest {
                 challenge_id: challenge.challenge_id.clone(),
                 // The simulator's key is per replica: finish where it started.
@@ -148,7 +148,7 @@ async fn main() {
             .await
             .unwrap();
         let token = tokens.access_token;
-        http.post(format!("{base}/v1/codes/apply-self"))
+        http.post(format!("{base}{}", paths::APPLY_SELF))
             .bearer_auth(&token)
             .json(&ApplySelfRequest {})
             .send()
@@ -156,7 +156,7 @@ async fn main() {
             .unwrap()
             .error_for_status()
             .unwrap();
-        http.post(format!("{base}/v1/codes/apply-proxy"))
+        http.post(format!("{base}{}", paths::APPLY_PROXY))
             .bearer_auth(&token)
             .json(&ApplyProxyRequest {
                 name: "王老太".into(),
@@ -174,7 +174,7 @@ async fn main() {
             .error_for_status()
             .unwrap();
         let sync_on = &bases[(n as usize + 1) % bases.len()];
-        residents.push((token, format!("{sync_on}/v1/codes")));
+        residents.push((token, format!("{sync_on}{}", paths::CODES)));
     }
 
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(total)));

@@ -60,7 +60,7 @@ async fn known_person(issuer: &Issuer, document: &DocumentInput) -> Result<Perso
 }
 
 /// Put a person under control, within the authority's rights (问题十).
-#[utoipa::path(post, path = "/v1/authority/controls/impose", tag = "authority", security(("bearer" = [])), request_body = ImposeControlRequest,
+#[utoipa::path(post, path = paths::IMPOSE_CONTROL, tag = "authority", security(("bearer" = [])), request_body = ImposeControlRequest,
     responses((status = 200, body = ControlsResponse),
         (status = 403, description = "may_not_impose, wrong_account_kind", body = ErrorBody),
         (status = 409, description = "control_already_active", body = ErrorBody),
@@ -103,7 +103,7 @@ pub(super) async fn impose_control(
 }
 
 /// Lift a control, within the authority's rights (问题十).
-#[utoipa::path(post, path = "/v1/authority/controls/release", tag = "authority", security(("bearer" = [])), request_body = ReleaseControlRequest,
+#[utoipa::path(post, path = paths::RELEASE_CONTROL, tag = "authority", security(("bearer" = [])), request_body = ReleaseControlRequest,
     responses((status = 200, body = ControlsResponse),
         (status = 403, description = "may_not_release, not_the_executing_organisation, outside_district, wrong_account_kind", body = ErrorBody),
         (status = 404, description = "person_not_found, control_not_active", body = ErrorBody)))]
@@ -148,7 +148,7 @@ pub(super) async fn release_control(
 }
 
 /// A person's active controls.
-#[utoipa::path(post, path = "/v1/authority/controls/list", tag = "authority", security(("bearer" = [])), request_body = ListControlsRequest,
+#[utoipa::path(post, path = paths::LIST_CONTROLS, tag = "authority", security(("bearer" = [])), request_body = ListControlsRequest,
     responses((status = 200, body = ControlsResponse),
         (status = 403, description = "wrong_account_kind", body = ErrorBody),
         (status = 404, description = "person_not_found", body = ErrorBody)))]

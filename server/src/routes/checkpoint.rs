@@ -16,7 +16,7 @@ use crate::issuer::Issuer;
 
 /// Verify a scanned code online: the offline checks, plus the holder's
 /// current status when the code is ours.
-#[utoipa::path(post, path = "/v1/verify", tag = "checkpoint", request_body = OnlineVerifyRequest,
+#[utoipa::path(post, path = paths::VERIFY, tag = "checkpoint", request_body = OnlineVerifyRequest,
     responses((status = 200, body = OnlineVerifyResponse), (status = 422, body = ErrorBody)))]
 pub(super) async fn online_verify(
     State(issuer): State<Arc<Issuer>>,
@@ -71,11 +71,7 @@ pub(super) async fn online_verify(
                     .unwrap_or_default(),
                 name_zh: verified.issuer_name_zh.clone(),
                 name_en: verified.issuer_name_en.clone(),
-                colors: ColorsView {
-                    red: crate::issuer::rgb_text(verified.issuer_colors.red),
-                    blue: crate::issuer::rgb_text(verified.issuer_colors.blue),
-                    green: crate::issuer::rgb_text(verified.issuer_colors.green),
-                },
+                colors: verified.issuer_colors,
             },
             code_id: code_id_text(verified.code_id),
             color: verified.color,
@@ -93,7 +89,7 @@ pub(super) async fn online_verify(
 }
 
 /// The root-signed trust list (问题八), with ETag.
-#[utoipa::path(get, path = "/v1/trust-list", tag = "checkpoint",
+#[utoipa::path(get, path = paths::TRUST_LIST, tag = "checkpoint",
     responses((status = 200, description = "The signed trust list envelope (protocol FORMAT.md)"), (status = 304, description = "not modified")))]
 pub(super) async fn trust_list(State(issuer): State<Arc<Issuer>>, headers: HeaderMap) -> Response {
     let trust = issuer.trust();

@@ -22,7 +22,7 @@ use crate::store::*;
 
 /// The caller's own code and dependents' codes, with credentials bound to
 /// the caller's device; `If-None-Match` gives 304 when nothing changed.
-#[utoipa::path(get, path = "/v1/codes", tag = "codes", security(("bearer" = [])),
+#[utoipa::path(get, path = paths::CODES, tag = "codes", security(("bearer" = [])),
     responses((status = 200, body = CodesResponse), (status = 304, description = "not modified"),
         (status = 401, body = ErrorBody), (status = 403, description = "wrong_account_kind", body = ErrorBody)))]
 pub(super) async fn sync_codes(
@@ -86,7 +86,7 @@ pub(super) async fn sync_codes(
 }
 
 /// Apply for one's own code (blue). One person, one code.
-#[utoipa::path(post, path = "/v1/codes/apply-self", tag = "codes", security(("bearer" = [])), request_body = ApplySelfRequest,
+#[utoipa::path(post, path = paths::APPLY_SELF, tag = "codes", security(("bearer" = [])), request_body = ApplySelfRequest,
     responses((status = 200, body = ApplyResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub(super) async fn apply_self(
     State(issuer): State<Arc<Issuer>>,
@@ -122,7 +122,7 @@ async fn apply_response(
 }
 
 /// Apply on someone's behalf (代申领, green).
-#[utoipa::path(post, path = "/v1/codes/apply-proxy", tag = "codes", security(("bearer" = [])), request_body = ApplyProxyRequest,
+#[utoipa::path(post, path = paths::APPLY_PROXY, tag = "codes", security(("bearer" = [])), request_body = ApplyProxyRequest,
     responses((status = 200, body = ApplyResponse),
         (status = 403, description = "guardian_under_age, guardian_age_unknown, wrong_account_kind", body = ErrorBody),
         (status = 409, description = "too_many_dependents, holder_has_own_code", body = ErrorBody),
@@ -234,7 +234,7 @@ pub(super) async fn apply_proxy(
 }
 
 /// Stop holding a dependent's code (the code itself stays, long-term).
-#[utoipa::path(delete, path = "/v1/dependents/{code_id}", tag = "codes", security(("bearer" = [])),
+#[utoipa::path(delete, path = paths::DEPENDENT, tag = "codes", security(("bearer" = [])),
     params(("code_id" = String, Path, description = "16 hex digits")),
     responses((status = 204, description = "removed"), (status = 404, description = "code_not_found", body = ErrorBody)))]
 pub(super) async fn remove_dependent(
@@ -257,7 +257,7 @@ pub(super) async fn remove_dependent(
 }
 
 /// A dependent's printed code (打印版): unbound, valid 7 days by default.
-#[utoipa::path(get, path = "/v1/dependents/{code_id}/printed", tag = "codes", security(("bearer" = [])),
+#[utoipa::path(get, path = paths::DEPENDENT_PRINTED, tag = "codes", security(("bearer" = [])),
     params(("code_id" = String, Path, description = "16 hex digits")),
     responses((status = 200, body = PrintedCodeResponse), (status = 404, description = "code_not_found", body = ErrorBody)))]
 pub(super) async fn printed_code(
@@ -291,7 +291,7 @@ pub(super) async fn printed_code(
     }))
 }
 /// Declare symptoms and travel; travel from a key area imposes that control.
-#[utoipa::path(post, path = "/v1/health-declarations", tag = "codes", security(("bearer" = [])), request_body = HealthDeclarationRequest,
+#[utoipa::path(post, path = paths::HEALTH_DECLARATIONS, tag = "codes", security(("bearer" = [])), request_body = HealthDeclarationRequest,
     responses((status = 200, body = HealthDeclarationResponse),
         (status = 404, description = "code_not_found, no_code_yet", body = ErrorBody),
         (status = 422, body = ErrorBody)))]

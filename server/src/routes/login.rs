@@ -22,7 +22,7 @@ use crate::store::*;
 use crate::tokens::{ACCESS_PREFIX, REFRESH_PREFIX, new_token, token_hash};
 
 /// Start a real-name login: returns the face challenge.
-#[utoipa::path(post, path = "/v1/login/start", tag = "login", request_body = LoginStartRequest,
+#[utoipa::path(post, path = paths::LOGIN_START, tag = "login", request_body = LoginStartRequest,
     responses((status = 200, body = FaceChallenge),
         (status = 422, description = "invalid_document_number, invalid_name, invalid_request", body = ErrorBody),
         (status = 429, description = "login_locked, rate_limited (with Retry-After)", body = ErrorBody)))]
@@ -70,7 +70,7 @@ pub(super) async fn login_start(
 }
 
 /// Finish login with the vendor's signed result and the device key.
-#[utoipa::path(post, path = "/v1/login/finish", tag = "login", request_body = LoginFinishRequest,
+#[utoipa::path(post, path = paths::LOGIN_FINISH, tag = "login", request_body = LoginFinishRequest,
     responses((status = 200, body = SessionTokens),
         (status = 401, description = "face_mismatch, liveness_failed, face_result_invalid, device_binding_invalid", body = ErrorBody),
         (status = 404, description = "challenge_not_found", body = ErrorBody),
@@ -158,7 +158,7 @@ pub(super) async fn login_finish(
 }
 
 /// The face vendor's SDK, simulated: a signed verdict for a challenge.
-#[utoipa::path(post, path = "/v1/face-simulator/capture", tag = "login", request_body = SimulateCaptureRequest,
+#[utoipa::path(post, path = paths::FACE_SIMULATOR_CAPTURE, tag = "login", request_body = SimulateCaptureRequest,
     responses((status = 200, body = SignedFaceResult),
         (status = 404, description = "face_simulator_disabled", body = ErrorBody)))]
 pub(super) async fn face_simulator_capture(
@@ -175,7 +175,7 @@ pub(super) async fn face_simulator_capture(
 }
 
 /// Who is signed in.
-#[utoipa::path(get, path = "/v1/session", tag = "login", security(("bearer" = [])),
+#[utoipa::path(get, path = paths::SESSION, tag = "login", security(("bearer" = [])),
     responses((status = 200, body = SessionView),
         (status = 401, description = "missing_token, invalid_token, token_expired, signed_in_elsewhere, session_ended", body = ErrorBody)))]
 pub(super) async fn session_view(
@@ -199,7 +199,7 @@ pub(super) async fn session_view(
 }
 
 /// Trade the refresh token for a new pair (single use; reuse revokes).
-#[utoipa::path(post, path = "/v1/session/refresh", tag = "login", request_body = RefreshRequest,
+#[utoipa::path(post, path = paths::SESSION_REFRESH, tag = "login", request_body = RefreshRequest,
     responses((status = 200, body = SessionTokens),
         (status = 401, description = "invalid_token, token_expired, refresh_token_reused, signed_in_elsewhere, session_ended", body = ErrorBody)))]
 pub(super) async fn session_refresh(
@@ -241,7 +241,7 @@ pub(super) async fn session_refresh(
 }
 
 /// End this session.
-#[utoipa::path(post, path = "/v1/session/logout", tag = "login", security(("bearer" = [])),
+#[utoipa::path(post, path = paths::SESSION_LOGOUT, tag = "login", security(("bearer" = [])),
     responses((status = 204, description = "signed out"),
         (status = 401, description = "missing_token, invalid_token, session_ended", body = ErrorBody)))]
 pub(super) async fn session_logout(
