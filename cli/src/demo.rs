@@ -270,7 +270,7 @@ pub async fn run(out: Option<PathBuf>) -> Result<DemoReport, DemoError> {
         (PageFormat::Svg, "svg"),
     ] {
         let page = phone
-            .print_page_with(&grandmother, format, &crate::run::page_fonts())
+            .print_page_with(&grandmother, format, &crate::draw::page_fonts())
             .await?;
         write(
             &out_dir,

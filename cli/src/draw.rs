@@ -423,3 +423,11 @@ pub fn check(result: &CheckResult, color: bool) -> String {
     }
     out
 }
+
+/// The terminal app's fonts for the printed page: Noto Sans SC cut down to
+/// the page's own texts and the demo's names (`fonts/fixtures`, SIL OFL),
+/// then the system's fonts for everything else (a name's characters).
+pub fn page_fonts() -> suikang_core::PageFonts {
+    const PAGE_FONT: &[u8] = include_bytes!("../../fonts/fixtures/NotoSansSC-page.otf");
+    suikang_core::PageFonts::app_then_system(vec![PAGE_FONT.to_vec()])
+}

@@ -276,7 +276,7 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
                 PrintFormat::Pdf => PageFormat::Pdf,
             };
             let page = open(home, server)?
-                .print_page_with(&code_id, format, &page_fonts())
+                .print_page_with(&code_id, format, &draw::page_fonts())
                 .await?;
             std::fs::write(&out, page).map_err(|e| HomeError::Folder(out.clone(), e.kind()))?;
             outln!("printed page · 打印版: {}", out.display());
@@ -359,14 +359,6 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The terminal app's fonts for the printed page: Noto Sans SC cut down to
-/// the page's own texts and the demo's names (`fonts/fixtures`, SIL OFL),
-/// then the system's fonts for everything else (a name's characters).
-pub fn page_fonts() -> suikang_core::PageFonts {
-    const PAGE_FONT: &[u8] = include_bytes!("../../fonts/fixtures/NotoSansSC-page.otf");
-    suikang_core::PageFonts::app_then_system(vec![PAGE_FONT.to_vec()])
 }
 
 fn server_url(home: &Home, server: Option<&str>) -> Result<String, HomeError> {
