@@ -1,0 +1,2 @@
+pub struct Leaf;
+pub const LEAF: Leaf = Leaf;
