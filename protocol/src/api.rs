@@ -46,6 +46,10 @@ pub mod paths {
     pub const DEPENDENT: &str = "/v1/dependents/{code_id}";
     pub const DEPENDENT_PRINTED: &str = "/v1/dependents/{code_id}/printed";
     pub const HEALTH_DECLARATIONS: &str = "/v1/health-declarations";
+    // guardians (DESIGN §2, guardianship consent)
+    pub const JOIN_REQUESTS: &str = "/v1/join-requests";
+    pub const APPROVE_JOIN_REQUEST: &str = "/v1/join-requests/{request_id}/approve";
+    pub const DECLINE_JOIN_REQUEST: &str = "/v1/join-requests/{request_id}/decline";
     // checkpoint
     pub const VERIFY: &str = "/v1/verify";
     pub const TRUST_LIST: &str = "/v1/trust-list";
@@ -57,6 +61,16 @@ pub mod paths {
     /// [`DEPENDENT`] for one code.
     pub fn dependent(code_id: &str) -> String {
         DEPENDENT.replace("{code_id}", code_id)
+    }
+
+    /// [`APPROVE_JOIN_REQUEST`] for one request.
+    pub fn approve_join_request(request_id: &str) -> String {
+        APPROVE_JOIN_REQUEST.replace("{request_id}", request_id)
+    }
+
+    /// [`DECLINE_JOIN_REQUEST`] for one request.
+    pub fn decline_join_request(request_id: &str) -> String {
+        DECLINE_JOIN_REQUEST.replace("{request_id}", request_id)
     }
 
     /// [`DEPENDENT_PRINTED`] for one code.
@@ -169,6 +183,14 @@ pub enum ErrorCode {
     /// approve. The same answer whether the name matched or not, so it tells
     /// the requester nothing about the person (DESIGN §2).
     JoinRequestPending,
+    /// 404: no join request with that id waits for a decision by the caller
+    /// (a malformed id is as unknown as another's).
+    JoinRequestNotFound,
+    /// 403: the join request is for someone the caller does not hold as a
+    /// dependent, and the caller is no institution of that person's district.
+    NotYourDependent,
+    /// 409: the join request was already approved, declined or withdrawn.
+    JoinRequestAlreadyDecided,
     /// 422: an institution's relationship does not match its account.
     RelationshipMismatch,
     /// 404: no person with that document is known.
@@ -526,6 +548,64 @@ pub struct PrintedCodeResponse {
     pub qr_text: String,
 }
 
+// ---------------------------------------------------------------- guardianship consent
+
+/// A request to join a dependent's guardians, as an existing guardian sees
+/// it (DESIGN §2, guardianship consent): who asked (masked), how they are
+/// related, when. Never the requester's document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct JoinRequestView {
+    /// 16 hex digits, random: names the request without counting them.
+    pub request_id: String,
+    /// The dependent's code, as the guardian's code list shows it.
+    pub code_id: String,
+    pub dependent_masked_name: String,
+    /// The requester's masked name (张*明), or an institution's name.
+    pub requester_masked_name: String,
+    pub relationship: Relationship,
+    pub co_resident_declared: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub requested_at: OffsetDateTime,
+}
+
+/// The join requests waiting for the caller's decision.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct JoinRequestsResponse {
+    pub requests: Vec<JoinRequestView>,
+}
+
+/// What became of a join request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum JoinDecision {
+    /// The requester is a guardian now and sees the code on their next sync.
+    Approved,
+    /// The requester learns nothing more.
+    Declined,
+}
+
+/// Approving or declining a join request. No body fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DecideJoinRequest {}
+
+/// The decision as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct JoinDecisionResponse {
+    pub request_id: String,
+    pub code_id: String,
+    pub decision: JoinDecision,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub decided_at: OffsetDateTime,
+}
+
 // ---------------------------------------------------------------- health declaration
 
 /// A symptom a holder can declare.
@@ -717,6 +797,16 @@ pub fn parse_code_id(text: &str) -> Option<CodeId> {
     (text.len() == 16 && text.bytes().all(|b| b.is_ascii_hexdigit()))
         .then(|| u64::from_str_radix(text, 16).ok().map(CodeId))
         .flatten()
+}
+
+/// A join request id in its API form (16 hex digits, like a code id).
+pub fn request_id_text(id: u64) -> String {
+    format!("{id:016x}")
+}
+
+/// Parses a join request id in its API form.
+pub fn parse_request_id(text: &str) -> Option<u64> {
+    parse_code_id(text).map(|c| c.0)
 }
 
 impl MaskedName {

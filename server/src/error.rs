@@ -84,6 +84,12 @@ pub enum ApiError {
     ArrivalDateOutOfRange,
     #[error("{0}")]
     DependentNotEligible(suikang_protocol::EligibilityError),
+    #[error("no join request with that id waits for your decision")]
+    JoinRequestNotFound,
+    #[error("that join request is for someone you do not hold a code for")]
+    NotYourDependent,
+    #[error("that join request was already decided")]
+    JoinRequestAlreadyDecided,
     #[error("the relationship does not match this account")]
     RelationshipMismatch,
     #[error("no person with that document is known")]
@@ -155,6 +161,9 @@ impl ApiError {
             }
             OutsideRights(RightsError::OutsideDistrict { .. }) => ErrorCode::OutsideDistrict,
             JoinRequestPending => ErrorCode::JoinRequestPending,
+            JoinRequestNotFound => ErrorCode::JoinRequestNotFound,
+            NotYourDependent => ErrorCode::NotYourDependent,
+            JoinRequestAlreadyDecided => ErrorCode::JoinRequestAlreadyDecided,
             UnknownDistrict => ErrorCode::UnknownDistrict,
             ArrivalDateOutOfRange => ErrorCode::ArrivalDateOutOfRange,
             DependentNotEligible(_) => ErrorCode::DependentNotEligible,
@@ -194,6 +203,7 @@ impl ApiError {
             | C::CodeNotFound
             | C::NoCodeYet
             | C::PersonNotFound
+            | C::JoinRequestNotFound
             | C::ControlNotActive
             | C::FaceSimulatorDisabled => StatusCode::NOT_FOUND,
             C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -214,12 +224,14 @@ impl ApiError {
             | C::MayNotRelease
             | C::NotTheExecutingOrganisation
             | C::OutsideDistrict
+            | C::NotYourDependent
             | C::RecipientMayNotExecute => StatusCode::FORBIDDEN,
             C::ChallengeExpired => StatusCode::GONE,
             C::ChallengeAlreadyUsed
             | C::TooManyDependents
             | C::HolderHasOwnCode
             | C::JoinRequestPending
+            | C::JoinRequestAlreadyDecided
             | C::ControlAlreadyActive => StatusCode::CONFLICT,
             C::LoginLocked | C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             C::Internal => StatusCode::INTERNAL_SERVER_ERROR,

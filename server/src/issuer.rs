@@ -20,7 +20,8 @@ use suikang_protocol::api::{
 };
 use suikang_protocol::{
     Authority, Binding, Color, ControlReasons, Credential, Document, IssuerEntry, IssuerKey, KeyId,
-    MaskedDocument, MaskedName, Relationship, SignedCredential, TrustList, mask_name, wire_time,
+    MaskedDocument, MaskedName, Relationship, SignedCredential, TrustList, mask_name,
+    normalise_name, wire_time,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -29,7 +30,7 @@ use crate::error::ApiError;
 use crate::face::FaceVendor;
 use crate::keys;
 use crate::store::{
-    Account, AccountId, AccountKind, ActiveControl, DocKey, Guardian, Person, PersonFacts,
+    Account, AccountId, AccountKind, ActiveControl, DocKey, Guardian, NameKey, Person, PersonFacts,
     SessionEnd, SessionRecord, Store, StoreError,
 };
 use crate::tokens::{ACCESS_PREFIX, ACCOUNT_PREFIX, token_hash};
@@ -72,6 +73,17 @@ pub fn document_key(secret: &[u8; 32], document: &Document) -> DocKey {
     mac.update(&[document.kind() as u8]);
     mac.update(document.number().as_bytes());
     DocKey(mac.finalize().into_bytes().into())
+}
+
+/// HMAC of a name after NFC normalisation, under the same secret as the
+/// document keys but apart from them (a prefix no document key starts with):
+/// the registered name is compared exactly without being kept (DESIGN §2,
+/// guardianship consent).
+pub fn name_key(secret: &[u8; 32], normalised_name: &str) -> NameKey {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("any key length");
+    mac.update(b"suikang name v1\0");
+    mac.update(normalised_name.as_bytes());
+    NameKey(mac.finalize().into_bytes().into())
 }
 
 /// Our own entry in the trust list, from the profile and our keys.
@@ -245,11 +257,16 @@ impl Issuer {
             .map(|n| mask_name(n).map_err(ApiError::InvalidName))
             .transpose()?
             .map(|m| m.to_string());
+        let name_key = name
+            .map(|n| normalise_name(n).map_err(ApiError::InvalidName))
+            .transpose()?
+            .map(|n| name_key(&self.document_secret, &n));
         Ok(PersonFacts {
             doc_key: self.doc_key(document),
             document_kind: document.kind(),
             masked_document: document.masked().to_string(),
             masked_name,
+            name_key,
             birth_date: document.birth_date(),
         })
     }

@@ -251,6 +251,9 @@ async fn the_openapi_document_and_the_router_agree() {
         "DELETE /v1/dependents/{code_id}",
         "GET /v1/dependents/{code_id}/printed",
         "POST /v1/health-declarations",
+        "GET /v1/join-requests",
+        "POST /v1/join-requests/{request_id}/approve",
+        "POST /v1/join-requests/{request_id}/decline",
         "POST /v1/verify",
         "GET /v1/trust-list",
         "POST /v1/authority/controls/impose",
@@ -261,7 +264,9 @@ async fn the_openapi_document_and_the_router_agree() {
     assert_eq!(documented, expected);
     for op in &documented {
         let (method, path) = op.split_once(' ').unwrap();
-        let path = path.replace("{code_id}", "0000000000000000");
+        let path = path
+            .replace("{code_id}", "0000000000000000")
+            .replace("{request_id}", "0000000000000000");
         let r = w
             .http
             .request(method.parse().unwrap(), w.url(&path))

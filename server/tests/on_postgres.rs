@@ -17,6 +17,8 @@ mod checkpoint;
 mod codes;
 #[path = "guardianship.rs"]
 mod guardianship;
+#[path = "join_requests.rs"]
+mod join_requests;
 #[path = "login.rs"]
 mod login;
 

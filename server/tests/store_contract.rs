@@ -44,6 +44,8 @@ contract_tests!(
     idempotency_keys_are_claimed_once,
     trust_changes_bump_the_sequence,
     racing_writers_get_one_outcome,
+    join_requests_need_a_guardians_consent,
+    approval_keeps_the_requesters_limit,
 );
 
 /// Every function of the contract runs on both engines: a new contract

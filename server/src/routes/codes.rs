@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use suikang_protocol::api::*;
 use suikang_protocol::{
-    AppliedBy, Binding, CodeId, Color, Control, ControlReason, ControlReasons, EligibilityError,
-    Executor, check_dependent_eligible, check_proxy_guardian, district_code,
+    AppliedBy, Binding, CodeId, Color, Control, ControlReason, ControlReasons, Eligibility,
+    EligibilityError, Executor, check_dependent_eligible, check_proxy_guardian, district_code,
 };
 
 use super::{ApiJson, ControlChange, audit_entry};
@@ -125,7 +125,7 @@ async fn apply_response(
 #[utoipa::path(post, path = paths::APPLY_PROXY, tag = "codes", security(("bearer" = [])), request_body = ApplyProxyRequest,
     responses((status = 200, body = ApplyResponse),
         (status = 403, description = "guardian_under_age, guardian_age_unknown, wrong_account_kind", body = ErrorBody),
-        (status = 409, description = "too_many_dependents, holder_has_own_code", body = ErrorBody),
+        (status = 409, description = "too_many_dependents, holder_has_own_code, join_request_pending (the same answer whether the name matched: a matching one waits for a guardian's consent)", body = ErrorBody),
         (status = 422, description = "invalid_document_number, invalid_name, co_residence_not_declared, cannot_proxy_for_self, relationship_mismatch", body = ErrorBody)))]
 pub(super) async fn apply_proxy(
     State(issuer): State<Arc<Issuer>>,
@@ -169,21 +169,22 @@ pub(super) async fn apply_proxy(
     // 问题二: elders, children, or anyone with a stated reason. Checked on
     // the birth date the dependent's document proves; without one (a
     // passport) a reason must be stated.
-    match (facts.birth_date, req.reason.as_ref()) {
-        (Some(birth), reason) => {
-            check_dependent_eligible(birth, reason, now.date())
-                .map_err(ApiError::DependentNotEligible)?;
-        }
-        (None, Some(reason)) => {
-            check_dependent_eligible(now.date(), Some(reason), now.date())
-                .map_err(ApiError::DependentNotEligible)?;
-        }
+    let eligibility = match (facts.birth_date, req.reason.as_ref()) {
+        (Some(birth), reason) => check_dependent_eligible(birth, reason, now.date())
+            .map_err(ApiError::DependentNotEligible)?,
+        (None, Some(reason)) => check_dependent_eligible(now.date(), Some(reason), now.date())
+            .map_err(ApiError::DependentNotEligible)?,
         (None, None) => {
             return Err(ApiError::DependentNotEligible(
                 EligibilityError::NoReasonStated { age: 0 },
             ));
         }
-    }
+    };
+    let terms = GuardianshipTerms {
+        relationship: req.relationship,
+        co_resident_declared: req.co_resident_declared,
+        eligibility: eligibility_json(&eligibility),
+    };
     // Everything below reads before it writes: a refused application
     // changes nothing (issue 11, finding 2).
     if let Some(known) = issuer.store.person_by_doc(facts.doc_key).await? {
@@ -199,27 +200,34 @@ pub(super) async fn apply_proxy(
             // person's code, anyone else's application waits for consent,
             // and a name that differs from the registered one gets the very
             // same answer, so the requester learns nothing.
-            let registered_by_other = !guardians.is_empty();
-            let name_differs = known
-                .masked_name
-                .as_ref()
-                .is_some_and(|m| Some(m) != facts.masked_name.as_ref());
-            if registered_by_other || name_differs {
+            let name_matches = registered_name_matches(&known, &facts);
+            if name_matches && !guardians.is_empty() {
+                // Stored once per requester and person; a repeat finds the
+                // first request. Nobody is told which.
+                let request = NewJoinRequest {
+                    id: JoinRequestId(u64::from_be_bytes(random_bytes())),
+                    dependent: known.id,
+                    requester: guardian,
+                    terms,
+                    at: now,
+                };
+                issuer.store.request_to_join(request).await?;
                 return Err(ApiError::JoinRequestPending);
             }
+            if !name_matches {
+                // A wrong name stores nothing: it names nobody the
+                // guardians could be asked about (DESIGN §2: a refused
+                // request changes nothing).
+                return Err(ApiError::JoinRequestPending);
+            }
+            // Registered, the right name, and nobody holds the code (the
+            // last guardian left): this application takes it up again.
         }
     }
     let dependent = issuer.store.upsert_person(facts, now).await?;
     match issuer
         .store
-        .add_dependent(
-            guardian,
-            dependent.id,
-            req.relationship,
-            req.co_resident_declared,
-            max,
-            now,
-        )
+        .add_dependent(guardian, dependent.id, terms, max, now)
         .await?
     {
         AddDependent::TooManyDependents => return Err(ApiError::TooManyDependents),
@@ -233,7 +241,32 @@ pub(super) async fn apply_proxy(
     apply_response(&issuer, &person, created).await
 }
 
-/// Stop holding a dependent's code (the code itself stays, long-term).
+/// Whether a stated name is the registered one: exactly, after NFC, by the
+/// names' keyed hashes; by the masked forms only for a person registered
+/// before those were kept.
+fn registered_name_matches(known: &Person, stated: &PersonFacts) -> bool {
+    match (known.name_key, stated.name_key) {
+        (Some(registered), Some(stated)) => registered == stated,
+        _ => match &known.masked_name {
+            Some(registered) => Some(registered) == stated.masked_name.as_ref(),
+            // Nobody named them yet (an authority acted on the document).
+            None => true,
+        },
+    }
+}
+
+/// The eligibility as recorded with a guardianship (问题二).
+fn eligibility_json(eligibility: &Eligibility) -> String {
+    let value = match eligibility {
+        Eligibility::Elder { age } => serde_json::json!({ "elder": { "age": age } }),
+        Eligibility::Child { age } => serde_json::json!({ "child": { "age": age } }),
+        Eligibility::Stated(reason) => serde_json::json!({ "stated": reason }),
+    };
+    value.to_string()
+}
+
+/// Leave a dependent's guardians (the code itself stays, long-term; the
+/// last guardian leaving ends the proxy holding).
 #[utoipa::path(delete, path = paths::DEPENDENT, tag = "codes", security(("bearer" = [])),
     params(("code_id" = String, Path, description = "16 hex digits")),
     responses((status = 204, description = "removed"), (status = 404, description = "code_not_found", body = ErrorBody)))]
@@ -249,11 +282,18 @@ pub(super) async fn remove_dependent(
         .dependent(guardian, code)
         .await?
         .ok_or(ApiError::NotYourCode)?;
-    issuer
+    // DESIGN §2: a guardian can leave. The last one leaving ends the proxy
+    // holding: the code stays (长期有效, with its controls, so leaving and
+    // re-applying clears nothing), nobody sees or prints it, and the next
+    // application stating the registered name takes it up again.
+    match issuer
         .store
         .remove_dependent(guardian, dependent.person.id, issuer.now())
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+        .await?
+    {
+        LeaveOutcome::NotAGuardian => Err(ApiError::NotYourCode),
+        LeaveOutcome::Left { .. } | LeaveOutcome::ProxyEnded => Ok(StatusCode::NO_CONTENT),
+    }
 }
 
 /// A dependent's printed code (打印版): unbound, valid 7 days by default.

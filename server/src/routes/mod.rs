@@ -27,6 +27,8 @@ mod authority;
 mod checkpoint;
 /// Own and dependents' codes, sync, printing, health declarations.
 mod codes;
+/// Guardianship consent: join requests, approve, decline (DESIGN §2).
+mod guardians;
 /// Real-name login, the face-verification handoff, sessions.
 mod login;
 /// Liveness and the OpenAPI document.
@@ -53,6 +55,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     tags(
         (name = "login", description = "Real-name login with the face-verification handoff"),
         (name = "codes", description = "Own and dependents' codes, sync, printing"),
+        (name = "guardians", description = "Guardianship consent: join requests and decisions"),
         (name = "checkpoint", description = "Online verification and the trust list"),
         (name = "authority", description = "Controls, within each authority's rights (问题十)"),
         (name = "meta", description = "Health and documentation")
@@ -77,6 +80,9 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .routes(routes!(codes::remove_dependent))
         .routes(routes!(codes::printed_code))
         .routes(routes!(codes::health_declaration))
+        .routes(routes!(guardians::pending_join_requests))
+        .routes(routes!(guardians::approve_join_request))
+        .routes(routes!(guardians::decline_join_request))
         .routes(routes!(checkpoint::online_verify))
         .routes(routes!(checkpoint::trust_list))
         .routes(routes!(authority::impose_control))

@@ -17,7 +17,16 @@ fn facts(n: u8) -> PersonFacts {
         document_kind: DocumentKind::ResidentId,
         masked_document: "4401**********123X".into(),
         masked_name: Some("张*明".into()),
+        name_key: Some(NameKey([n.wrapping_add(50); 32])),
         birth_date: Some(time::macros::date!(1980 - 01 - 01)),
+    }
+}
+
+fn terms() -> GuardianshipTerms {
+    GuardianshipTerms {
+        relationship: Relationship::AdultRelative,
+        co_resident_declared: true,
+        eligibility: r#"{"elder":{"age":72}}"#.into(),
     }
 }
 
@@ -100,7 +109,7 @@ pub async fn a_dependent_who_applies_keeps_the_code(store: &dyn Store) {
     let dep = store.upsert_person(facts(2), T0).await.unwrap();
     let g = Guardian::Person(guardian.id);
     let added = store
-        .add_dependent(g, dep.id, Relationship::AdultRelative, true, Some(10), T0)
+        .add_dependent(g, dep.id, terms(), Some(10), T0)
         .await
         .unwrap();
     assert_eq!(added, AddDependent::Added);
@@ -135,13 +144,13 @@ pub async fn dependents_are_limited_and_removable(store: &dyn Store) {
     for n in 2..4 {
         let dep = store.upsert_person(facts(n), T0).await.unwrap();
         let r = store
-            .add_dependent(g, dep.id, Relationship::AdultRelative, true, Some(2), T0)
+            .add_dependent(g, dep.id, terms(), Some(2), T0)
             .await
             .unwrap();
         assert_eq!(r, AddDependent::Added);
         assert_eq!(
             store
-                .add_dependent(g, dep.id, Relationship::AdultRelative, true, Some(2), T0)
+                .add_dependent(g, dep.id, terms(), Some(2), T0)
                 .await
                 .unwrap(),
             AddDependent::AlreadyADependent
@@ -150,17 +159,23 @@ pub async fn dependents_are_limited_and_removable(store: &dyn Store) {
     let third = store.upsert_person(facts(4), T0).await.unwrap();
     assert_eq!(
         store
-            .add_dependent(g, third.id, Relationship::AdultRelative, true, Some(2), T0)
+            .add_dependent(g, third.id, terms(), Some(2), T0)
             .await
             .unwrap(),
         AddDependent::TooManyDependents
     );
     let second = store.person_by_doc(DocKey([2; 32])).await.unwrap().unwrap();
-    assert!(store.remove_dependent(g, second.id, T0).await.unwrap());
-    assert!(!store.remove_dependent(g, second.id, T0).await.unwrap());
+    assert_eq!(
+        store.remove_dependent(g, second.id, T0).await.unwrap(),
+        LeaveOutcome::ProxyEnded
+    );
+    assert_eq!(
+        store.remove_dependent(g, second.id, T0).await.unwrap(),
+        LeaveOutcome::NotAGuardian
+    );
     assert_eq!(
         store
-            .add_dependent(g, third.id, Relationship::AdultRelative, true, Some(2), T0)
+            .add_dependent(g, third.id, terms(), Some(2), T0)
             .await
             .unwrap(),
         AddDependent::Added
@@ -544,4 +559,213 @@ pub async fn racing_writers_get_one_outcome(store: &dyn Store) {
         store.upsert_person(facts(3), T0),
     );
     assert_eq!(a.unwrap().id, b.unwrap().id, "one person per document");
+}
+
+/// Guardianship consent (DESIGN §2): a join request is stored once per
+/// requester and person, listed only to the dependent's guardians, decided
+/// once by one of them; approval makes the requester a guardian, decline
+/// does not; the last guardian leaving ends the proxy holding and lapses
+/// what still waits. Every step is in the guardianship log.
+pub async fn join_requests_need_a_guardians_consent(store: &dyn Store) {
+    let first = store.upsert_person(facts(1), T0).await.unwrap();
+    let stranger = store.upsert_person(facts(2), T0).await.unwrap();
+    let relative = store.upsert_person(facts(3), T0).await.unwrap();
+    let grandmother = store.upsert_person(facts(4), T0).await.unwrap();
+    let (g1, gs, gr) = (
+        Guardian::Person(first.id),
+        Guardian::Person(stranger.id),
+        Guardian::Person(relative.id),
+    );
+    store
+        .add_dependent(g1, grandmother.id, terms(), Some(5), T0)
+        .await
+        .unwrap();
+    let code = CodeRecord {
+        code_id: CodeId(77),
+        applied_by: AppliedBy::Proxy,
+    };
+    store.assign_code(grandmother.id, code, T0).await.unwrap();
+    let ask = |id: u64, requester: Guardian| NewJoinRequest {
+        id: JoinRequestId(id),
+        dependent: grandmother.id,
+        requester,
+        terms: terms(),
+        at: T0 + Duration::minutes(1),
+    };
+    assert_eq!(
+        store.request_to_join(ask(1001, gs)).await.unwrap(),
+        JoinOutcome::Requested(JoinRequestId(1001))
+    );
+    assert_eq!(
+        store.request_to_join(ask(1002, gs)).await.unwrap(),
+        JoinOutcome::AlreadyPending(JoinRequestId(1001)),
+        "one waiting request per requester and person"
+    );
+    store.request_to_join(ask(2001, gr)).await.unwrap();
+
+    let waiting = store.pending_join_requests(g1).await.unwrap();
+    assert_eq!(
+        waiting.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [JoinRequestId(1001), JoinRequestId(2001)]
+    );
+    assert_eq!(waiting[0].requester, gs);
+    assert_eq!(waiting[0].requester_masked_name, "张*明");
+    assert_eq!(waiting[0].dependent_code, Some(CodeId(77)));
+    assert_eq!(waiting[0].state, JoinState::Pending);
+    assert!(store.pending_join_requests(gs).await.unwrap().is_empty());
+
+    let decide = |id: u64, by: Guardian, approve: bool| JoinDecisionInput {
+        request: JoinRequestId(id),
+        by,
+        approve,
+        max_relative_dependents: 5,
+        at: T0 + Duration::minutes(2),
+    };
+    // Only a guardian decides; an unknown id is not found.
+    assert_eq!(
+        store
+            .decide_join_request(decide(1001, gr, true))
+            .await
+            .unwrap(),
+        DecideOutcome::NotYourDependent
+    );
+    assert_eq!(
+        store
+            .decide_join_request(decide(9, g1, true))
+            .await
+            .unwrap(),
+        DecideOutcome::NotFound
+    );
+    assert!(matches!(
+        store.decide_join_request(decide(1001, g1, false)).await.unwrap(),
+        DecideOutcome::Declined(r) if r.state == JoinState::Declined
+    ));
+    assert!(store.dependent(gs, CodeId(77)).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .decide_join_request(decide(1001, g1, true))
+            .await
+            .unwrap(),
+        DecideOutcome::AlreadyDecided
+    );
+    assert!(matches!(
+        store
+            .decide_join_request(decide(2001, g1, true))
+            .await
+            .unwrap(),
+        DecideOutcome::Approved(_)
+    ));
+    let held = store.dependent(gr, CodeId(77)).await.unwrap().unwrap();
+    assert_eq!(held.relationship, Relationship::AdultRelative);
+    assert_eq!(store.guardians_of(grandmother.id).await.unwrap(), [g1, gr]);
+    assert!(store.pending_join_requests(g1).await.unwrap().is_empty());
+
+    // The stranger asks again; both guardians leave: the proxy holding
+    // ends, the code stays, the waiting request lapses.
+    store.request_to_join(ask(3001, gs)).await.unwrap();
+    assert_eq!(
+        store
+            .remove_dependent(g1, grandmother.id, T0)
+            .await
+            .unwrap(),
+        LeaveOutcome::Left { guardians_left: 1 }
+    );
+    assert_eq!(
+        store
+            .remove_dependent(gr, grandmother.id, T0)
+            .await
+            .unwrap(),
+        LeaveOutcome::ProxyEnded
+    );
+    assert!(store.guardians_of(grandmother.id).await.unwrap().is_empty());
+    assert_eq!(
+        store.person(grandmother.id).await.unwrap().unwrap().code,
+        Some(code)
+    );
+    assert_eq!(
+        store
+            .join_request(JoinRequestId(3001))
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        JoinState::Lapsed
+    );
+
+    use GuardianshipAction::*;
+    let log = store.guardianship_log(grandmother.id).await.unwrap();
+    assert_eq!(
+        log.iter().map(|e| (e.actor, e.action)).collect::<Vec<_>>(),
+        [
+            (g1, GuardianAdded),
+            (gs, JoinRequested),
+            (gr, JoinRequested),
+            (g1, JoinDeclined),
+            (gr, GuardianAdded),
+            (g1, JoinApproved),
+            (gs, JoinRequested),
+            (g1, GuardianLeft),
+            (gr, GuardianLeft),
+            (gr, ProxyEnded),
+        ]
+    );
+    assert!(log[0].details.contains(r#""age":72"#), "{}", log[0].details);
+}
+
+/// A relative at the dependents limit is not made a guardian by approval:
+/// nothing changes and the request still waits.
+pub async fn approval_keeps_the_requesters_limit(store: &dyn Store) {
+    let guardian = store.upsert_person(facts(1), T0).await.unwrap();
+    let busy = store.upsert_person(facts(2), T0).await.unwrap();
+    let dep = store.upsert_person(facts(3), T0).await.unwrap();
+    let other = store.upsert_person(facts(4), T0).await.unwrap();
+    let (g, b) = (Guardian::Person(guardian.id), Guardian::Person(busy.id));
+    store
+        .add_dependent(g, dep.id, terms(), None, T0)
+        .await
+        .unwrap();
+    store
+        .add_dependent(b, other.id, terms(), None, T0)
+        .await
+        .unwrap();
+    let code = CodeRecord {
+        code_id: CodeId(5),
+        applied_by: AppliedBy::Proxy,
+    };
+    store.assign_code(dep.id, code, T0).await.unwrap();
+    store
+        .request_to_join(NewJoinRequest {
+            id: JoinRequestId(1),
+            dependent: dep.id,
+            requester: b,
+            terms: terms(),
+            at: T0,
+        })
+        .await
+        .unwrap();
+    let log_before = store.guardianship_log(dep.id).await.unwrap();
+    assert_eq!(
+        store
+            .decide_join_request(JoinDecisionInput {
+                request: JoinRequestId(1),
+                by: g,
+                approve: true,
+                max_relative_dependents: 1,
+                at: T0,
+            })
+            .await
+            .unwrap(),
+        DecideOutcome::TooManyDependents
+    );
+    assert_eq!(store.guardianship_log(dep.id).await.unwrap(), log_before);
+    assert_eq!(
+        store
+            .join_request(JoinRequestId(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        JoinState::Pending
+    );
+    assert!(store.dependent(b, CodeId(5)).await.unwrap().is_none());
 }

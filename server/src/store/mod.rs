@@ -54,6 +54,21 @@ impl std::fmt::Debug for DocKey {
     }
 }
 
+/// HMAC-SHA-256 of a name after NFC normalisation, under the server's
+/// secret: how a later applicant's stated name is compared with the
+/// registered one exactly (DESIGN §2, guardianship consent) while the store
+/// keeps only the masked name. A plain hash would do for equality, but
+/// names are few enough to guess; the key keeps a database copy from
+/// confirming a guessed name.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NameKey(pub [u8; 32]);
+
+impl std::fmt::Debug for NameKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NameKey(…)")
+    }
+}
+
 /// SHA-256 of a bearer token: the store never sees a token.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct TokenHash(pub [u8; 32]);
@@ -77,6 +92,9 @@ pub struct Person {
     /// Unknown until someone applies with the name (an authority may act
     /// on a document before).
     pub masked_name: Option<String>,
+    /// The registered name's keyed hash; absent for people registered
+    /// before it was kept (then the masked names are compared).
+    pub name_key: Option<NameKey>,
     /// From a resident ID; needed to check that a relative is an adult.
     pub birth_date: Option<Date>,
     pub code: Option<CodeRecord>,
@@ -98,6 +116,7 @@ pub struct PersonFacts {
     pub document_kind: DocumentKind,
     pub masked_document: String,
     pub masked_name: Option<String>,
+    pub name_key: Option<NameKey>,
     pub birth_date: Option<Date>,
 }
 
@@ -106,6 +125,24 @@ pub struct PersonFacts {
 pub enum Guardian {
     Person(PersonId),
     Institution(AccountId),
+}
+
+impl Guardian {
+    /// How the store writes a guardian: a kind and an id.
+    pub fn parts(self) -> (&'static str, i64) {
+        match self {
+            Guardian::Person(p) => ("person", p.0),
+            Guardian::Institution(a) => ("institution", a.0),
+        }
+    }
+
+    pub fn from_parts(kind: &str, id: i64) -> Result<Guardian, StoreError> {
+        match kind {
+            "person" => Ok(Guardian::Person(PersonId(id))),
+            "institution" => Ok(Guardian::Institution(AccountId(id))),
+            _ => Err(StoreError::Corrupt("guardian kind")),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,6 +157,210 @@ pub enum AddDependent {
     Added,
     AlreadyADependent,
     TooManyDependents,
+}
+
+/// Why a proxy application or join request is allowed and on what terms,
+/// as recorded with the guardianship and in the guardianship log: the
+/// relationship, the declared co-residence and the eligibility (问题二: an
+/// elder's or child's age, or the stated reason a person cannot use a
+/// smart device), as JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuardianshipTerms {
+    pub relationship: Relationship,
+    pub co_resident_declared: bool,
+    pub eligibility: String,
+}
+
+impl GuardianshipTerms {
+    /// The log's details: these terms, with the join request they came by.
+    pub fn log_details(&self, request: Option<JoinRequestId>) -> String {
+        let eligibility: serde_json::Value =
+            serde_json::from_str(&self.eligibility).unwrap_or(serde_json::Value::Null);
+        serde_json::json!({
+            "relationship": self.relationship,
+            "co_resident_declared": self.co_resident_declared,
+            "eligibility": eligibility,
+            "join_request": request.map(|r| format!("{:016x}", r.0)),
+        })
+        .to_string()
+    }
+}
+
+/// The log's details of a decision or departure.
+pub fn request_details(request: JoinRequestId, requester: Guardian) -> String {
+    serde_json::json!({
+        "join_request": format!("{:016x}", request.0),
+        "requester": guardian_json(requester),
+    })
+    .to_string()
+}
+
+/// A guardian as JSON, for log details.
+pub fn guardian_json(g: Guardian) -> serde_json::Value {
+    match g {
+        Guardian::Person(p) => serde_json::json!({"person": p.0}),
+        Guardian::Institution(a) => serde_json::json!({"institution": a.0}),
+    }
+}
+
+/// A random id naming a join request (16 hex digits in the API).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct JoinRequestId(pub u64);
+
+/// A new request to join a dependent's guardians.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewJoinRequest {
+    pub id: JoinRequestId,
+    pub dependent: PersonId,
+    pub requester: Guardian,
+    pub terms: GuardianshipTerms,
+    pub at: OffsetDateTime,
+}
+
+/// What asking to join did: one pending request per requester and person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinOutcome {
+    Requested(JoinRequestId),
+    /// The requester already waits on this person: the first request stands.
+    AlreadyPending(JoinRequestId),
+}
+
+/// How a join request ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JoinState {
+    Pending,
+    Approved,
+    Declined,
+    /// The last guardian left before anyone decided (nobody holds the code).
+    Lapsed,
+}
+
+impl JoinState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JoinState::Pending => "pending",
+            JoinState::Approved => "approved",
+            JoinState::Declined => "declined",
+            JoinState::Lapsed => "lapsed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<JoinState> {
+        [
+            JoinState::Pending,
+            JoinState::Approved,
+            JoinState::Declined,
+            JoinState::Lapsed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// A join request as the guardians see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinRequest {
+    pub id: JoinRequestId,
+    pub dependent: PersonId,
+    pub dependent_code: Option<CodeId>,
+    pub dependent_masked_name: String,
+    pub requester: Guardian,
+    /// A person's masked name, or an institution's display name.
+    pub requester_masked_name: String,
+    pub terms: GuardianshipTerms,
+    pub requested_at: OffsetDateTime,
+    pub state: JoinState,
+}
+
+/// A decision on a join request by `by`: a guardian of the dependent, or
+/// an institution of the dependent's district (`by_district`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinDecisionInput {
+    pub request: JoinRequestId,
+    pub by: Guardian,
+    pub approve: bool,
+    /// Dependents a relative may hold: checked for the requester on approval.
+    pub max_relative_dependents: u32,
+    pub at: OffsetDateTime,
+}
+
+/// What deciding found or did, in one transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DecideOutcome {
+    Approved(JoinRequest),
+    Declined(JoinRequest),
+    NotFound,
+    NotYourDependent,
+    AlreadyDecided,
+    /// The requester, a relative, holds as many dependents as allowed.
+    TooManyDependents,
+}
+
+/// What leaving a dependent did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaveOutcome {
+    NotAGuardian,
+    /// Others still hold the code.
+    Left {
+        guardians_left: u32,
+    },
+    /// The last guardian left: nobody holds the code now (it stays, with
+    /// its controls; the next application with the registered name takes
+    /// it up) and waiting join requests lapsed.
+    ProxyEnded,
+}
+
+/// What the guardianship log records (append-only, like the audit log).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GuardianshipAction {
+    /// A guardian took up the person's code (the first application, or
+    /// one with the registered name when nobody held it).
+    GuardianAdded,
+    JoinRequested,
+    JoinApproved,
+    JoinDeclined,
+    GuardianLeft,
+    /// The last guardian left.
+    ProxyEnded,
+}
+
+impl GuardianshipAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuardianshipAction::GuardianAdded => "guardian_added",
+            GuardianshipAction::JoinRequested => "join_requested",
+            GuardianshipAction::JoinApproved => "join_approved",
+            GuardianshipAction::JoinDeclined => "join_declined",
+            GuardianshipAction::GuardianLeft => "guardian_left",
+            GuardianshipAction::ProxyEnded => "proxy_ended",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<GuardianshipAction> {
+        use GuardianshipAction::*;
+        [
+            GuardianAdded,
+            JoinRequested,
+            JoinApproved,
+            JoinDeclined,
+            GuardianLeft,
+            ProxyEnded,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == text)
+    }
+}
+
+/// One line of the guardianship log: who did what about whose code, when,
+/// and the terms (JSON: relationship, co-residence, eligibility, request).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuardianshipEvent {
+    pub id: i64,
+    pub actor: Guardian,
+    pub action: GuardianshipAction,
+    pub person: PersonId,
+    pub details: String,
+    pub at: OffsetDateTime,
 }
 
 /// An active control with when it began.
@@ -339,21 +580,37 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreFuture<'_, (Person, bool)>;
 
     // ---- guardians
+    /// Makes `guardian` hold the person's code on `terms`, logged as
+    /// [`GuardianshipAction::GuardianAdded`] with the terms.
     fn add_dependent(
         &self,
         guardian: Guardian,
         dependent: PersonId,
-        relationship: Relationship,
-        co_resident_declared: bool,
+        terms: GuardianshipTerms,
         max_dependents: Option<u32>,
         at: OffsetDateTime,
     ) -> StoreFuture<'_, AddDependent>;
+    /// The guardian leaves (logged); the last one leaving ends the proxy
+    /// holding and lapses waiting join requests.
     fn remove_dependent(
         &self,
         guardian: Guardian,
         dependent: PersonId,
         at: OffsetDateTime,
-    ) -> StoreFuture<'_, bool>;
+    ) -> StoreFuture<'_, LeaveOutcome>;
+    /// Records a request to join the person's guardians (logged), once per
+    /// requester and person while it waits.
+    fn request_to_join(&self, request: NewJoinRequest) -> StoreFuture<'_, JoinOutcome>;
+    /// The waiting join requests for the dependents `guardian` holds,
+    /// oldest first.
+    fn pending_join_requests(&self, guardian: Guardian) -> StoreFuture<'_, Vec<JoinRequest>>;
+    fn join_request(&self, id: JoinRequestId) -> StoreFuture<'_, Option<JoinRequest>>;
+    /// Approves or declines a waiting request if `by` holds the dependent
+    /// now: on approval the requester becomes a guardian on the request's
+    /// terms. Checked and written in one transaction, and logged.
+    fn decide_join_request(&self, decision: JoinDecisionInput) -> StoreFuture<'_, DecideOutcome>;
+    /// The person's guardianship log, oldest first.
+    fn guardianship_log(&self, person: PersonId) -> StoreFuture<'_, Vec<GuardianshipEvent>>;
     fn dependent(&self, guardian: Guardian, code: CodeId) -> StoreFuture<'_, Option<Dependent>>;
     /// Who holds the person's code now, first guardian first (DESIGN §2,
     /// guardianship consent: a later applicant must be approved by them).

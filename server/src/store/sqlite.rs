@@ -137,6 +137,45 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     INSERT INTO meta VALUES ('trust_sequence', 1);
     "#,
+    // 2: guardianship consent (DESIGN §2): the registered name's keyed hash,
+    // the terms a guardian holds a code on, join requests, and the
+    // append-only guardianship log.
+    r#"
+    ALTER TABLE people ADD COLUMN name_key BLOB;
+    ALTER TABLE challenges ADD COLUMN name_key BLOB;
+    ALTER TABLE guardianships ADD COLUMN eligibility TEXT;
+    CREATE TABLE join_requests (
+        id INTEGER PRIMARY KEY,
+        dependent_id INTEGER NOT NULL REFERENCES people(id),
+        requester_kind TEXT NOT NULL,
+        requester_id INTEGER NOT NULL,
+        relationship TEXT NOT NULL,
+        co_resident_declared INTEGER NOT NULL,
+        eligibility TEXT NOT NULL,
+        requested_at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        decided_at INTEGER,
+        decided_by_kind TEXT,
+        decided_by_id INTEGER
+    );
+    CREATE UNIQUE INDEX join_requests_pending
+        ON join_requests(dependent_id, requester_kind, requester_id) WHERE state = 'pending';
+    CREATE INDEX join_requests_dependent ON join_requests(dependent_id);
+    CREATE TABLE guardianship_log (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        actor_kind TEXT NOT NULL,
+        actor_id INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        person_id INTEGER NOT NULL,
+        details TEXT NOT NULL
+    );
+    CREATE INDEX guardianship_log_person ON guardianship_log(person_id);
+    CREATE TRIGGER guardianship_log_no_update BEFORE UPDATE ON guardianship_log
+        BEGIN SELECT RAISE(ABORT, 'the guardianship log is append-only'); END;
+    CREATE TRIGGER guardianship_log_no_delete BEFORE DELETE ON guardianship_log
+        BEGIN SELECT RAISE(ABORT, 'the guardianship log is append-only'); END;
+    "#,
 ];
 
 const READERS: usize = 4;
@@ -314,7 +353,7 @@ fn blob32(bytes: Vec<u8>, what: &'static str) -> Result<[u8; 32], StoreError> {
 }
 
 const PERSON_COLUMNS: &str = "id, doc_key, doc_kind, masked_document, masked_name, birth_date, \
-     code_id, applied_by, status_changed_at";
+     code_id, applied_by, status_changed_at, name_key";
 
 fn person_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Person, StoreError>> {
     let id: i64 = row.get(0)?;
@@ -326,6 +365,7 @@ fn person_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Person, StoreError>
     let code_id: Option<i64> = row.get(6)?;
     let applied_by: Option<String> = row.get(7)?;
     let changed: i64 = row.get(8)?;
+    let name_key: Option<Vec<u8>> = row.get(9)?;
     Ok((|| {
         let code = match (code_id, applied_by) {
             (Some(c), Some(a)) => Some(CodeRecord {
@@ -341,6 +381,9 @@ fn person_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Person, StoreError>
             document_kind: enum_from::<DocumentKind>(&kind, "doc_kind")?,
             masked_document,
             masked_name,
+            name_key: name_key
+                .map(|k| blob32(k, "name_key").map(NameKey))
+                .transpose()?,
             birth_date: birth.as_deref().map(date_from).transpose()?,
             code,
             status_changed_at: from_ts(changed)?,
@@ -389,15 +432,8 @@ fn load_controls(conn: &Connection, person: PersonId) -> Result<Vec<ActiveContro
     Ok(out)
 }
 
-fn guardian_parts(g: Guardian) -> (&'static str, i64) {
-    match g {
-        Guardian::Person(p) => ("person", p.0),
-        Guardian::Institution(a) => ("institution", a.0),
-    }
-}
-
 fn load_dependents(conn: &Connection, g: Guardian) -> Result<Vec<Dependent>, StoreError> {
-    let (kind, id) = guardian_parts(g);
+    let (kind, id) = g.parts();
     let sql = format!(
         "SELECT {}, g.relationship FROM guardianships g JOIN people p ON p.id = g.dependent_id \
          WHERE g.guardian_kind = ?1 AND g.guardian_id = ?2 AND g.removed_at IS NULL \
@@ -410,7 +446,7 @@ fn load_dependents(conn: &Connection, g: Guardian) -> Result<Vec<Dependent>, Sto
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![kind, id], |r| {
-        Ok((person_from_row(r)?, r.get::<_, String>(9)?))
+        Ok((person_from_row(r)?, r.get::<_, String>(10)?))
     })?;
     let mut out = Vec::new();
     for row in rows {
@@ -509,6 +545,139 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Account, StoreError>
     })())
 }
 
+fn append_guardianship_log(
+    tx: &Transaction<'_>,
+    actor: Guardian,
+    action: GuardianshipAction,
+    person: PersonId,
+    details: &str,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let (kind, id) = actor.parts();
+    tx.prepare_cached(
+        "INSERT INTO guardianship_log (at, actor_kind, actor_id, action, person_id, details) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        ts(at),
+        kind,
+        id,
+        action.as_str(),
+        person.0,
+        details
+    ])?;
+    Ok(())
+}
+
+fn is_guardian(
+    conn: &Connection,
+    guardian: Guardian,
+    dependent: PersonId,
+) -> Result<bool, StoreError> {
+    let (kind, id) = guardian.parts();
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM guardianships WHERE guardian_kind = ?1 AND guardian_id = ?2 \
+             AND dependent_id = ?3 AND removed_at IS NULL",
+        )?
+        .query_row(params![kind, id, dependent.0], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+fn count_dependents(conn: &Connection, guardian: Guardian) -> Result<u32, StoreError> {
+    let (kind, id) = guardian.parts();
+    Ok(conn
+        .prepare_cached(
+            "SELECT count(*) FROM guardianships WHERE guardian_kind = ?1 \
+             AND guardian_id = ?2 AND removed_at IS NULL",
+        )?
+        .query_row(params![kind, id], |r| r.get(0))?)
+}
+
+fn insert_guardianship(
+    tx: &Transaction<'_>,
+    guardian: Guardian,
+    dependent: PersonId,
+    terms: &GuardianshipTerms,
+    request: Option<JoinRequestId>,
+    at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let (kind, id) = guardian.parts();
+    tx.prepare_cached(
+        "INSERT INTO guardianships (guardian_kind, guardian_id, dependent_id, \
+         relationship, co_resident_declared, created_at, eligibility) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        kind,
+        id,
+        dependent.0,
+        enum_text(&terms.relationship),
+        terms.co_resident_declared,
+        ts(at),
+        terms.eligibility
+    ])?;
+    append_guardianship_log(
+        tx,
+        guardian,
+        GuardianshipAction::GuardianAdded,
+        dependent,
+        &terms.log_details(request),
+        at,
+    )
+}
+
+const JOIN_REQUEST_SELECT: &str = "SELECT j.id, j.dependent_id, p.code_id, p.masked_name, \
+     j.requester_kind, j.requester_id, coalesce(rp.masked_name, a.display_name, ''), \
+     j.relationship, j.co_resident_declared, j.eligibility, j.requested_at, j.state \
+     FROM join_requests j JOIN people p ON p.id = j.dependent_id \
+     LEFT JOIN people rp ON j.requester_kind = 'person' AND rp.id = j.requester_id \
+     LEFT JOIN accounts a ON j.requester_kind = 'institution' AND a.id = j.requester_id";
+
+fn join_request_from_row(r: &Row<'_>) -> rusqlite::Result<Result<JoinRequest, StoreError>> {
+    let id: i64 = r.get(0)?;
+    let dependent: i64 = r.get(1)?;
+    let code: Option<i64> = r.get(2)?;
+    let dependent_name: Option<String> = r.get(3)?;
+    let requester_kind: String = r.get(4)?;
+    let requester_id: i64 = r.get(5)?;
+    let requester_name: String = r.get(6)?;
+    let relationship: String = r.get(7)?;
+    let co_resident: bool = r.get(8)?;
+    let eligibility: String = r.get(9)?;
+    let at: i64 = r.get(10)?;
+    let state: String = r.get(11)?;
+    Ok((|| {
+        Ok(JoinRequest {
+            id: JoinRequestId(id as u64),
+            dependent: PersonId(dependent),
+            dependent_code: code.map(|c| CodeId(c as u64)),
+            dependent_masked_name: dependent_name.unwrap_or_default(),
+            requester: Guardian::from_parts(&requester_kind, requester_id)?,
+            requester_masked_name: requester_name,
+            terms: GuardianshipTerms {
+                relationship: enum_from(&relationship, "relationship")?,
+                co_resident_declared: co_resident,
+                eligibility,
+            },
+            requested_at: from_ts(at)?,
+            state: JoinState::parse(&state).ok_or(StoreError::Corrupt("join state"))?,
+        })
+    })())
+}
+
+fn query_join_request(
+    conn: &Connection,
+    id: JoinRequestId,
+) -> Result<Option<JoinRequest>, StoreError> {
+    let sql = format!("{JOIN_REQUEST_SELECT} WHERE j.id = ?1");
+    conn.prepare_cached(&sql)?
+        .query_row([id.0 as i64], join_request_from_row)
+        .optional()?
+        .transpose()
+}
+
 impl Store for SqliteStore {
     fn person_by_doc(&self, doc: DocKey) -> StoreFuture<'_, Option<Person>> {
         self.read(move |c| query_person(c, "doc_key = ?1", doc.0.to_vec()))
@@ -526,9 +695,11 @@ impl Store for SqliteStore {
         self.write(move |tx| {
             tx.prepare_cached(
                 "INSERT INTO people (doc_key, doc_kind, masked_document, masked_name, birth_date, \
-                 status_changed_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) \
+                 status_changed_at, created_at, name_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7) \
                  ON CONFLICT(doc_key) DO UPDATE SET \
                  masked_name = coalesce(excluded.masked_name, masked_name), \
+                 name_key = CASE WHEN excluded.masked_name IS NULL THEN name_key \
+                 ELSE excluded.name_key END, \
                  birth_date = coalesce(birth_date, excluded.birth_date)",
             )?
             .execute(params![
@@ -537,7 +708,8 @@ impl Store for SqliteStore {
                 facts.masked_document,
                 facts.masked_name,
                 facts.birth_date.map(date_text),
-                ts(at)
+                ts(at),
+                facts.name_key.map(|k| k.0.to_vec())
             ])?;
             query_person(tx, "doc_key = ?1", facts.doc_key.0.to_vec())?
                 .ok_or(StoreError::Corrupt("person vanished"))
@@ -596,46 +768,20 @@ impl Store for SqliteStore {
         &self,
         guardian: Guardian,
         dependent: PersonId,
-        relationship: Relationship,
-        co_resident_declared: bool,
+        terms: GuardianshipTerms,
         max_dependents: Option<u32>,
         at: OffsetDateTime,
     ) -> StoreFuture<'_, AddDependent> {
         self.write(move |tx| {
-            let (kind, id) = guardian_parts(guardian);
-            let existing: Option<i64> = tx
-                .prepare_cached(
-                    "SELECT id FROM guardianships WHERE guardian_kind = ?1 AND guardian_id = ?2 \
-                     AND dependent_id = ?3 AND removed_at IS NULL",
-                )?
-                .query_row(params![kind, id, dependent.0], |r| r.get(0))
-                .optional()?;
-            if existing.is_some() {
+            if is_guardian(tx, guardian, dependent)? {
                 return Ok(AddDependent::AlreadyADependent);
             }
-            if let Some(max) = max_dependents {
-                let count: u32 = tx
-                    .prepare_cached(
-                        "SELECT count(*) FROM guardianships WHERE guardian_kind = ?1 \
-                         AND guardian_id = ?2 AND removed_at IS NULL",
-                    )?
-                    .query_row(params![kind, id], |r| r.get(0))?;
-                if count >= max {
-                    return Ok(AddDependent::TooManyDependents);
-                }
+            if let Some(max) = max_dependents
+                && count_dependents(tx, guardian)? >= max
+            {
+                return Ok(AddDependent::TooManyDependents);
             }
-            tx.prepare_cached(
-                "INSERT INTO guardianships (guardian_kind, guardian_id, dependent_id, \
-                 relationship, co_resident_declared, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                kind,
-                id,
-                dependent.0,
-                enum_text(&relationship),
-                co_resident_declared,
-                ts(at)
-            ])?;
+            insert_guardianship(tx, guardian, dependent, &terms, None, at)?;
             Ok(AddDependent::Added)
         })
     }
@@ -645,16 +791,219 @@ impl Store for SqliteStore {
         guardian: Guardian,
         dependent: PersonId,
         at: OffsetDateTime,
-    ) -> StoreFuture<'_, bool> {
+    ) -> StoreFuture<'_, LeaveOutcome> {
         self.write(move |tx| {
-            let (kind, id) = guardian_parts(guardian);
+            let (kind, id) = guardian.parts();
             let n = tx
                 .prepare_cached(
                     "UPDATE guardianships SET removed_at = ?4 WHERE guardian_kind = ?1 \
                      AND guardian_id = ?2 AND dependent_id = ?3 AND removed_at IS NULL",
                 )?
                 .execute(params![kind, id, dependent.0, ts(at)])?;
-            Ok(n > 0)
+            if n == 0 {
+                return Ok(LeaveOutcome::NotAGuardian);
+            }
+            append_guardianship_log(
+                tx,
+                guardian,
+                GuardianshipAction::GuardianLeft,
+                dependent,
+                "{}",
+                at,
+            )?;
+            let left: u32 = tx
+                .prepare_cached(
+                    "SELECT count(*) FROM guardianships WHERE dependent_id = ?1 \
+                     AND removed_at IS NULL",
+                )?
+                .query_row([dependent.0], |r| r.get(0))?;
+            if left > 0 {
+                return Ok(LeaveOutcome::Left {
+                    guardians_left: left,
+                });
+            }
+            let lapsed = tx
+                .prepare_cached(
+                    "UPDATE join_requests SET state = 'lapsed', decided_at = ?2 \
+                     WHERE dependent_id = ?1 AND state = 'pending'",
+                )?
+                .execute(params![dependent.0, ts(at)])?;
+            append_guardianship_log(
+                tx,
+                guardian,
+                GuardianshipAction::ProxyEnded,
+                dependent,
+                &serde_json::json!({ "lapsed_join_requests": lapsed }).to_string(),
+                at,
+            )?;
+            Ok(LeaveOutcome::ProxyEnded)
+        })
+    }
+
+    fn request_to_join(&self, request: NewJoinRequest) -> StoreFuture<'_, JoinOutcome> {
+        self.write(move |tx| {
+            let (kind, id) = request.requester.parts();
+            let pending: Option<i64> = tx
+                .prepare_cached(
+                    "SELECT id FROM join_requests WHERE dependent_id = ?1 \
+                     AND requester_kind = ?2 AND requester_id = ?3 AND state = 'pending'",
+                )?
+                .query_row(params![request.dependent.0, kind, id], |r| r.get(0))
+                .optional()?;
+            if let Some(existing) = pending {
+                return Ok(JoinOutcome::AlreadyPending(JoinRequestId(existing as u64)));
+            }
+            tx.prepare_cached(
+                "INSERT INTO join_requests (id, dependent_id, requester_kind, requester_id, \
+                 relationship, co_resident_declared, eligibility, requested_at, state) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
+            )?
+            .execute(params![
+                request.id.0 as i64,
+                request.dependent.0,
+                kind,
+                id,
+                enum_text(&request.terms.relationship),
+                request.terms.co_resident_declared,
+                request.terms.eligibility,
+                ts(request.at)
+            ])?;
+            append_guardianship_log(
+                tx,
+                request.requester,
+                GuardianshipAction::JoinRequested,
+                request.dependent,
+                &request.terms.log_details(Some(request.id)),
+                request.at,
+            )?;
+            Ok(JoinOutcome::Requested(request.id))
+        })
+    }
+
+    fn pending_join_requests(&self, guardian: Guardian) -> StoreFuture<'_, Vec<JoinRequest>> {
+        self.read(move |c| {
+            let (kind, id) = guardian.parts();
+            let sql = format!(
+                "{JOIN_REQUEST_SELECT} WHERE j.state = 'pending' AND j.dependent_id IN \
+                 (SELECT dependent_id FROM guardianships WHERE guardian_kind = ?1 \
+                 AND guardian_id = ?2 AND removed_at IS NULL) ORDER BY j.requested_at, j.rowid"
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![kind, id], join_request_from_row)?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(row??);
+            }
+            Ok(out)
+        })
+    }
+
+    fn join_request(&self, id: JoinRequestId) -> StoreFuture<'_, Option<JoinRequest>> {
+        self.read(move |c| query_join_request(c, id))
+    }
+
+    fn decide_join_request(&self, d: JoinDecisionInput) -> StoreFuture<'_, DecideOutcome> {
+        self.write(move |tx| {
+            let Some(request) = query_join_request(tx, d.request)? else {
+                return Ok(DecideOutcome::NotFound);
+            };
+            if !is_guardian(tx, d.by, request.dependent)? {
+                return Ok(DecideOutcome::NotYourDependent);
+            }
+            if request.state != JoinState::Pending {
+                return Ok(DecideOutcome::AlreadyDecided);
+            }
+            let details = request_details(request.id, request.requester);
+            if d.approve {
+                if !is_guardian(tx, request.requester, request.dependent)? {
+                    if let Guardian::Person(_) = request.requester
+                        && count_dependents(tx, request.requester)? >= d.max_relative_dependents
+                    {
+                        return Ok(DecideOutcome::TooManyDependents);
+                    }
+                    insert_guardianship(
+                        tx,
+                        request.requester,
+                        request.dependent,
+                        &request.terms,
+                        Some(request.id),
+                        d.at,
+                    )?;
+                }
+                append_guardianship_log(
+                    tx,
+                    d.by,
+                    GuardianshipAction::JoinApproved,
+                    request.dependent,
+                    &details,
+                    d.at,
+                )?;
+            } else {
+                append_guardianship_log(
+                    tx,
+                    d.by,
+                    GuardianshipAction::JoinDeclined,
+                    request.dependent,
+                    &details,
+                    d.at,
+                )?;
+            }
+            let state = if d.approve {
+                JoinState::Approved
+            } else {
+                JoinState::Declined
+            };
+            let (kind, id) = d.by.parts();
+            tx.prepare_cached(
+                "UPDATE join_requests SET state = ?2, decided_at = ?3, decided_by_kind = ?4, \
+                 decided_by_id = ?5 WHERE id = ?1",
+            )?
+            .execute(params![
+                request.id.0 as i64,
+                state.as_str(),
+                ts(d.at),
+                kind,
+                id
+            ])?;
+            let request = JoinRequest { state, ..request };
+            Ok(if d.approve {
+                DecideOutcome::Approved(request)
+            } else {
+                DecideOutcome::Declined(request)
+            })
+        })
+    }
+
+    fn guardianship_log(&self, person: PersonId) -> StoreFuture<'_, Vec<GuardianshipEvent>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, actor_kind, actor_id, action, details, at FROM guardianship_log \
+                 WHERE person_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([person.0], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, kind, actor, action, details, at) = row?;
+                out.push(GuardianshipEvent {
+                    id,
+                    actor: Guardian::from_parts(&kind, actor)?,
+                    action: GuardianshipAction::parse(&action)
+                        .ok_or(StoreError::Corrupt("guardianship action"))?,
+                    person,
+                    details,
+                    at: from_ts(at)?,
+                });
+            }
+            Ok(out)
         })
     }
 
@@ -808,7 +1157,8 @@ impl Store for SqliteStore {
         self.write(move |tx| {
             tx.prepare_cached(
                 "INSERT INTO challenges (id, nonce, doc_key, doc_kind, masked_document, \
-                 masked_name, birth_date, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 masked_name, birth_date, expires_at, name_key) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 ch.id,
@@ -818,7 +1168,8 @@ impl Store for SqliteStore {
                 ch.person.masked_document,
                 ch.person.masked_name,
                 ch.person.birth_date.map(date_text),
-                ts(ch.expires_at)
+                ts(ch.expires_at),
+                ch.person.name_key.map(|k| k.0.to_vec())
             ])?;
             Ok(())
         })
@@ -829,7 +1180,7 @@ impl Store for SqliteStore {
             let row = tx
                 .prepare_cached(
                     "SELECT nonce, doc_key, doc_kind, masked_document, masked_name, birth_date, \
-                     expires_at, used_at FROM challenges WHERE id = ?1",
+                     expires_at, used_at, name_key FROM challenges WHERE id = ?1",
                 )?
                 .query_row([&id], |r| {
                     Ok((
@@ -841,10 +1192,12 @@ impl Store for SqliteStore {
                         r.get::<_, Option<String>>(5)?,
                         r.get::<_, i64>(6)?,
                         r.get::<_, Option<i64>>(7)?,
+                        r.get::<_, Option<Vec<u8>>>(8)?,
                     ))
                 })
                 .optional()?;
-            let Some((nonce, doc_key, kind, masked_document, masked_name, birth, exp, used)) = row
+            let Some((nonce, doc_key, kind, masked_document, masked_name, birth, exp, used, name)) =
+                row
             else {
                 return Ok(TakeChallenge::NotFound);
             };
@@ -865,6 +1218,9 @@ impl Store for SqliteStore {
                     document_kind: enum_from(&kind, "doc_kind")?,
                     masked_document,
                     masked_name,
+                    name_key: name
+                        .map(|k| blob32(k, "name_key").map(NameKey))
+                        .transpose()?,
                     birth_date: birth.as_deref().map(date_from).transpose()?,
                 },
                 expires_at,

@@ -1,0 +1,360 @@
+//! Guardianship consent, as the people in DESIGN §1 live it (DESIGN §2,
+//! issue 11): a daughter holds her grandmother's code; a stranger who knows
+//! the grandmother's ID number asks to join and learns nothing, and the
+//! daughter declines; the grandmother's son asks, the daughter approves,
+//! and both hold the same code; the guardians leave, and the code waits,
+//! red if it was red, for whoever applies next with her registered name.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use suikang_protocol::api::*;
+use suikang_protocol::{AuthorityRole, Color, ControlReason, DeviceReason, Relationship};
+use suikang_server::store::{GuardianshipAction, PersonId};
+
+const GRANDMOTHER: &str = "赵钱孙";
+
+fn proxy(name: &str, number: &str) -> ApplyProxyRequest {
+    ApplyProxyRequest {
+        name: name.into(),
+        document: doc(number),
+        relationship: Relationship::AdultRelative,
+        co_resident_declared: true,
+        reason: None,
+    }
+}
+
+async fn apply(w: &World, token: &str, name: &str, number: &str) -> (StatusCode, String) {
+    let r = w
+        .post("/v1/codes/apply-proxy", Some(token), &proxy(name, number))
+        .await;
+    (r.status(), r.text().await.unwrap())
+}
+
+async fn requests(w: &World, token: &str) -> Vec<JoinRequestView> {
+    let r: JoinRequestsResponse = ok(w.get("/v1/join-requests", Some(token)).await).await;
+    r.requests
+}
+
+async fn decide(w: &World, token: &str, id: &str, verb: &str) -> reqwest::Response {
+    w.post(
+        &format!("/v1/join-requests/{id}/{verb}"),
+        Some(token),
+        &DecideJoinRequest {},
+    )
+    .await
+}
+
+/// The grandmother's person id, read from the store by her code.
+async fn person_of(w: &World, code_id: &str) -> PersonId {
+    let code = parse_code_id(code_id).unwrap();
+    w.server
+        .issuer
+        .store
+        .person_by_code(code)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+#[tokio::test]
+async fn a_stranger_is_declined_and_a_son_approved_and_both_guardians_see_one_code() {
+    let w = world().await;
+    let grandmother = elder_id(7);
+    let (daughter, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    let daughter_token = daughter.tokens.access_token.as_str();
+    let held: ApplyResponse = ok(w
+        .post(
+            "/v1/codes/apply-proxy",
+            Some(daughter_token),
+            &proxy(GRANDMOTHER, &grandmother),
+        )
+        .await)
+    .await;
+    assert!(requests(&w, daughter_token).await.is_empty());
+
+    // A stranger who knows her ID number and her name asks to join, twice,
+    // and once with a wrong name: three identical answers, none with a
+    // code id or colour, and one request for the daughter to decide on.
+    let (stranger, _) = w.resident_with_code("陈大文", &elder_id(2)).await;
+    let stranger_token = stranger.tokens.access_token.as_str();
+    let asked = apply(&w, stranger_token, GRANDMOTHER, &grandmother).await;
+    let again = apply(&w, stranger_token, GRANDMOTHER, &grandmother).await;
+    let wrong = apply(&w, stranger_token, "赵四孙", &grandmother).await;
+    assert_eq!(asked.0, StatusCode::CONFLICT);
+    assert!(asked == again && asked == wrong, "{asked:?} {wrong:?}");
+    assert!(asked.1.contains("join_request_pending"));
+    assert!(!asked.1.contains(&held.code_id));
+    let waiting = requests(&w, daughter_token).await;
+    assert_eq!(waiting.len(), 1, "one request per requester and person");
+    assert_eq!(waiting[0].requester_masked_name, "陈*文");
+    assert_eq!(waiting[0].dependent_masked_name, "赵*孙");
+    assert_eq!(waiting[0].code_id, held.code_id);
+    assert_eq!(waiting[0].relationship, Relationship::AdultRelative);
+    assert!(requests(&w, stranger_token).await.is_empty());
+
+    // The stranger cannot decide their own request; the daughter declines.
+    refused(
+        decide(&w, stranger_token, &waiting[0].request_id, "approve").await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::NotYourDependent,
+    )
+    .await;
+    let declined: JoinDecisionResponse =
+        ok(decide(&w, daughter_token, &waiting[0].request_id, "decline").await).await;
+    assert_eq!(declined.decision, JoinDecision::Declined);
+    refused(
+        decide(&w, daughter_token, &waiting[0].request_id, "approve").await,
+        StatusCode::CONFLICT,
+        ErrorCode::JoinRequestAlreadyDecided,
+    )
+    .await;
+    assert!(w.codes(stranger_token).await.dependents.is_empty());
+    assert!(requests(&w, daughter_token).await.is_empty());
+
+    // Her son asks; the daughter approves; both hold the same code.
+    let (son, _) = w.resident_with_code("王建国", &elder_id(3)).await;
+    let son_token = son.tokens.access_token.as_str();
+    assert_eq!(
+        apply(&w, son_token, GRANDMOTHER, &grandmother).await,
+        asked,
+        "the son is told what the stranger was told"
+    );
+    assert!(w.codes(son_token).await.dependents.is_empty());
+    let waiting = requests(&w, daughter_token).await;
+    assert_eq!(waiting[0].requester_masked_name, "王*国");
+    let approved: JoinDecisionResponse =
+        ok(decide(&w, daughter_token, &waiting[0].request_id, "approve").await).await;
+    assert_eq!(approved.decision, JoinDecision::Approved);
+    assert_eq!(approved.code_id, held.code_id);
+    let sons = w.codes(son_token).await.dependents;
+    assert_eq!(sons.len(), 1);
+    assert_eq!(sons[0].code_id, held.code_id);
+    assert_eq!(sons[0].color, Color::Green);
+    assert_eq!(sons[0].masked_name, "赵*孙");
+    assert_eq!(
+        w.codes(daughter_token).await.dependents[0].code_id,
+        held.code_id
+    );
+    // Now a guardian, the son's application finds the code.
+    let (status, body) = apply(&w, son_token, GRANDMOTHER, &grandmother).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The log tells who asked, who decided, on what terms (问题二: her age).
+    let person = person_of(&w, &held.code_id).await;
+    let log = w
+        .server
+        .issuer
+        .store
+        .guardianship_log(person)
+        .await
+        .unwrap();
+    use GuardianshipAction::*;
+    assert_eq!(
+        log.iter().map(|e| e.action).collect::<Vec<_>>(),
+        [
+            GuardianAdded,
+            JoinRequested,
+            JoinDeclined,
+            JoinRequested,
+            GuardianAdded,
+            JoinApproved
+        ]
+    );
+    assert!(log[0].details.contains(r#""elder""#), "{}", log[0].details);
+}
+
+#[tokio::test]
+async fn only_a_guardian_decides_and_bad_ids_are_not_found() {
+    let w = world().await;
+    let grandmother = elder_id(7);
+    let (daughter, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    let (other, _) = w.resident_with_code("陈大文", &elder_id(2)).await;
+    let (son, _) = w.resident_with_code("王建国", &elder_id(3)).await;
+    ok::<ApplyResponse>(
+        w.post(
+            "/v1/codes/apply-proxy",
+            Some(&daughter.tokens.access_token),
+            &proxy(GRANDMOTHER, &grandmother),
+        )
+        .await,
+    )
+    .await;
+    apply(&w, &son.tokens.access_token, GRANDMOTHER, &grandmother).await;
+    let id = requests(&w, &daughter.tokens.access_token).await[0]
+        .request_id
+        .clone();
+    refused(
+        decide(&w, &other.tokens.access_token, &id, "approve").await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::NotYourDependent,
+    )
+    .await;
+    for bad in ["0123456789abcdef", "nonsense", "0123"] {
+        refused(
+            decide(&w, &daughter.tokens.access_token, bad, "decline").await,
+            StatusCode::NOT_FOUND,
+            ErrorCode::JoinRequestNotFound,
+        )
+        .await;
+    }
+    let cdc = w
+        .authority(AuthorityRole::Cdc, "haizhu-cdc", "440105")
+        .await;
+    refused(
+        w.get("/v1/join-requests", Some(&cdc)).await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::WrongAccountKind,
+    )
+    .await;
+    refused(
+        decide(&w, &cdc, &id, "approve").await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::WrongAccountKind,
+    )
+    .await;
+    refused(
+        w.get("/v1/join-requests", None).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::MissingToken,
+    )
+    .await;
+    // None of that decided anything.
+    assert_eq!(requests(&w, &daughter.tokens.access_token).await.len(), 1);
+    assert!(
+        w.codes(&son.tokens.access_token)
+            .await
+            .dependents
+            .is_empty()
+    );
+}
+
+/// The last guardian leaving ends the proxy holding: the code stays, red
+/// if it was red, and the next application with her registered name takes
+/// it up (the same code: leaving and re-applying clears no control).
+#[tokio::test]
+async fn when_the_last_guardian_leaves_the_code_waits_with_its_controls() {
+    let w = world().await;
+    let grandmother = elder_id(7);
+    let (daughter, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    let (son, _) = w.resident_with_code("王建国", &elder_id(3)).await;
+    let held: ApplyResponse = ok(w
+        .post(
+            "/v1/codes/apply-proxy",
+            Some(&daughter.tokens.access_token),
+            &proxy(GRANDMOTHER, &grandmother),
+        )
+        .await)
+    .await;
+    let cdc = w
+        .authority(AuthorityRole::Cdc, "haizhu-cdc", "440105")
+        .await;
+    ok::<ControlsResponse>(
+        w.post(
+            "/v1/authority/controls/impose",
+            Some(&cdc),
+            &ImposeControlRequest {
+                document: doc(&grandmother),
+                reason: ControlReason::CloseContact,
+            },
+        )
+        .await,
+    )
+    .await;
+    // The son's request waits when the daughter, the only guardian, leaves.
+    apply(&w, &son.tokens.access_token, GRANDMOTHER, &grandmother).await;
+    let left = w
+        .http
+        .delete(w.url(&format!("/v1/dependents/{}", held.code_id)))
+        .bearer_auth(&daughter.tokens.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(left.status(), StatusCode::NO_CONTENT);
+    assert!(
+        w.codes(&daughter.tokens.access_token)
+            .await
+            .dependents
+            .is_empty()
+    );
+    assert!(requests(&w, &daughter.tokens.access_token).await.is_empty());
+
+    // Nobody holds it: a wrong name still learns nothing ...
+    let (status, _) = apply(&w, &son.tokens.access_token, "赵四孙", &grandmother).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // ... the registered name takes it up: the same code, still red.
+    let taken: ApplyResponse = ok(w
+        .post(
+            "/v1/codes/apply-proxy",
+            Some(&son.tokens.access_token),
+            &proxy(GRANDMOTHER, &grandmother),
+        )
+        .await)
+    .await;
+    assert_eq!(taken.code_id, held.code_id);
+    assert_eq!(taken.color, Color::Red);
+    assert!(!taken.created);
+
+    let person = person_of(&w, &held.code_id).await;
+    let log = w
+        .server
+        .issuer
+        .store
+        .guardianship_log(person)
+        .await
+        .unwrap();
+    let actions: Vec<_> = log.iter().map(|e| e.action).collect();
+    use GuardianshipAction::*;
+    assert_eq!(
+        actions,
+        [
+            GuardianAdded,
+            JoinRequested,
+            GuardianLeft,
+            ProxyEnded,
+            GuardianAdded
+        ]
+    );
+    assert!(log[3].details.contains(r#""lapsed_join_requests":1"#));
+}
+
+/// 问题二: the reason a working-age dependent cannot use a smart device is
+/// recorded with the guardianship and in its log, for the authority.
+#[tokio::test]
+async fn the_stated_reason_is_recorded_with_the_guardianship() {
+    let w = world().await;
+    let (li, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    let adult = resident_id("44010619850301003");
+    let applied: ApplyResponse = ok(w
+        .post(
+            "/v1/codes/apply-proxy",
+            Some(&li.tokens.access_token),
+            &ApplyProxyRequest {
+                reason: Some(DeviceReason::Other {
+                    text: "手部受伤".into(),
+                }),
+                ..proxy("王建国", &adult)
+            },
+        )
+        .await)
+    .await;
+    let person = person_of(&w, &applied.code_id).await;
+    let log = w
+        .server
+        .issuer
+        .store
+        .guardianship_log(person)
+        .await
+        .unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].action, GuardianshipAction::GuardianAdded);
+    assert!(
+        log[0]
+            .details
+            .contains(r#""stated":{"kind":"other","text":"手部受伤"}"#),
+        "{}",
+        log[0].details
+    );
+}
