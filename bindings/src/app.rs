@@ -13,15 +13,15 @@ use suikang_core::{
     SecretStore as CoreSecretStore, SubmitOutcome, SystemClock,
 };
 use suikang_protocol::api::{KeyAreaTravel as CoreTravel, Symptom};
-use suikang_protocol::{DocumentKind, Relationship};
+use suikang_protocol::{DeviceReason, DocumentKind, Relationship};
 
 use crate::callbacks::{
     FaceVerifier, ForeignFace, ForeignListener, ForeignSecrets, ScreenListener, SecretStore,
 };
 use crate::error::SuikangError;
 use crate::model::{
-    AppStatus, ApplyResult, CheckResult, CodeSummary, KeyAreaTravel, OnlineCheckResult, Screen,
-    SyncReport,
+    AppStatus, ApplyResult, CheckResult, CodeSummary, JoinDecisionResult, JoinRequest,
+    KeyAreaTravel, OnlineCheckResult, Screen, SyncReport,
 };
 
 type Result<T> = std::result::Result<T, SuikangError>;
@@ -204,7 +204,11 @@ impl App {
         Ok(self.core.apply_self().await?.into())
     }
 
-    /// Applies on a dependent's behalf (代申领, 问题二).
+    /// Applies on a dependent's behalf (代申领, 问题二). `reason`: why a
+    /// dependent aged 18–59 cannot use a smart device (recorded). When
+    /// someone else holds the person's code this is a request to join their
+    /// guardians: `Refused(JOIN_REQUEST_PENDING)`, and nothing more is told.
+    #[uniffi::method(default(reason = None))]
     pub async fn apply_proxy(
         &self,
         name: String,
@@ -212,12 +216,42 @@ impl App {
         number: String,
         relationship: Relationship,
         co_resident_declared: bool,
+        reason: Option<DeviceReason>,
     ) -> Result<ApplyResult> {
         Ok(self
             .core
-            .apply_proxy(&name, kind, &number, relationship, co_resident_declared)
+            .apply_proxy(
+                &name,
+                kind,
+                &number,
+                relationship,
+                co_resident_declared,
+                reason,
+            )
             .await?
             .into())
+    }
+
+    /// The requests to join the guardians of this guardian's dependents,
+    /// oldest first (DESIGN §2, guardianship consent).
+    pub async fn pending_join_requests(&self) -> Result<Vec<JoinRequest>> {
+        Ok(self
+            .core
+            .pending_join_requests()
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+
+    /// Approves a join request: the requester becomes a guardian.
+    pub async fn approve_join_request(&self, request_id: String) -> Result<JoinDecisionResult> {
+        Ok(self.core.approve_join_request(&request_id).await?.into())
+    }
+
+    /// Declines a join request: the requester learns nothing more.
+    pub async fn decline_join_request(&self, request_id: String) -> Result<JoinDecisionResult> {
+        Ok(self.core.decline_join_request(&request_id).await?.into())
     }
 
     /// A health declaration (健康申报) for one's own code (`code_id` null)
@@ -249,7 +283,8 @@ impl App {
             .await?)
     }
 
-    /// Stops holding a dependent's code. Queued when offline.
+    /// Leaves a dependent's guardians (stops holding their code); the last
+    /// guardian leaving ends the proxy holding. Queued when offline.
     pub async fn remove_dependent(&self, code_id: String) -> Result<SubmitOutcome> {
         Ok(self.core.remove_dependent(&code_id).await?)
     }

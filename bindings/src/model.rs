@@ -15,9 +15,12 @@ use suikang_core::screen as core_screen;
 use suikang_core::{Banner, ScreenAction, Verdict};
 use suikang_core::{CacheRecovery, NetworkState, SubmitOutcome, SyncReport as CoreSyncReport};
 use suikang_protocol::api::{
-    ApplyResponse, CodeRole, ErrorCode, FaceOutcome, OnlineVerifyResponse, SessionView, Symptom,
+    ApplyResponse, CodeRole, ErrorCode, FaceOutcome, JoinDecision, JoinDecisionResponse,
+    JoinRequestView, OnlineVerifyResponse, SessionView, Symptom,
 };
-use suikang_protocol::{AppliedBy, Color, ControlReason, DocumentKind, Refusal, Relationship};
+use suikang_protocol::{
+    AppliedBy, Color, ControlReason, DeviceReason, DocumentKind, Refusal, Relationship,
+};
 use time::OffsetDateTime;
 
 pub(crate) fn instant(t: OffsetDateTime) -> SystemTime {
@@ -467,6 +470,75 @@ impl From<ApplyResponse> for ApplyResult {
             color: r.color,
             applied_by: r.applied_by,
             created: r.created,
+        }
+    }
+}
+
+/// Why a dependent cannot use a smart device (问题二), recorded with the
+/// guardianship.
+#[uniffi::remote(Enum)]
+pub enum DeviceReason {
+    VisualImpairment,
+    CognitiveImpairment,
+    PhysicalDisability,
+    SeriousIllness,
+    NoSmartphone,
+    /// Anything else, in a short text (1–60 characters).
+    Other {
+        text: String,
+    },
+}
+
+/// What became of a join request.
+#[uniffi::remote(Enum)]
+pub enum JoinDecision {
+    Approved,
+    Declined,
+}
+
+/// A request to join a dependent's guardians, as a guardian sees it: who
+/// asked (masked), how related, when. Never the requester's document.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct JoinRequest {
+    pub request_id: String,
+    pub code_id: String,
+    pub dependent_masked_name: String,
+    pub requester_masked_name: String,
+    pub relationship: Relationship,
+    pub co_resident_declared: bool,
+    pub requested_at: SystemTime,
+}
+
+impl From<JoinRequestView> for JoinRequest {
+    fn from(r: JoinRequestView) -> Self {
+        JoinRequest {
+            request_id: r.request_id,
+            code_id: r.code_id,
+            dependent_masked_name: r.dependent_masked_name,
+            requester_masked_name: r.requester_masked_name,
+            relationship: r.relationship,
+            co_resident_declared: r.co_resident_declared,
+            requested_at: instant(r.requested_at),
+        }
+    }
+}
+
+/// A decision on a join request, as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct JoinDecisionResult {
+    pub request_id: String,
+    pub code_id: String,
+    pub decision: JoinDecision,
+    pub decided_at: SystemTime,
+}
+
+impl From<JoinDecisionResponse> for JoinDecisionResult {
+    fn from(r: JoinDecisionResponse) -> Self {
+        JoinDecisionResult {
+            request_id: r.request_id,
+            code_id: r.code_id,
+            decision: r.decision,
+            decided_at: instant(r.decided_at),
         }
     }
 }

@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 pub use crate::draw::ColorChoice;
 use suikang_protocol::api::{FaceCapture, Symptom};
-use suikang_protocol::{ControlReason, DocumentKind, Relationship};
+use suikang_protocol::{ControlReason, DeviceReason, DocumentKind, Relationship};
 
 /// 穗康码 Suikang code — the terminal app.
 #[derive(Debug, Parser)]
@@ -72,9 +72,33 @@ pub enum Command {
         /// You live with them (required of a relative).
         #[arg(long)]
         co_resident: bool,
+        /// Why they cannot use a smart device (问题二): needed for a
+        /// dependent aged 18–59, recorded and audited by the server.
+        #[arg(long, value_enum)]
+        reason: Option<ReasonArg>,
+        /// The reason in a few words, with `--reason other` (1–60 characters).
+        #[arg(long, required_if_eq("reason", "other"))]
+        reason_text: Option<String>,
     },
-    /// Stop holding a dependent's code.
-    RemoveDependent { code_id: String },
+    /// Leave a dependent's guardians: stop holding their code. The last
+    /// guardian leaving ends the proxy holding; the code stays on the
+    /// server for the next application with the registered name.
+    #[command(visible_alias = "remove-dependent")]
+    Leave { code_id: String },
+    /// The requests to join your dependents' guardians (masked name of who
+    /// asked, relationship, when), waiting for your decision.
+    Requests {
+        /// As a JSON array of {request_id, code_id, dependent_masked_name,
+        /// requester_masked_name, relationship, co_resident_declared,
+        /// requested_at}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve a join request: the requester becomes a guardian and sees
+    /// the code on their next sync.
+    Approve { request_id: String },
+    /// Decline a join request: the requester learns nothing more.
+    Decline { request_id: String },
     /// Declare a change in health (健康申报), queued if offline.
     Declare {
         /// A dependent's code; your own if absent.
@@ -240,6 +264,32 @@ impl From<Rel> for Relationship {
             Rel::ResidentsCommittee => Relationship::ResidentsCommittee,
             Rel::VillageCommittee => Relationship::VillageCommittee,
             Rel::PropertyManagement => Relationship::PropertyManagement,
+        }
+    }
+}
+
+/// Why a dependent cannot use a smart device (问题二).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReasonArg {
+    VisualImpairment,
+    CognitiveImpairment,
+    PhysicalDisability,
+    SeriousIllness,
+    NoSmartphone,
+    Other,
+}
+
+impl ReasonArg {
+    pub fn with_text(self, text: Option<String>) -> DeviceReason {
+        match self {
+            ReasonArg::VisualImpairment => DeviceReason::VisualImpairment,
+            ReasonArg::CognitiveImpairment => DeviceReason::CognitiveImpairment,
+            ReasonArg::PhysicalDisability => DeviceReason::PhysicalDisability,
+            ReasonArg::SeriousIllness => DeviceReason::SeriousIllness,
+            ReasonArg::NoSmartphone => DeviceReason::NoSmartphone,
+            ReasonArg::Other => DeviceReason::Other {
+                text: text.unwrap_or_default(),
+            },
         }
     }
 }

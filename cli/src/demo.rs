@@ -22,6 +22,8 @@ pub const RESIDENT: (&str, &str) = ("张三明", "11010519491231002X");
 pub const GRANDMOTHER: (&str, &str) = ("李秀英", "440104194003080028");
 pub const CHILD: (&str, &str) = ("王小明", "440104201506010032");
 pub const VISITOR: (&str, &str) = ("陈粤华", "44030519900101123X");
+pub const STRANGER: (&str, &str) = ("陈大文", "440106197504120012");
+pub const SON: (&str, &str) = ("王建国", "440105198007150024");
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -115,6 +117,84 @@ async fn start_suikang(
     // The demo's vendor is the simulator (as `--dev-face-simulator`).
     config.face_vendor = Some(suikang_server::FaceVendorSetting::DevSimulator);
     Ok(suikang_server::start(config, at).await?)
+}
+
+/// Step 2b: a stranger who knows the grandmother's ID number and name asks
+/// to join her guardians, learns nothing, and is declined; her son asks and
+/// is approved, and his phone holds the same code.
+async fn join_requests(
+    out_dir: &std::path::Path,
+    url: &str,
+    world: &World,
+    guardian: &App,
+    grandmother: &str,
+) -> Result<(), DemoError> {
+    let ask = async |who: (&str, &str), dir: &str| -> Result<(App, CoreError), DemoError> {
+        let app = open_app(
+            &out_dir.join(dir),
+            url,
+            world.roots(),
+            FaceCapture::Match,
+            Arc::new(suikang_core::SystemClock),
+        )?;
+        app.login(who.0, DocumentKind::ResidentId, who.1).await?;
+        let told = app
+            .apply_proxy(
+                GRANDMOTHER.0,
+                DocumentKind::ResidentId,
+                GRANDMOTHER.1,
+                Relationship::AdultRelative,
+                true,
+                None,
+            )
+            .await;
+        match told {
+            Err(e @ CoreError::Refused { .. }) => Ok((app, e)),
+            _ => Err(DemoError::Unexpected(
+                "someone joined without a guardian's consent",
+            )),
+        }
+    };
+    let (_stranger, told) = ask(STRANGER, "stranger-phone").await?;
+    line(
+        "2b.",
+        format!(
+            "A stranger who knows her ID number and name applies for the grandmother; told only: {told}"
+        ),
+    );
+    let waiting = guardian.pending_join_requests().await?;
+    let [request] = waiting.as_slice() else {
+        return Err(DemoError::Unexpected("one join request waits"));
+    };
+    guardian.decline_join_request(&request.request_id).await?;
+    line(
+        "  ",
+        format!(
+            "The resident sees that {} asked to join for {} and declines; the stranger learns nothing more.",
+            request.requester_masked_name, request.dependent_masked_name
+        ),
+    );
+    let (son, _) = ask(SON, "son-phone").await?;
+    let waiting = guardian.pending_join_requests().await?;
+    let [request] = waiting.as_slice() else {
+        return Err(DemoError::Unexpected("the son's join request waits"));
+    };
+    guardian.approve_join_request(&request.request_id).await?;
+    son.sync().await?;
+    let held = son.codes()?;
+    if !held.iter().any(|c| c.code_id == grandmother) {
+        return Err(DemoError::Unexpected("the approved son holds her code"));
+    }
+    son.select(grandmother)?;
+    line(
+        "  ",
+        format!(
+            "Her son {} asks too; the resident approves; his phone shows the same code: {}",
+            request.requester_masked_name,
+            code_line(&son)?
+        ),
+    );
+    Ok(())
 }
 
 fn line(step: &str, text: impl AsRef<str>) {
@@ -232,6 +312,7 @@ pub async fn run(out: Option<PathBuf>) -> Result<DemoReport, DemoError> {
             GRANDMOTHER.1,
             Relationship::AdultRelative,
             true,
+            None,
         )
         .await?;
     phone
@@ -241,6 +322,7 @@ pub async fn run(out: Option<PathBuf>) -> Result<DemoReport, DemoError> {
             CHILD.1,
             Relationship::AdultRelative,
             true,
+            None,
         )
         .await?;
     line(
@@ -262,6 +344,10 @@ pub async fn run(out: Option<PathBuf>) -> Result<DemoReport, DemoError> {
     );
     let codes = phone.codes()?;
     let (grandmother, child) = (codes[1].code_id.clone(), codes[2].code_id.clone());
+
+    // 2b. Guardianship consent (DESIGN §2): others who apply for the
+    // grandmother only ask to join; the resident decides.
+    join_requests(&out_dir, &suikang_url, &world, &phone, &grandmother).await?;
 
     // 3. The grandmother's printable page.
     for (format, ext) in [

@@ -123,7 +123,10 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
             kind,
             relationship,
             co_resident,
+            reason,
+            reason_text,
         } => {
+            let reason = reason.map(|r| r.with_text(reason_text));
             let applied = open(home, server)?
                 .apply_proxy(
                     &name,
@@ -131,6 +134,7 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
                     &document,
                     relationship.into(),
                     co_resident,
+                    reason,
                 )
                 .await?;
             outln!(
@@ -139,11 +143,46 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
                 applied.color.name_zh()
             );
         }
-        Command::RemoveDependent { code_id } => {
+        Command::Leave { code_id } => {
             outln!(
-                "{}",
+                "left · 已退出代领: {}",
                 outcome(open(home, server)?.remove_dependent(&code_id).await?)
             );
+        }
+        Command::Requests { json } => {
+            let requests = open(home, server)?.pending_join_requests().await?;
+            if json {
+                print_json(&requests);
+            } else if requests.is_empty() {
+                outln!("no requests waiting · 没有待处理的申请");
+            }
+            for r in requests.iter().filter(|_| !json) {
+                outln!(
+                    "{}  {} asks to join for {} ({})  {}  {}",
+                    r.request_id,
+                    r.requester_masked_name,
+                    r.dependent_masked_name,
+                    r.code_id,
+                    r.relationship.label_zh(),
+                    suikang_core::display::clock_text(r.requested_at)
+                );
+            }
+        }
+        Command::Approve { request_id } => {
+            let decided = open(home, server)?
+                .approve_join_request(&request_id)
+                .await?;
+            outln!(
+                "approved · 已同意: {} now holds code {} too",
+                decided.request_id,
+                decided.code_id
+            );
+        }
+        Command::Decline { request_id } => {
+            let decided = open(home, server)?
+                .decline_join_request(&request_id)
+                .await?;
+            outln!("declined · 已拒绝: {}", decided.request_id);
         }
         Command::Declare {
             code,

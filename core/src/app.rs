@@ -18,8 +18,8 @@ use suikang_protocol::api::{
     SessionView, Symptom, paths,
 };
 use suikang_protocol::{
-    Document, DocumentKind, Presentation, PresentationError, Relationship, SignedCredential,
-    TrustList, device_binding, mask_name,
+    DeviceReason, Document, DocumentKind, Presentation, PresentationError, Relationship,
+    SignedCredential, TrustList, device_binding, mask_name,
 };
 use time::{Duration, OffsetDateTime};
 use tokio::sync::Mutex as AsyncMutex;
@@ -408,7 +408,7 @@ impl App {
 
     /// Runs `call` with an access token; on an expired token, refreshes once
     /// and runs it again.
-    async fn authorized<T, F, Fut>(&self, call: F) -> Result<T, CoreError>
+    pub(crate) async fn authorized<T, F, Fut>(&self, call: F) -> Result<T, CoreError>
     where
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = Result<T, HttpError>>,
@@ -706,6 +706,11 @@ impl App {
 
     /// Applies on a dependent's behalf (代申领, 问题二). Needs the network:
     /// the dependent's full name and document never rest on the phone.
+    /// `reason`: why a dependent aged 18–59 cannot use a smart device
+    /// (recorded and audited by the server); not needed for elders and
+    /// children. If someone else already holds the person's code, the
+    /// server answers `JoinRequestPending` and learns them nothing more: a
+    /// request to join waits for a guardian's consent (DESIGN §2).
     pub async fn apply_proxy(
         &self,
         name: &str,
@@ -713,6 +718,7 @@ impl App {
         number: &str,
         relationship: Relationship,
         co_resident_declared: bool,
+        reason: Option<DeviceReason>,
     ) -> Result<ApplyResponse, CoreError> {
         mask_name(name)?;
         let document = Document::parse(kind, number, self.now().date())?;
@@ -725,7 +731,7 @@ impl App {
             },
             relationship,
             co_resident_declared,
-            reason: None,
+            reason,
         };
         let key = idempotency_key();
         let response = self
@@ -760,7 +766,10 @@ impl App {
         self.submit(Action::Declare(request)).await
     }
 
-    /// Stops holding a dependent's code. Queued if the network is down.
+    /// Leaves a dependent's guardians: stops holding their code. The last
+    /// guardian leaving ends the proxy holding (the code stays on the
+    /// server, with its controls, for the next application). Queued if the
+    /// network is down.
     pub async fn remove_dependent(&self, code_id: &str) -> Result<SubmitOutcome, CoreError> {
         let code = self.known_code(code_id)?;
         if code.role != CodeRole::Dependent {

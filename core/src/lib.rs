@@ -21,6 +21,8 @@ pub mod display;
 pub mod error;
 /// The face-verification handoff to the native vendor SDK.
 pub mod face;
+/// Guardianship consent: join requests to approve or decline (DESIGN §2).
+pub mod guardians;
 /// HTTP to the issuing server: retries, ETags, network state, TLS.
 pub mod http;
 /// Actions taken offline, delivered once when the network returns.

@@ -248,6 +248,7 @@ async fn a_guardian_adds_a_grandmother_whose_code_is_green_and_then_removes_her(
         GRANDMOTHER_ID,
         Relationship::AdultRelative,
         true,
+        None,
     )
     .await
     .unwrap();
@@ -288,6 +289,7 @@ async fn a_relative_without_declared_co_residence_is_refused_and_nothing_changes
             GRANDMOTHER_ID,
             Relationship::AdultRelative,
             false,
+            None,
         )
         .await
         .unwrap_err();
@@ -384,6 +386,7 @@ async fn the_cache_file_holds_no_personal_data_in_the_clear() {
         GRANDMOTHER_ID,
         Relationship::AdultRelative,
         true,
+        None,
     )
     .await
     .unwrap();

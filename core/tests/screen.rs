@@ -100,6 +100,7 @@ async fn a_guardian_with_three_dependents_moves_through_four_codes_and_the_arrow
             id,
             Relationship::AdultRelative,
             true,
+            None,
         )
         .await
         .unwrap();
@@ -157,6 +158,7 @@ async fn a_dependent_put_under_control_shows_red_after_the_next_sync_and_green_o
         CHILD_ID,
         Relationship::AdultRelative,
         true,
+        None,
     )
     .await
     .unwrap();
@@ -260,6 +262,7 @@ async fn a_printed_code_verifies_says_printed_and_is_refused_once_expired() {
         GRANDMOTHER_ID,
         Relationship::AdultRelative,
         true,
+        None,
     )
     .await
     .unwrap();
@@ -369,6 +372,7 @@ async fn a_subscribed_screen_redraws_after_a_sync_and_stops_when_cancelled() {
         CHILD_ID,
         Relationship::AdultRelative,
         true,
+        None,
     )
     .await
     .unwrap();

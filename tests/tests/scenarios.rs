@@ -124,6 +124,7 @@ async fn a_code_signed_with_a_rotated_key_verifies_until_that_keys_window_ends()
             CHILD_ID,
             Relationship::AdultRelative,
             true,
+            None,
         )
         .await
         .unwrap();
@@ -219,6 +220,7 @@ async fn a_guardian_cannot_see_print_or_change_another_guardians_dependent() {
             GRANDMOTHER_ID,
             Relationship::AdultRelative,
             true,
+            None,
         )
         .await
         .unwrap();
