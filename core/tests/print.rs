@@ -494,6 +494,76 @@ fn each_glyph_comes_from_the_first_font_that_has_it() {
     assert!(picture.count([0x1A, 0x1A, 0x1A]) > 1000, "text ink");
 }
 
+/// The PDF as a printer puts it on paper: its page rasterised at 300 dpi
+/// (hayro, a PDF renderer independent of the one that wrote it), with only
+/// the fonts embedded in the PDF itself.
+fn print_pdf(pdf: &[u8]) -> Picture {
+    use hayro::hayro_interpret::InterpreterSettings;
+    use hayro::hayro_syntax::Pdf;
+    use hayro::{RenderSettings, render_pdf};
+
+    let document = Pdf::new(pdf.to_vec()).expect("a PDF hayro reads");
+    let pages = render_pdf(
+        &document,
+        300.0 / 72.0,
+        InterpreterSettings::default(),
+        &RenderSettings::default(),
+        None,
+    )
+    .expect("the page renders");
+    assert_eq!(pages.len(), 1, "one page");
+    let pixmap = &pages[0];
+    // Opaque throughout (a white page), so premultiplied RGBA is plain RGBA.
+    let rgb = pixmap
+        .data_as_u8_slice()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    Picture {
+        width: u32::from(pixmap.width()),
+        height: u32::from(pixmap.height()),
+        rgb,
+        pixels_per_metre: None,
+    }
+}
+
+#[test]
+fn the_printed_pdf_scans_at_the_gate_and_its_card_has_the_code_colour() {
+    for controls in [&[][..], &[ControlReason::CloseContact][..]] {
+        let response = printed_response(controls);
+        let page = PrintablePage::from_printed_code(&response, &issuer_view()).unwrap();
+        let paper = print_pdf(&render_pdf(&page).unwrap());
+        // A4 at 300 dpi, give or take the rounding of points to pixels.
+        assert!(paper.width.abs_diff(PAGE_WIDTH_PX) <= 2, "{}", paper.width);
+        assert!(
+            paper.height.abs_diff(PAGE_HEIGHT_PX) <= 2,
+            "{}",
+            paper.height
+        );
+
+        let (_, text) = paper.scan();
+        assert_eq!(text, response.qr_text);
+        let verified = verify(
+            &text,
+            &trust_list(),
+            ISSUED_AT + Duration::hours(30),
+            &VerificationPolicy::default(),
+        )
+        .unwrap();
+        assert!(verified.printed);
+        assert_eq!(verified.color, page.color);
+        assert_eq!(verified.expires_at, page.valid_until);
+
+        // The card on paper is the code's colour, and only that one.
+        let (colour, other) = match page.color {
+            Color::Red => (ColorScheme::SUIKANG.red.0, ColorScheme::SUIKANG.green.0),
+            _ => (ColorScheme::SUIKANG.green.0, ColorScheme::SUIKANG.red.0),
+        };
+        assert!(paper.count(colour) > 2008 * 1181 / 2, "{:?}", page.color);
+        assert_eq!(paper.count(other), 0, "{:?}", page.color);
+    }
+}
+
 #[test]
 fn every_line_of_the_png_has_ink_and_the_qr_still_scans() {
     let page = page(&[ControlReason::HomeIsolation]);
@@ -557,13 +627,35 @@ fn samples_for_people_to_look_at() {
         return;
     };
     let dir = std::path::PathBuf::from(dir);
+    // SUIKANG_PRINT_FONTS=a.ttf:b.ttf renders with those fonts only, in that
+    // order (e.g. Droid Sans Fallback then DejaVu, as on a bare Debian).
+    let fonts = match std::env::var_os("SUIKANG_PRINT_FONTS") {
+        Some(paths) => PageFonts::only(
+            std::env::split_paths(&paths)
+                .map(|path| std::fs::read(path).unwrap())
+                .collect(),
+        ),
+        None => fixture(),
+    };
     for (name, controls) in [
         ("printed-page", &[][..]),
         ("printed-page-red", &ControlReason::ALL[..]),
     ] {
         let page = page(controls);
-        std::fs::write(dir.join(format!("{name}.png")), render_png(&page).unwrap()).unwrap();
+        let png = render_png_with(&page, &fonts).unwrap();
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
         std::fs::write(dir.join(format!("{name}.svg")), render_svg(&page).unwrap()).unwrap();
-        std::fs::write(dir.join(format!("{name}.pdf")), render_pdf(&page).unwrap()).unwrap();
+        let pdf = render_pdf_with(&page, &fonts).unwrap();
+        std::fs::write(dir.join(format!("{name}.pdf")), &pdf).unwrap();
+        // The PDF as the printer puts it on paper, to look at beside the PNG.
+        let paper = print_pdf(&pdf);
+        let file = std::fs::File::create(dir.join(format!("{name}.pdf.png"))).unwrap();
+        let mut encoder = png::Encoder::new(file, paper.width, paper.height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder
+            .write_header()
+            .unwrap()
+            .write_image_data(&paper.rgb)
+            .unwrap();
     }
 }
