@@ -4,7 +4,8 @@
 #
 #   android/build-rust.sh [debug|release]
 #
-# 1. libsuikang_ffi.so for arm64-v8a, armeabi-v7a and x86_64 with cargo-ndk
+# 1. libsuikang_ffi.so for arm64-v8a, armeabi-v7a and x86_64 with cargo-ndk,
+#    without the page renderers (`render`: the app prints the core's SVG)
 #    into app/build/rustJniLibs/<abi>/ (release: the size-tuned `mobile`
 #    profile, stripped);
 # 2. the Kotlin bindings with Android's cleaner, generated from the
@@ -27,7 +28,7 @@ fi
 
 cargo ndk --platform 24 -t arm64-v8a -t armeabi-v7a -t x86_64 \
     -o "$here/app/build/rustJniLibs" \
-    build --locked -p suikang-ffi "${profile_args[@]}"
+    build --locked -p suikang-ffi --no-default-features "${profile_args[@]}"
 
 cargo build --locked -p suikang-ffi -p uniffi-bindgen
 case "$(uname -s)" in Darwin) host_lib=libsuikang_ffi.dylib ;; *) host_lib=libsuikang_ffi.so ;; esac

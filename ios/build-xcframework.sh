@@ -25,7 +25,9 @@ mobile_profile=(--profile mobile)
 export IPHONEOS_DEPLOYMENT_TARGET=15.0
 
 for target in aarch64-apple-ios aarch64-apple-ios-sim x86_64-apple-ios; do
-    cargo build --locked -p suikang-ffi --target "$target" "${mobile_profile[@]}"
+    # Without the page renderers (`render`): the app prints the core's SVG
+    # with WebKit, and the library stays small.
+    cargo build --locked -p suikang-ffi --no-default-features --target "$target" "${mobile_profile[@]}"
 done
 
 rm -rf "$build"

@@ -71,7 +71,6 @@ dependencies {
     implementation("androidx.lifecycle:lifecycle-runtime-compose:2.8.7")
     implementation("androidx.lifecycle:lifecycle-viewmodel-compose:2.8.7")
     implementation("androidx.core:core-ktx:1.15.0")
-    implementation("androidx.print:print:1.0.0")
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.10.2")
     // uniffi's Kotlin calls the library through JNA (the AAR carries its .so).
     implementation("net.java.dev.jna:jna:5.17.0@aar")

@@ -51,7 +51,9 @@ pub use display::{ReasonLabel, Rgba};
 pub use error::CoreError;
 pub use face::{FaceVerifier, FaceVerifierError};
 pub use http::{NetworkState, RetryPolicy};
-pub use print::{PageFonts, PrintablePage, render_pdf, render_png, render_svg};
+pub use print::{PageFonts, PrintablePage, render_svg};
+#[cfg(feature = "render")]
+pub use print::{render_pdf, render_png};
 pub use print_error::{MissingGlyphs, PrintError};
 pub use qr::QrMatrix;
 pub use screen::{

@@ -22,6 +22,7 @@ use std::fmt::Write as _;
 use crate::display::{Precision, beijing_time, capitalise};
 pub use crate::print_error::{MissingGlyphs, PrintError};
 use crate::qr::QrMatrix;
+#[cfg(feature = "render")]
 use resvg::usvg::fontdb;
 use suikang_protocol::api::{IssuerView, PrintedCodeResponse};
 use suikang_protocol::{Color, ControlReason, DocumentKind, Payload, Rgb, decode_payload};
@@ -47,6 +48,7 @@ const QR_BOX_MAX_PX: u32 = 960;
 const PANEL_PADDING_PX: u32 = 24;
 const MARGIN_PX: u32 = 236; // 20 mm
 /// pHYs for 300 dpi, so the PNG prints at its real size.
+#[cfg(feature = "render")]
 const PX_PER_METRE: u32 = 11_811;
 
 const WHITE: [u8; 3] = [0xFF, 0xFF, 0xFF];
@@ -127,6 +129,7 @@ pub fn render_svg(page: &PrintablePage) -> Result<String, PrintError> {
     Ok(svg)
 }
 
+#[cfg(feature = "render")]
 /// The page as an A4 PDF with the system's fonts: text stays text (it can
 /// be searched and copied), each glyph from the first font that has it, the
 /// fonts embedded as subsets so the page prints the same on any machine.
@@ -134,6 +137,7 @@ pub fn render_pdf(page: &PrintablePage) -> Result<Vec<u8>, PrintError> {
     render_pdf_with(page, &PageFonts::system())
 }
 
+#[cfg(feature = "render")]
 /// [`render_pdf`] with the fonts `fonts` names.
 pub fn render_pdf_with(page: &PrintablePage, fonts: &PageFonts) -> Result<Vec<u8>, PrintError> {
     let tree = page_tree(page, fonts)?;
@@ -143,12 +147,14 @@ pub fn render_pdf_with(page: &PrintablePage, fonts: &PageFonts) -> Result<Vec<u8
         .map_err(|_| PrintError::Pdf)
 }
 
+#[cfg(feature = "render")]
 /// The page as a 300 dpi A4 PNG (2480 × 3508) with the system's fonts, each
 /// glyph from the first font that has it.
 pub fn render_png(page: &PrintablePage) -> Result<Vec<u8>, PrintError> {
     render_png_with(page, &PageFonts::system())
 }
 
+#[cfg(feature = "render")]
 /// [`render_png`] with the fonts `fonts` names.
 pub fn render_png_with(page: &PrintablePage, fonts: &PageFonts) -> Result<Vec<u8>, PrintError> {
     let tree = page_tree(page, fonts)?;
@@ -185,9 +191,16 @@ pub fn render(
     fonts: &PageFonts,
 ) -> Result<Vec<u8>, PrintError> {
     match format {
-        PageFormat::Png => render_png_with(page, fonts),
         PageFormat::Svg => render_svg(page).map(String::into_bytes),
+        #[cfg(feature = "render")]
+        PageFormat::Png => render_png_with(page, fonts),
+        #[cfg(feature = "render")]
         PageFormat::Pdf => render_pdf_with(page, fonts),
+        #[cfg(not(feature = "render"))]
+        PageFormat::Png | PageFormat::Pdf => {
+            let _ = fonts;
+            Err(PrintError::FormatUnavailable)
+        }
     }
 }
 
@@ -552,6 +565,7 @@ impl PageFonts {
         }
     }
 
+    #[cfg(feature = "render")]
     fn database(&self) -> Result<fontdb::Database, PrintError> {
         let mut db = fontdb::Database::new();
         for font in &self.app_fonts {
@@ -591,6 +605,7 @@ impl PageFonts {
     }
 }
 
+#[cfg(feature = "render")]
 /// Families that cover simplified Chinese, most wanted first: iOS and macOS,
 /// Android and Linux, Windows, then the smaller Linux ones.
 const CJK_FAMILIES: &[&str] = &[
@@ -606,6 +621,7 @@ const CJK_FAMILIES: &[&str] = &[
     "Droid Sans Fallback",
 ];
 
+#[cfg(feature = "render")]
 /// The page's SVG read into a tree with `fonts`, after checking that every
 /// character of its text has a glyph in one of them: a page with holes in
 /// its text is refused, never written.
@@ -638,6 +654,7 @@ fn page_tree(page: &PrintablePage, fonts: &PageFonts) -> Result<resvg::usvg::Tre
     resvg::usvg::Tree::from_str(&svg, &options).map_err(|_| PrintError::Svg)
 }
 
+#[cfg(feature = "render")]
 fn has_glyph(db: &fontdb::Database, id: fontdb::ID, c: char) -> bool {
     db.with_face_data(id, |data, index| {
         ttf_parser::Face::parse(data, index).is_ok_and(|face| face.glyph_index(c).is_some())
@@ -645,6 +662,7 @@ fn has_glyph(db: &fontdb::Database, id: fontdb::ID, c: char) -> bool {
     .unwrap_or(false)
 }
 
+#[cfg(feature = "render")]
 fn encode_png(rgb: &[u8]) -> Result<Vec<u8>, PrintError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, PAGE_WIDTH_PX, PAGE_HEIGHT_PX);
@@ -727,8 +745,28 @@ mod tests {
             ..page(vec![])
         };
         assert_eq!(render_svg(&long), Err(PrintError::QrTooLong));
-        assert_eq!(render_pdf(&long), Err(PrintError::QrTooLong));
-        assert_eq!(render_png(&long), Err(PrintError::QrTooLong));
+        #[cfg(feature = "render")]
+        {
+            assert_eq!(render_pdf(&long), Err(PrintError::QrTooLong));
+            assert_eq!(render_png(&long), Err(PrintError::QrTooLong));
+        }
+    }
+
+    /// The phone library's build: the page is SVG, and PNG or PDF say so
+    /// rather than come out empty.
+    #[cfg(not(feature = "render"))]
+    #[test]
+    fn without_the_renderers_the_page_is_svg_only() {
+        let page = page(vec![]);
+        let fonts = PageFonts::system();
+        let svg = render(&page, PageFormat::Svg, &fonts).unwrap();
+        assert!(String::from_utf8(svg).unwrap().contains("<svg"));
+        for format in [PageFormat::Png, PageFormat::Pdf] {
+            assert_eq!(
+                render(&page, format, &fonts),
+                Err(PrintError::FormatUnavailable)
+            );
+        }
     }
 
     #[test]

@@ -25,6 +25,10 @@ pub enum PrintError {
     Svg,
     #[error("the PDF writer failed")]
     Pdf,
+    /// This build draws the page as SVG only (the phone library, kept small:
+    /// the app hands the SVG to the platform's own print machinery).
+    #[error("this build makes the page as SVG only: print the SVG with the platform")]
+    FormatUnavailable,
 }
 
 /// Characters of a page that no font has, by script. Counts only: the
@@ -39,6 +43,7 @@ pub struct MissingGlyphs {
     pub other: u32,
 }
 
+#[cfg(feature = "render")]
 impl MissingGlyphs {
     pub(crate) fn count(&mut self, c: char) {
         match c {

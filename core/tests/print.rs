@@ -5,6 +5,9 @@
 //! verifies, it is big and sharp enough, the card has the code's colour, and
 //! the masked name, document, issuer and dates are there — and nothing more.
 
+// The PNG and PDF pages need the renderers (the default `render` feature).
+#![cfg(feature = "render")]
+
 use std::io::Cursor;
 
 use base64::Engine;

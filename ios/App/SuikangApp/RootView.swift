@@ -117,7 +117,10 @@ struct CodeView: View {
     private func printPage(share: Bool) {
         let codeId = code.codeId
         model.act { app in
-            let pdf = try await app.print(codeId: codeId, format: .pdf)
+            // The library draws the page as SVG; WebKit lays it out with the
+            // system's fonts (PingFang SC) into an A4 PDF.
+            let svg = try await app.print(codeId: codeId, format: .svg)
+            let pdf = try await PagePDF.make(svg: svg)
             await MainActor.run {
                 if share {
                     let url = FileManager.default.temporaryDirectory.appendingPathComponent("suikang-printed.pdf")

@@ -72,12 +72,10 @@ fun HomeScreen(model: AppViewModel, state: HomeState) {
                 card.position?.let { Text(it) }
                 Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                     if (card.canPrint) {
+                        // The print dialog also saves the page as a PDF to share.
                         OutlinedButton(onClick = {
-                            model.printedPage(card.codeId, PageFormat.PNG) { png -> PagePrinter.print(context, png) }
+                            model.printedPage(card.codeId, PageFormat.SVG) { svg -> PagePrinter.print(context, svg) }
                         }) { Text("打印 / Print") }
-                        OutlinedButton(onClick = {
-                            model.printedPage(card.codeId, PageFormat.PDF) { pdf -> PagePrinter.share(context, pdf) }
-                        }) { Text("分享 / Share") }
                     }
                     if (card.canRemove) {
                         OutlinedButton(onClick = { model.removeDependent(card.codeId) }) { Text("移除 / Remove") }
