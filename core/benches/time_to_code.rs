@@ -3,7 +3,15 @@
 //!   canary), unseal the current code, sign a presentation; then the whole
 //!   code screen with its QR (target ≤ 3 ms median);
 //! - checkpoint verification (target ≤ 150 µs median) and a gate camera's
-//!   600×600 PNG decoded and verified.
+//!   600×600 PNG decoded and verified (target ≤ 5 ms, issue 17);
+//! - a gate camera's 1280×720 grayscale frame, the code turned, tilted and
+//!   blurred, read and verified (target ≤ 5 ms, issue 17), next to rqrr
+//!   alone reading the same frame (how `read_qr` read before).
+//!
+//! Only the gate camera: `cargo bench -p suikang-core -- gate`.
+
+#[path = "../tests/support/frames.rs"]
+mod frames;
 
 use std::sync::Arc;
 
@@ -130,6 +138,28 @@ fn time_to_code(c: &mut Criterion) {
     c.bench_function("gate camera: decode a 600x600 PNG and verify", |b| {
         b.iter(|| std::hint::black_box(app.verify_image(&png).unwrap()))
     });
+
+    let frame = frames::frame(&screen.qr, frames::GATE);
+    let (w, h) = (frames::WIDTH, frames::HEIGHT);
+    assert_eq!(
+        app.verify_frame(w, h, &frame).unwrap().verdict,
+        Verdict::Pass
+    );
+    c.bench_function(
+        "gate camera: read a 1280x720 grayscale frame and verify",
+        |b| b.iter(|| std::hint::black_box(app.verify_frame(w, h, &frame).unwrap())),
+    );
+    c.bench_function(
+        "gate camera: the same frame read by rqrr alone (before issue 17)",
+        |b| {
+            b.iter(|| {
+                let mut prepared =
+                    rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| frame[y * w + x]);
+                let grids = prepared.detect_grids();
+                std::hint::black_box(grids.iter().find_map(|g| g.decode().ok()))
+            })
+        },
+    );
 }
 
 criterion_group!(benches, time_to_code);

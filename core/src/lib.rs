@@ -33,6 +33,8 @@ pub mod print;
 pub mod print_error;
 /// QR codes: text to modules (level M, version ≤ 10) and camera frames to text.
 pub mod qr;
+/// Reading a QR code from a camera frame or a picture, fast (issue 17).
+pub mod scan;
 /// The code screen: what the UI draws, its banner, arrows and updates.
 pub mod screen;
 /// AEAD sealing of cache rows under the data key.

@@ -46,20 +46,26 @@ impl QrMatrix {
     }
 }
 
-/// The text of the first QR code in an image.
+/// The text of the first QR code in an image (PNG or JPEG).
 pub fn read_qr(image: &[u8]) -> Result<String, CoreError> {
     let luma = image::load_from_memory(image)
         .map_err(|_| CoreError::UnreadableImage)?
         .to_luma8();
-    let (w, h) = (luma.width() as usize, luma.height() as usize);
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
-        luma.get_pixel(x as u32, y as u32).0[0]
-    });
-    prepared
-        .detect_grids()
-        .iter()
-        .find_map(|grid| grid.decode().ok().map(|(_, text)| text))
-        .ok_or(CoreError::NoCodeInImage)
+    read_qr_luma(luma.width() as usize, luma.height() as usize, luma.as_raw())
+}
+
+/// The text of the first QR code in a grayscale frame (`width × height`
+/// bytes, row by row: a camera's Y plane), read by [`crate::scan`].
+pub fn read_qr_luma(width: usize, height: usize, pixels: &[u8]) -> Result<String, CoreError> {
+    if pixels.len() != width * height {
+        return Err(CoreError::UnreadableImage);
+    }
+    crate::scan::read(&crate::scan::Luma {
+        width,
+        height,
+        pixels,
+    })
+    .ok_or(CoreError::NoCodeInImage)
 }
 
 #[cfg(test)]

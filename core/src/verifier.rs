@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::display::{ReasonLabel, Rgba};
 use crate::error::CoreError;
 use crate::outbox::idempotency_key;
-use crate::qr::read_qr;
+use crate::qr::{read_qr, read_qr_luma};
 
 /// What the inspector does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,6 +141,18 @@ impl App {
     /// gate camera does.
     pub fn verify_image(&self, image: &[u8]) -> Result<CheckResult, CoreError> {
         let text = read_qr(image)?;
+        self.verify(&text)
+    }
+
+    /// Verifies the code in a gate camera's grayscale frame (`width ×
+    /// height` bytes, row by row), without encoding it as a picture first.
+    pub fn verify_frame(
+        &self,
+        width: usize,
+        height: usize,
+        pixels: &[u8],
+    ) -> Result<CheckResult, CoreError> {
+        let text = read_qr_luma(width, height, pixels)?;
         self.verify(&text)
     }
 
