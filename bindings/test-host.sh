@@ -52,6 +52,9 @@ server="$target_dir/debug/suikang-server"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 url="http://127.0.0.1:$port"
 root_key="$("$server" --data "$work/server" root-key)"
+# The online check needs a checkpoint account (DESIGN §2): its token is the
+# last line the admin command prints.
+checkpoint_token="$("$server" --data "$work/server" create-checkpoint --organisation host-test-gate --district 440106 | tail -n 1)"
 "$server" --data "$work/server" --listen "127.0.0.1:$port" --dev-face-simulator >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
@@ -64,6 +67,7 @@ echo "server on $url"
 echo "== Kotlin on the host JVM (android/host-tests)"
 timeout 1200 mvn -B -q -f android/host-tests/pom.xml test \
     -Dsuikang.server.url="$url" -Dsuikang.root.key="$root_key" \
+    -Dsuikang.checkpoint.token="$checkpoint_token" \
     -Dsuikang.server.bin="$server"
 # Surefire's summary, for the reader and for CI's counters.
 python3 - android/host-tests/target/surefire-reports <<'PY'

@@ -349,9 +349,21 @@ impl App {
         Ok(self.core.verify_image(&image)?.into())
     }
 
-    /// Asks the issuing server too: its status may be newer.
-    pub async fn verify_online(&self, qr_text: String) -> Result<OnlineCheckResult> {
-        Ok(self.core.verify_online(&qr_text).await?.into())
+    /// Asks the issuing server too: its status may be newer. Needs a
+    /// checkpoint account's token (the issuer's admin makes one with
+    /// `suikang-server create-checkpoint`), not a resident's sign-in; a code
+    /// red now has `stop_now`, whatever it showed. `CheckpointTokenRefused`
+    /// when the server does not take the token.
+    pub async fn verify_online(
+        &self,
+        qr_text: String,
+        checkpoint_token: String,
+    ) -> Result<OnlineCheckResult> {
+        Ok(self
+            .core
+            .verify_online(&qr_text, &checkpoint_token)
+            .await?
+            .into())
     }
 
     /// Fetches the trust list if it changed; whether it did.

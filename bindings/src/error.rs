@@ -63,6 +63,10 @@ pub enum SuikangError {
     UnreadableImage,
     #[error("no trust list yet: connect once to fetch it")]
     NoTrustList,
+    /// The online check needs a checkpoint account's token: none, an
+    /// unknown one, or another kind of account's was given.
+    #[error("the online check needs a checkpoint account's token: this one was refused")]
+    CheckpointTokenRefused,
     #[error("the page could not be printed: {reason}")]
     PrintFailed { reason: String },
 
@@ -126,6 +130,7 @@ impl From<CoreError> for SuikangError {
             CoreError::NoCodeInImage => E::NoCodeInImage,
             CoreError::UnreadableImage => E::UnreadableImage,
             CoreError::NoTrustList => E::NoTrustList,
+            CoreError::CheckpointTokenRefused => E::CheckpointTokenRefused,
             CoreError::Refused { code, message } => E::Refused {
                 code,
                 reason: message,

@@ -186,10 +186,23 @@ pub enum Command {
         /// A PNG or JPEG with the code in it.
         #[arg(long, conflicts_with = "payload")]
         image: Option<PathBuf>,
-        /// Also ask the issuing server for the holder's current status.
+        /// Also ask the issuing server for the holder's colour now (a
+        /// code red now is Stop, exit 1). Needs a checkpoint account's
+        /// token, not a resident's sign-in: `suikang checkpoint login
+        /// TOKEN` once, or --checkpoint-token.
         #[arg(long)]
         online: bool,
+        /// The checkpoint account's token for --online (from the issuer's
+        /// `suikang-server create-checkpoint`), instead of the one saved by
+        /// `suikang checkpoint login`.
+        #[arg(long, env = "SUIKANG_CHECKPOINT_TOKEN", requires = "online", hide_env_values = true)]
+        checkpoint_token: Option<String>,
     },
+    /// A checkpoint device (metro gate, office, school): keep the trust list
+    /// fresh and hold the checkpoint account's token for `verify --online`.
+    /// None of it needs a resident to sign in.
+    #[command(subcommand)]
+    Checkpoint(CheckpointCommand),
     /// Authority: put a person under a control measure.
     Impose {
         document: String,
@@ -211,6 +224,23 @@ pub enum Command {
         #[arg(long, env = "SUIKANG_AUTHORITY_TOKEN")]
         token: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CheckpointCommand {
+    /// Save the checkpoint account's token (from the issuer's
+    /// `suikang-server create-checkpoint`) in this app's keystore, for
+    /// `verify --online`. No resident sign-in is needed or made.
+    Login {
+        /// The token (skt_…); read from standard input when absent, so it
+        /// stays out of the shell's history.
+        token: Option<String>,
+    },
+    /// Forget the saved checkpoint token.
+    Logout,
+    /// Fetch the trust list if it changed (no sign-in needed): the
+    /// offline check then knows every issuer's current keys.
+    Refresh,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use suikang_core::{App, AppConfig, Clock, CoreError, FileSecretStore, RetryPolicy, SystemClock};
+use suikang_core::{
+    App, AppConfig, Clock, CoreError, FileSecretStore, RetryPolicy, SecretStore, SystemClock,
+};
 use suikang_protocol::api::FaceCapture;
 
 use crate::face::SimulatedFace;
@@ -26,9 +28,17 @@ pub enum HomeError {
     NoServer,
     #[error("a trust root is not 64 hex digits")]
     BadRoot,
+    #[error(
+        "the online check needs a checkpoint account's token: run `suikang checkpoint login TOKEN` \
+         or pass --checkpoint-token (env SUIKANG_CHECKPOINT_TOKEN)"
+    )]
+    NoCheckpointToken,
     #[error(transparent)]
     Core(#[from] CoreError),
 }
+
+/// The keystore entry of a checkpoint account's token.
+const CHECKPOINT_TOKEN: &str = "checkpoint-token";
 
 pub struct Home {
     pub dir: PathBuf,
@@ -74,6 +84,40 @@ impl Home {
     pub fn set_selected(&self, code_id: &str) -> Result<(), HomeError> {
         std::fs::write(self.dir.join("selected"), code_id)
             .map_err(|e| HomeError::Folder(self.dir.clone(), e.kind()))
+    }
+
+    /// The keystore's file for the checkpoint token: beside the session's,
+    /// never in settings.json.
+    fn secrets(&self) -> Result<FileSecretStore, HomeError> {
+        FileSecretStore::new(self.dir.join("secrets")).map_err(|e| HomeError::Core(e.into()))
+    }
+
+    /// Keeps a checkpoint account's token for `verify --online`.
+    pub fn save_checkpoint_token(&self, token: &str) -> Result<(), HomeError> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(HomeError::NoCheckpointToken);
+        }
+        Ok(self
+            .secrets()?
+            .save(CHECKPOINT_TOKEN, token.as_bytes())
+            .map_err(CoreError::from)?)
+    }
+
+    pub fn forget_checkpoint_token(&self) -> Result<(), HomeError> {
+        Ok(self
+            .secrets()?
+            .delete(CHECKPOINT_TOKEN)
+            .map_err(CoreError::from)?)
+    }
+
+    /// The saved checkpoint token, if any.
+    pub fn checkpoint_token(&self) -> Result<Option<String>, HomeError> {
+        let saved = self
+            .secrets()?
+            .load(CHECKPOINT_TOKEN)
+            .map_err(CoreError::from)?;
+        Ok(saved.and_then(|b| String::from_utf8(b.to_vec()).ok()))
     }
 
     /// Opens the core as a launch does: cache and keystore, no network.

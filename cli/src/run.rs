@@ -10,7 +10,7 @@ use suikang_protocol::api::{FaceCapture, KeyAreaTravel};
 use time::Date;
 use time::macros::format_description;
 
-use crate::args::{Cli, ColorChoice, Command, PrintFormat};
+use crate::args::{CheckpointCommand, Cli, ColorChoice, Command, PrintFormat};
 use crate::draw::{self, Style};
 use crate::home::{Home, HomeError, Settings, parse_root};
 use crate::json;
@@ -341,7 +341,24 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
             payload,
             image,
             online,
+            checkpoint_token,
         } => {
+            // --online asks as a checkpoint account, never as a resident
+            // (DESIGN §2, Online check): the token given, else the saved one.
+            let online = match (online, checkpoint_token) {
+                (false, _) => None,
+                (true, Some(token)) => Some(token),
+                (true, None) => match home.checkpoint_token()? {
+                    Some(token) => Some(token),
+                    None => {
+                        eprintln!(
+                            "suikang: could not check · 无法核验: {}",
+                            HomeError::NoCheckpointToken
+                        );
+                        return Ok(ExitCode::from(4));
+                    }
+                },
+            };
             // Could not check: the reason on stderr, and a status of its own
             // so a script never takes it for a stop.
             return Ok(
@@ -354,6 +371,34 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
                 },
             );
         }
+        Command::Checkpoint(command) => match command {
+            CheckpointCommand::Login { token } => {
+                let token = match token {
+                    Some(token) => token,
+                    None => {
+                        let mut line = String::new();
+                        std::io::stdin()
+                            .read_line(&mut line)
+                            .map_err(|e| HomeError::Folder("stdin".into(), e.kind()))?;
+                        line
+                    }
+                };
+                home.save_checkpoint_token(&token)?;
+                outln!("checkpoint token saved · 已保存核验点令牌: verify --online uses it");
+            }
+            CheckpointCommand::Logout => {
+                home.forget_checkpoint_token()?;
+                outln!("checkpoint token forgotten · 已删除核验点令牌");
+            }
+            CheckpointCommand::Refresh => {
+                let app = open(home, server)?;
+                let changed = app.refresh_trust_list().await?;
+                outln!(
+                    "trust list · 信任列表: {}",
+                    if changed { "updated" } else { "unchanged" }
+                );
+            }
+        },
         Command::Impose {
             document,
             kind,
@@ -412,7 +457,7 @@ async fn verify(
     server: Option<&str>,
     payload: Option<String>,
     image: Option<std::path::PathBuf>,
-    online: bool,
+    online: Option<String>,
     as_json: bool,
     style: &Style,
 ) -> Result<ExitCode, HomeError> {
@@ -456,8 +501,8 @@ async fn verify(
     if !as_json {
         out!("{}", draw::check(&result, style.color));
     }
-    if online {
-        let answer = app.verify_online(&text).await?;
+    if let Some(checkpoint_token) = online {
+        let answer = app.verify_online(&text, &checkpoint_token).await?;
         report.online = Some(json::Online {
             color_now: answer.current_status.as_ref().map(|s| s.color),
             changed_since_issue: answer.status_changed_since_issue,

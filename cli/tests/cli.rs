@@ -182,6 +182,78 @@ async fn a_guardian_prints_a_dependents_page_and_a_red_code_stops_at_the_checkpo
     assert!(t.ok(&["show"]).contains("绿码"));
 }
 
+/// DESIGN §2, Online check: a gate's terminal that never signs a resident
+/// in keeps its trust list fresh and asks online with its checkpoint token; a
+/// code red now is Stop (exit 1) whatever it showed, and the answer never
+/// names the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkpoint_terminal_verifies_online_with_its_token_and_no_sign_in() {
+    let (server, t) = terminal().await;
+    t.ok(&["login", "张三明", "11010519491231002X"]);
+    t.ok(&["apply"]);
+    let qr = t.ok(&["qr-text"]);
+    let qr = qr.trim();
+
+    let gate = Terminal {
+        home: tempfile::tempdir().unwrap(),
+        server: t.server.clone(),
+    };
+    let root = hex::encode(server.root_public_key().to_bytes());
+    gate.ok(&["setup", "--server", &gate.server, "--root", &root]);
+    assert!(gate.ok(&["checkpoint", "refresh"]).contains("updated"));
+    let status: serde_json::Value =
+        serde_json::from_str(&gate.ok(&["status", "--json"])).unwrap();
+    assert_eq!(status["signed_in"], false, "no resident signs in at the gate");
+    // Offline, no token needed.
+    assert_eq!(exit_code(&gate.run(&["verify", qr])), 0);
+    // Online without a token: could not check (4), saying what is missing.
+    let no_token = gate.run(&["verify", qr, "--online"]);
+    assert_eq!(exit_code(&no_token), 4);
+    assert!(String::from_utf8_lossy(&no_token.stderr).contains("checkpoint login"));
+    // An authority's token is not a checkpoint's.
+    let cdc = server
+        .create_authority(AuthorityRole::Cdc, "guangzhou-cdc", "440100")
+        .await
+        .unwrap();
+    let wrong = gate.run(&["verify", qr, "--online", "--checkpoint-token", &cdc]);
+    assert_eq!(exit_code(&wrong), 4);
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("checkpoint account"));
+
+    let token = server
+        .create_checkpoint("tiyu-xilu-metro", "440106")
+        .await
+        .unwrap();
+    gate.ok(&["checkpoint", "login", &token]);
+    assert!(
+        !std::fs::read_to_string(gate.home.path().join("settings.json"))
+            .unwrap()
+            .contains(&token),
+        "the token lives in the keystore folder, not the settings"
+    );
+    assert_eq!(exit_code(&gate.run(&["verify", qr, "--online"])), 0);
+
+    t.ok(&[
+        "impose",
+        "11010519491231002X",
+        "--reason",
+        "close-contact",
+        "--token",
+        &cdc,
+    ]);
+    let stop = gate.run(&["verify", qr, "--online", "--json"]);
+    assert_eq!(exit_code(&stop), 1, "red now is Stop online");
+    let report: serde_json::Value = serde_json::from_slice(&stop.stdout).unwrap();
+    assert_eq!(report["verdict"], "stop");
+    assert_eq!(report["online"]["color_now"], "red");
+    let text = String::from_utf8_lossy(&stop.stdout);
+    assert!(!text.contains("close_contact"), "{text}");
+    // Offline the code still passes: only the online answer knows.
+    assert_eq!(exit_code(&gate.run(&["verify", qr])), 0);
+
+    gate.ok(&["checkpoint", "logout"]);
+    assert_eq!(exit_code(&gate.run(&["verify", qr, "--online"])), 4);
+}
+
 #[test]
 fn every_command_explains_itself() {
     let help = |args: &[&str]| {
@@ -215,8 +287,14 @@ fn every_command_explains_itself() {
         "verify",
         "impose",
         "release",
+        "checkpoint",
     ] {
         assert!(top.contains(command), "{command} is listed");
         assert!(help(&[command]).contains("Usage"), "{command} --help");
     }
+    // The online check says what it needs: a checkpoint token, no sign-in.
+    let verify = help(&["verify"]);
+    assert!(verify.contains("--checkpoint-token"));
+    assert!(verify.contains("SUIKANG_CHECKPOINT_TOKEN"));
+    assert!(help(&["checkpoint"]).contains("refresh"));
 }

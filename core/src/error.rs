@@ -55,6 +55,11 @@ pub enum CoreError {
     UnreadableImage,
     #[error("no trust list yet: connect once to fetch it")]
     NoTrustList,
+    /// The online check needs a checkpoint account's token (DESIGN §2):
+    /// none was given, or the server does not know it, or it is another
+    /// kind of account's.
+    #[error("the online check needs a checkpoint account's token: this one was refused")]
+    CheckpointTokenRefused,
     #[error("the printed page could not be made: {0}")]
     PrintFailed(#[from] crate::print_error::PrintError),
 

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use suikang_protocol::api::{OnlineVerifyRequest, OnlineVerifyResponse, paths};
+use suikang_protocol::api::{ErrorCode, OnlineVerifyRequest, OnlineVerifyResponse, paths};
 use suikang_protocol::{Color, Refusal, TrustList, VerificationPolicy, VerifiedCode};
 use time::{Duration, OffsetDateTime};
 
@@ -157,15 +157,39 @@ impl App {
     }
 
     /// Asks the issuing server too: its status may be newer than the
-    /// credential's.
-    pub async fn verify_online(&self, qr_text: &str) -> Result<OnlineVerifyResponse, CoreError> {
+    /// credential's. Only a checkpoint account may ask (DESIGN §2, Online
+    /// check): `checkpoint_token` is its token, from the issuer's admin
+    /// (`suikang-server create-checkpoint`); no resident session is needed.
+    /// The answer is the colour now and pass/stop, never the reasons.
+    pub async fn verify_online(
+        &self,
+        qr_text: &str,
+        checkpoint_token: &str,
+    ) -> Result<OnlineVerifyResponse, CoreError> {
+        if checkpoint_token.trim().is_empty() {
+            return Err(CoreError::CheckpointTokenRefused);
+        }
         let request = OnlineVerifyRequest {
             qr_text: qr_text.to_owned(),
         };
         self.http()?
-            .post(paths::VERIFY, None, &request, &idempotency_key())
+            .post(
+                paths::VERIFY,
+                Some(checkpoint_token.trim()),
+                &request,
+                &idempotency_key(),
+            )
             .await
-            .map_err(CoreError::from)
+            .map_err(|e| match CoreError::from(e) {
+                // The session errors a refused token maps to for a resident's token
+                // would tell a checkpoint to sign in, which it never does.
+                CoreError::SessionEnded
+                | CoreError::Refused {
+                    code: ErrorCode::WrongAccountKind,
+                    ..
+                } => CoreError::CheckpointTokenRefused,
+                other => other,
+            })
     }
 }
 

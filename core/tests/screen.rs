@@ -433,12 +433,58 @@ async fn a_checkpoint_without_a_trust_list_says_so() {
     );
 }
 
+/// DESIGN §2, Online check: a checkpoint phone that never signed in asks
+/// with its checkpoint token; no token, an unknown one or an authority's is
+/// refused with an
+/// error that says it is the token, not a sign-in, that is wrong.
+#[tokio::test]
+async fn a_checkpoint_with_no_session_checks_online_with_its_token_only() {
+    let server = Server::start().await;
+    let (_holder_phone, holder) = guardian(&server).await;
+    let shown = code(holder.screen().unwrap());
+    let gate_phone = Phone::new(&server.url(), server.root());
+    let gate = gate_phone.open();
+    assert!(!gate.status().unwrap().signed_in);
+    // The trust list comes without a session, then the offline check.
+    assert!(gate.refresh_trust_list().await.unwrap());
+    assert_eq!(gate.verify(&shown.qr_text).unwrap().verdict, Verdict::Pass);
+    let token = server
+        .running
+        .create_checkpoint("tiyu-xilu-metro", "440106")
+        .await
+        .unwrap();
+    let online = gate.verify_online(&shown.qr_text, &token).await.unwrap();
+    let now = online.current_status.unwrap();
+    assert_eq!((now.color, now.pass), (Color::Blue, true));
+    for wrong in ["", "skt_nobody-was-given-this"] {
+        assert_eq!(
+            gate.verify_online(&shown.qr_text, wrong).await.unwrap_err(),
+            CoreError::CheckpointTokenRefused
+        );
+    }
+    // Another kind of account's token (here a CDC's) is refused alike.
+    let cdc = server
+        .running
+        .create_authority(AuthorityRole::Cdc, "guangzhou-cdc", "440100")
+        .await
+        .unwrap();
+    assert_eq!(
+        gate.verify_online(&shown.qr_text, &cdc).await.unwrap_err(),
+        CoreError::CheckpointTokenRefused
+    );
+}
+
 #[tokio::test]
 async fn an_online_check_reports_the_holders_status_now_when_it_changed_since_issue() {
     let server = Server::start().await;
     let (_phone, app) = guardian(&server).await;
     let shown = code(app.screen().unwrap());
-    let online = app.verify_online(&shown.qr_text).await.unwrap();
+    let gate = server
+        .running
+        .create_checkpoint("tiyu-xilu-metro", "440106")
+        .await
+        .unwrap();
+    let online = app.verify_online(&shown.qr_text, &gate).await.unwrap();
     assert!(online.valid);
     assert!(!online.status_changed_since_issue);
     assert_eq!(online.current_status.unwrap().color, Color::Blue);
@@ -453,7 +499,7 @@ async fn an_online_check_reports_the_holders_status_now_when_it_changed_since_is
     );
     let offline = app.verify(&shown.qr_text).unwrap().verdict;
     assert_eq!(offline, Verdict::Pass);
-    let online = app.verify_online(&shown.qr_text).await.unwrap();
+    let online = app.verify_online(&shown.qr_text, &gate).await.unwrap();
     assert!(online.status_changed_since_issue);
     // Issue 11, finding 4: red now is Stop, whatever the code showed.
     assert_eq!(suikang_core::verdict_now(offline, &online), Verdict::Stop);

@@ -123,6 +123,7 @@ fn idempotency_owner(caller: &Caller) -> String {
         Caller::Resident(session) => format!("person:{}", session.person.0),
         Caller::Institution { id, .. } => format!("account:{}", id.0),
         Caller::Authority(a) => format!("authority:{:?}:{}", a.role, a.organisation),
+        Caller::Checkpoint { id } => format!("checkpoint:{}", id.0),
     }
 }
 

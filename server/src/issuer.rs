@@ -428,6 +428,7 @@ impl Issuer {
                     id: account.id,
                     relationship,
                 },
+                AccountKind::Checkpoint => Caller::Checkpoint { id: account.id },
             });
         }
         Err(ApiError::InvalidToken)
@@ -471,6 +472,8 @@ pub enum Caller {
     },
     /// An authority account (district, CDC, medical institution, community).
     Authority(Authority),
+    /// A checkpoint account: the online check only.
+    Checkpoint { id: AccountId },
 }
 
 impl Caller {
@@ -485,7 +488,15 @@ impl Caller {
         match self {
             Caller::Resident(s) => Ok(Guardian::Person(s.person)),
             Caller::Institution { id, .. } => Ok(Guardian::Institution(*id)),
-            Caller::Authority(_) => Err(ApiError::WrongAccountKind),
+            Caller::Authority(_) | Caller::Checkpoint { .. } => Err(ApiError::WrongAccountKind),
+        }
+    }
+
+    /// DESIGN §2, Online check: only a checkpoint account asks it.
+    pub fn checkpoint(&self) -> Result<AccountId, ApiError> {
+        match self {
+            Caller::Checkpoint { id } => Ok(*id),
+            _ => Err(ApiError::WrongAccountKind),
         }
     }
 

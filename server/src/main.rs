@@ -115,6 +115,17 @@ enum Command {
         #[arg(long)]
         display_name: Option<String>,
     },
+    /// Create a checkpoint account (a metro gate, an office, a school): its
+    /// token asks the online check (`/v1/verify`) and nothing else; prints
+    /// the token once.
+    CreateCheckpoint {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        district: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
     /// Print the root public key (hex).
     RootKey,
     /// Print the signed trust list.
@@ -269,6 +280,26 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let (account, token) = admin::create_account(
                 &*issuer.store,
                 AccountKind::Authority(role),
+                &organisation,
+                &district,
+                &name,
+                now,
+            )
+            .await?;
+            println!(
+                "account {} created; its token (shown once):\n{token}",
+                account.id.0
+            );
+        }
+        Command::CreateCheckpoint {
+            organisation,
+            district,
+            display_name,
+        } => {
+            let name = display_name.unwrap_or_else(|| organisation.clone());
+            let (account, token) = admin::create_account(
+                &*issuer.store,
+                AccountKind::Checkpoint,
                 &organisation,
                 &district,
                 &name,

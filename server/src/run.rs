@@ -131,6 +131,19 @@ impl RunningServer {
         Ok(token)
     }
 
+    /// Creates a checkpoint account (the online check); returns its token.
+    pub async fn create_checkpoint(
+        &self,
+        organisation: &str,
+        district: &str,
+    ) -> Result<String, ApiError> {
+        let (_, token) = self
+            .issuer
+            .create_account(AccountKind::Checkpoint, organisation, district, organisation)
+            .await?;
+        Ok(token)
+    }
+
     /// Trusts another issuer from now on.
     pub async fn trust_issuer(&self, entry: &IssuerEntry) -> Result<(), ApiError> {
         self.issuer.trust_issuer(entry).await

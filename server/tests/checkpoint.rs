@@ -31,16 +31,8 @@ async fn a_checkpoint_sees_the_holders_current_status_online() {
     let w = world().await;
     let (zhang, _) = w.resident_with_code("张小明", ZHANG_ID).await;
     let qr = presentation(&w, &zhang, OffsetDateTime::now_utc()).await;
-    let checked: OnlineVerifyResponse = ok(w
-        .post(
-            "/v1/verify",
-            None,
-            &OnlineVerifyRequest {
-                qr_text: qr.clone(),
-            },
-        )
-        .await)
-    .await;
+    let gate = w.checkpoint().await;
+    let checked = w.verify_online(&gate, &qr).await;
     assert!(checked.valid);
     let code = checked.code.unwrap();
     assert_eq!(
@@ -64,16 +56,7 @@ async fn a_checkpoint_sees_the_holders_current_status_online() {
         )
         .await)
     .await;
-    let checked: OnlineVerifyResponse = ok(w
-        .post(
-            "/v1/verify",
-            None,
-            &OnlineVerifyRequest {
-                qr_text: qr.clone(),
-            },
-        )
-        .await)
-    .await;
+    let checked = w.verify_online(&gate, &qr).await;
     assert!(checked.valid);
     assert_eq!(checked.code.unwrap().color, Color::Blue);
     let now = checked.current_status.unwrap();
@@ -81,7 +64,7 @@ async fn a_checkpoint_sees_the_holders_current_status_online() {
     assert!(checked.status_changed_since_issue);
     // Issue 11, finding 4: the online answer never carries the reasons.
     let raw = w
-        .post("/v1/verify", None, &OnlineVerifyRequest { qr_text: qr })
+        .post("/v1/verify", Some(&gate), &OnlineVerifyRequest { qr_text: qr })
         .await
         .text()
         .await
@@ -99,10 +82,8 @@ async fn screenshots_forgeries_and_garbage_are_refused_with_the_reason() {
         OffsetDateTime::now_utc() - Duration::minutes(10),
     )
     .await;
-    let checked: OnlineVerifyResponse = ok(w
-        .post("/v1/verify", None, &OnlineVerifyRequest { qr_text: stale })
-        .await)
-    .await;
+    let gate = w.checkpoint().await;
+    let checked = w.verify_online(&gate, &stale).await;
     assert_eq!(
         (checked.valid, checked.refusal),
         (false, Some(Refusal::PresentationStale))
@@ -115,16 +96,7 @@ async fn screenshots_forgeries_and_garbage_are_refused_with_the_reason() {
     let (signed, _) = SignedCredential::decode_prefix(&bytes).unwrap();
     let thief = SigningKey::from_bytes(&rand_bytes());
     assert!(Presentation::sign(&signed, &thief, OffsetDateTime::now_utc()).is_err());
-    let checked: OnlineVerifyResponse = ok(w
-        .post(
-            "/v1/verify",
-            None,
-            &OnlineVerifyRequest {
-                qr_text: "hello".into(),
-            },
-        )
-        .await)
-    .await;
+    let checked = w.verify_online(&gate, "hello").await;
     assert_eq!(checked.refusal, Some(Refusal::Malformed));
     assert_eq!(
         checked.refusal_label_zh.as_deref(),
@@ -149,30 +121,12 @@ async fn suikang_and_yuekang_verify_each_others_codes() {
     let (shenzhen, _) = yk.resident_with_code("李四", LI_ID).await;
     let now = OffsetDateTime::now_utc();
     let from_yuekang = presentation(&yk, &shenzhen, now).await;
-    let checked: OnlineVerifyResponse = ok(sk
-        .post(
-            "/v1/verify",
-            None,
-            &OnlineVerifyRequest {
-                qr_text: from_yuekang,
-            },
-        )
-        .await)
-    .await;
+    let checked = sk.verify_online(&sk.checkpoint().await, &from_yuekang).await;
     assert!(checked.valid, "{checked:?}");
     assert_eq!(checked.code.unwrap().issuer.name_zh, "粤康码");
     assert!(checked.current_status.is_none());
     let from_suikang = presentation(&sk, &guangzhou, now).await;
-    let checked: OnlineVerifyResponse = ok(yk
-        .post(
-            "/v1/verify",
-            None,
-            &OnlineVerifyRequest {
-                qr_text: from_suikang,
-            },
-        )
-        .await)
-    .await;
+    let checked = yk.verify_online(&yk.checkpoint().await, &from_suikang).await;
     assert!(checked.valid, "{checked:?}");
     assert_eq!(checked.code.unwrap().issuer.slug, "suikang");
     // Both lists are signed by the one root and name both issuers.
@@ -224,14 +178,150 @@ async fn after_a_key_rotation_old_and_new_codes_both_verify() {
             .unwrap();
     let old = list.issuers()[0].keys.iter().find(|k| k.id.0 == 1).unwrap();
     assert!(old.not_after <= issuer.now() + Duration::days(7));
+    let gate = w.checkpoint().await;
     for qr in [
         before,
         presentation(&w, &zhang, OffsetDateTime::now_utc()).await,
     ] {
-        let checked: OnlineVerifyResponse = ok(w
-            .post("/v1/verify", None, &OnlineVerifyRequest { qr_text: qr })
-            .await)
-        .await;
+        let checked = w.verify_online(&gate, &qr).await;
         assert!(checked.valid, "{checked:?}");
     }
+}
+
+/// DESIGN §2, Online check (issue 11, finding 4): the holder's status now is
+/// for checkpoints only. Without a token the check is refused as a missing
+/// sign-in; a resident's, an institution's or an authority's token is the
+/// wrong kind of account; a token nobody was given is invalid. None of the
+/// refusals says anything about the code.
+#[tokio::test]
+async fn only_a_checkpoint_account_may_ask_the_online_check() {
+    let w = world().await;
+    let (zhang, _) = w.resident_with_code("张小明", ZHANG_ID).await;
+    let qr = presentation(&w, &zhang, OffsetDateTime::now_utc()).await;
+    let body = OnlineVerifyRequest { qr_text: qr.clone() };
+    refused(
+        w.post("/v1/verify", None, &body).await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::MissingToken,
+    )
+    .await;
+    refused(
+        w.post("/v1/verify", Some("skt_not-a-token-anyone-was-given"), &body)
+            .await,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::InvalidToken,
+    )
+    .await;
+    let cdc = w
+        .authority(AuthorityRole::Cdc, "guangzhou-cdc", "440100")
+        .await;
+    let committee = w
+        .server
+        .create_institution(
+            suikang_protocol::Relationship::ResidentsCommittee,
+            "ximen-committee",
+            "440104",
+        )
+        .await
+        .unwrap();
+    for token in [&zhang.tokens.access_token, &cdc, &committee] {
+        refused(
+            w.post("/v1/verify", Some(token), &body).await,
+            StatusCode::FORBIDDEN,
+            ErrorCode::WrongAccountKind,
+        )
+        .await;
+    }
+    // The checkpoint's own token is a checkpoint's only: it holds no codes
+    // and imposes nothing.
+    let gate = w.checkpoint().await;
+    refused(
+        w.get("/v1/codes", Some(&gate)).await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::WrongAccountKind,
+    )
+    .await;
+    refused(
+        w.post(
+            "/v1/authority/controls/impose",
+            Some(&gate),
+            &ImposeControlRequest {
+                document: doc(ZHANG_ID),
+                reason: ControlReason::CloseContact,
+            },
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::WrongAccountKind,
+    )
+    .await;
+    let checked = w.verify_online(&gate, &qr).await;
+    let now = checked.current_status.unwrap();
+    assert_eq!((now.color, now.pass), (Color::Blue, true));
+}
+
+/// A confirmed case on a green printed page is Stop online, and the answer
+/// names the colour now and nothing of why (DESIGN §2, Online check).
+#[tokio::test]
+async fn a_printed_green_page_of_a_confirmed_case_is_stop_online_without_reasons() {
+    let w = world().await;
+    let (guardian, _) = w.resident_with_code("张小明", ZHANG_ID).await;
+    let grandmother = elder_id(7);
+    let applied: ApplyResponse = ok(w
+        .post(
+            "/v1/codes/apply-proxy",
+            Some(&guardian.tokens.access_token),
+            &ApplyProxyRequest {
+                name: "李秀英".into(),
+                document: doc(&grandmother),
+                relationship: suikang_protocol::Relationship::AdultRelative,
+                co_resident_declared: true,
+                reason: None,
+            },
+        )
+        .await)
+    .await;
+    let page: PrintedCodeResponse = ok(w
+        .get(
+            &format!("/v1/dependents/{}/printed", applied.code_id),
+            Some(&guardian.tokens.access_token),
+        )
+        .await)
+    .await;
+    let hospital = w
+        .authority(
+            AuthorityRole::MedicalInstitution,
+            "guangzhou-eighth-hospital",
+            "440111",
+        )
+        .await;
+    let _: ControlsResponse = ok(w
+        .post(
+            "/v1/authority/controls/impose",
+            Some(&hospital),
+            &ImposeControlRequest {
+                document: doc(&grandmother),
+                reason: ControlReason::ConfirmedCase,
+            },
+        )
+        .await)
+    .await;
+    let gate = w.checkpoint().await;
+    let raw = w
+        .post(
+            "/v1/verify",
+            Some(&gate),
+            &OnlineVerifyRequest {
+                qr_text: page.qr_text.clone(),
+            },
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!raw.contains("confirmed_case"), "{raw}");
+    let checked: OnlineVerifyResponse = serde_json::from_str(&raw).unwrap();
+    assert_eq!(checked.code.as_ref().unwrap().color, Color::Green);
+    let now = checked.current_status.unwrap();
+    assert_eq!((now.color, now.pass), (Color::Red, false));
 }

@@ -12,16 +12,23 @@ use suikang_protocol::{Color, ControlReasons, VerificationPolicy, verify};
 
 use super::ApiJson;
 use crate::error::ApiError;
-use crate::issuer::Issuer;
+use crate::issuer::{Caller, Issuer};
 
 /// Verify a scanned code online: the offline checks, plus the holder's
-/// current status when the code is ours.
-#[utoipa::path(post, path = paths::VERIFY, tag = "checkpoint", request_body = OnlineVerifyRequest,
-    responses((status = 200, body = OnlineVerifyResponse), (status = 422, body = ErrorBody)))]
+/// current colour and pass/stop when the code is ours — never the reasons,
+/// which only authorities see. Only a checkpoint account may ask (DESIGN §2,
+/// Online check; issue 11, finding 4: it once answered anyone).
+#[utoipa::path(post, path = paths::VERIFY, tag = "checkpoint", security(("bearer" = [])), request_body = OnlineVerifyRequest,
+    responses((status = 200, body = OnlineVerifyResponse),
+        (status = 401, description = "missing_token, invalid_token", body = ErrorBody),
+        (status = 403, description = "wrong_account_kind: not a checkpoint account", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub(super) async fn online_verify(
     State(issuer): State<Arc<Issuer>>,
+    caller: Caller,
     ApiJson(req): ApiJson<OnlineVerifyRequest>,
 ) -> Result<Json<OnlineVerifyResponse>, ApiError> {
+    caller.checkpoint()?;
     let trust = issuer.trust();
     let verified = match verify(
         &req.qr_text,

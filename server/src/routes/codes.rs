@@ -164,7 +164,9 @@ pub(super) async fn apply_proxy(
             }
             None
         }
-        Caller::Authority(_) => return Err(ApiError::WrongAccountKind),
+        Caller::Authority(_) | Caller::Checkpoint { .. } => {
+            return Err(ApiError::WrongAccountKind);
+        }
     };
     // 问题二: elders, children, or anyone with a stated reason. Checked on
     // the birth date the dependent's document proves; without one (a

@@ -489,6 +489,9 @@ pub enum TakeChallenge {
 pub enum AccountKind {
     Authority(AuthorityRole),
     Institution(Relationship),
+    /// A checkpoint (metro gate, office, school): may ask the online check
+    /// and nothing else (DESIGN §2, Online check).
+    Checkpoint,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -669,6 +669,7 @@ fn account_from_row(r: &Row) -> R<Account> {
     let kind = match r.try_get::<_, &str>(1)? {
         "authority" => AccountKind::Authority(enum_from::<AuthorityRole>(role, "role")?),
         "institution" => AccountKind::Institution(enum_from::<Relationship>(role, "relationship")?),
+        "checkpoint" => AccountKind::Checkpoint,
         _ => return Err(StoreError::Corrupt("account kind").into()),
     };
     Ok(Account {
@@ -1639,6 +1640,7 @@ impl Store for PgStore {
             let (kind, role) = match a.kind {
                 AccountKind::Authority(role) => ("authority", enum_text(&role)),
                 AccountKind::Institution(rel) => ("institution", enum_text(&rel)),
+                AccountKind::Checkpoint => ("checkpoint", "checkpoint".to_owned()),
             };
             let id: i64 = one(
                 c,

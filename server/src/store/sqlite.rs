@@ -533,6 +533,7 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Account, StoreError>
             "institution" => {
                 AccountKind::Institution(enum_from::<Relationship>(&role, "relationship")?)
             }
+            "checkpoint" => AccountKind::Checkpoint,
             _ => return Err(StoreError::Corrupt("account kind")),
         };
         Ok(Account {
@@ -1366,6 +1367,7 @@ impl Store for SqliteStore {
             let (kind, role) = match a.kind {
                 AccountKind::Authority(role) => ("authority", enum_text(&role)),
                 AccountKind::Institution(rel) => ("institution", enum_text(&rel)),
+                AccountKind::Checkpoint => ("checkpoint", "checkpoint".to_owned()),
             };
             tx.prepare_cached(
                 "INSERT INTO accounts (kind, role, organisation, district, display_name, \

@@ -201,6 +201,30 @@ impl World {
     }
 }
 
+impl World {
+    /// A checkpoint account's token: the online check needs one.
+    pub async fn checkpoint(&self) -> String {
+        self.server
+            .create_checkpoint("tiyu-xilu-metro", "440106")
+            .await
+            .unwrap()
+    }
+
+    /// Asks the online check as a checkpoint.
+    pub async fn verify_online(&self, checkpoint: &str, qr_text: &str) -> OnlineVerifyResponse {
+        ok(self
+            .post(
+                "/v1/verify",
+                Some(checkpoint),
+                &OnlineVerifyRequest {
+                    qr_text: qr_text.to_owned(),
+                },
+            )
+            .await)
+        .await
+    }
+}
+
 pub fn rand_bytes() -> [u8; 32] {
     suikang_server::keys::random_bytes()
 }

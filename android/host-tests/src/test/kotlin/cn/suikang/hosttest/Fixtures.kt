@@ -33,6 +33,8 @@ import kotlin.random.Random
 object TestServer {
     val url: String = property("suikang.server.url")
     val rootKey: String = property("suikang.root.key")
+    /** A checkpoint account's token (`suikang-server create-checkpoint`): the online check needs one. */
+    val checkpointToken: String = property("suikang.checkpoint.token")
 
     private fun property(name: String): String = System.getProperty(name)
         ?.takeIf { it.isNotBlank() }

@@ -35,6 +35,8 @@ import org.junit.jupiter.api.Assertions.assertNotEquals
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+import cn.suikang.ffi.SuikangException
 import org.junit.jupiter.api.io.TempDir
 import java.awt.image.BufferedImage
 import java.io.ByteArrayOutputStream
@@ -80,9 +82,14 @@ class ResidentAndGuardianTest {
             assertEquals(code.maskedName, check.maskedName)
             val photo = app.verifyImage(drawPng(code, scale = 6))
             assertEquals(Verdict.PASS, photo.verdict)
-            val online = app.verifyOnline(code.qrText)
+            // Online, as a checkpoint account (DESIGN §2): its token, not the resident's session.
+            val online = app.verifyOnline(code.qrText, TestServer.checkpointToken)
             assertTrue(online.valid)
             assertEquals(Color.BLUE, online.currentColor)
+            assertFalse(online.stopNow)
+            assertThrows<SuikangException.CheckpointTokenRefused> {
+                runBlocking { app.verifyOnline(code.qrText, "skt_nobody-was-given-this") }
+            }
 
             val forged = app.verify(code.qrText.dropLast(4) + "AAAA")
             assertEquals(Verdict.INVALID, forged.verdict)
