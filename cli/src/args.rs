@@ -195,7 +195,12 @@ pub enum Command {
         /// The checkpoint account's token for --online (from the issuer's
         /// `suikang-server create-checkpoint`), instead of the one saved by
         /// `suikang checkpoint login`.
-        #[arg(long, env = "SUIKANG_CHECKPOINT_TOKEN", requires = "online", hide_env_values = true)]
+        #[arg(
+            long,
+            env = "SUIKANG_CHECKPOINT_TOKEN",
+            requires = "online",
+            hide_env_values = true
+        )]
         checkpoint_token: Option<String>,
     },
     /// A checkpoint device (metro gate, office, school): keep the trust list

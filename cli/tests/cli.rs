@@ -201,9 +201,11 @@ async fn a_checkpoint_terminal_verifies_online_with_its_token_and_no_sign_in() {
     let root = hex::encode(server.root_public_key().to_bytes());
     gate.ok(&["setup", "--server", &gate.server, "--root", &root]);
     assert!(gate.ok(&["checkpoint", "refresh"]).contains("updated"));
-    let status: serde_json::Value =
-        serde_json::from_str(&gate.ok(&["status", "--json"])).unwrap();
-    assert_eq!(status["signed_in"], false, "no resident signs in at the gate");
+    let status: serde_json::Value = serde_json::from_str(&gate.ok(&["status", "--json"])).unwrap();
+    assert_eq!(
+        status["signed_in"], false,
+        "no resident signs in at the gate"
+    );
     // Offline, no token needed.
     assert_eq!(exit_code(&gate.run(&["verify", qr])), 0);
     // Online without a token: could not check (4), saying what is missing.

@@ -139,7 +139,12 @@ impl RunningServer {
     ) -> Result<String, ApiError> {
         let (_, token) = self
             .issuer
-            .create_account(AccountKind::Checkpoint, organisation, district, organisation)
+            .create_account(
+                AccountKind::Checkpoint,
+                organisation,
+                district,
+                organisation,
+            )
             .await?;
         Ok(token)
     }

@@ -64,7 +64,11 @@ async fn a_checkpoint_sees_the_holders_current_status_online() {
     assert!(checked.status_changed_since_issue);
     // Issue 11, finding 4: the online answer never carries the reasons.
     let raw = w
-        .post("/v1/verify", Some(&gate), &OnlineVerifyRequest { qr_text: qr })
+        .post(
+            "/v1/verify",
+            Some(&gate),
+            &OnlineVerifyRequest { qr_text: qr },
+        )
         .await
         .text()
         .await
@@ -121,12 +125,16 @@ async fn suikang_and_yuekang_verify_each_others_codes() {
     let (shenzhen, _) = yk.resident_with_code("李四", LI_ID).await;
     let now = OffsetDateTime::now_utc();
     let from_yuekang = presentation(&yk, &shenzhen, now).await;
-    let checked = sk.verify_online(&sk.checkpoint().await, &from_yuekang).await;
+    let checked = sk
+        .verify_online(&sk.checkpoint().await, &from_yuekang)
+        .await;
     assert!(checked.valid, "{checked:?}");
     assert_eq!(checked.code.unwrap().issuer.name_zh, "粤康码");
     assert!(checked.current_status.is_none());
     let from_suikang = presentation(&sk, &guangzhou, now).await;
-    let checked = yk.verify_online(&yk.checkpoint().await, &from_suikang).await;
+    let checked = yk
+        .verify_online(&yk.checkpoint().await, &from_suikang)
+        .await;
     assert!(checked.valid, "{checked:?}");
     assert_eq!(checked.code.unwrap().issuer.slug, "suikang");
     // Both lists are signed by the one root and name both issuers.
@@ -198,7 +206,9 @@ async fn only_a_checkpoint_account_may_ask_the_online_check() {
     let w = world().await;
     let (zhang, _) = w.resident_with_code("张小明", ZHANG_ID).await;
     let qr = presentation(&w, &zhang, OffsetDateTime::now_utc()).await;
-    let body = OnlineVerifyRequest { qr_text: qr.clone() };
+    let body = OnlineVerifyRequest {
+        qr_text: qr.clone(),
+    };
     refused(
         w.post("/v1/verify", None, &body).await,
         StatusCode::UNAUTHORIZED,
@@ -206,8 +216,12 @@ async fn only_a_checkpoint_account_may_ask_the_online_check() {
     )
     .await;
     refused(
-        w.post("/v1/verify", Some("skt_not-a-token-anyone-was-given"), &body)
-            .await,
+        w.post(
+            "/v1/verify",
+            Some("skt_not-a-token-anyone-was-given"),
+            &body,
+        )
+        .await,
         StatusCode::UNAUTHORIZED,
         ErrorCode::InvalidToken,
     )
