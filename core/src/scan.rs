@@ -78,7 +78,7 @@ fn read_by_finders(image: &Luma<'_>) -> Option<String> {
     if finders.len() < 3 {
         return None;
     }
-    finders.sort_by(|a, b| b.seen.cmp(&a.seen));
+    finders.sort_by_key(|f| std::cmp::Reverse(f.seen));
     finders.truncate(MOST_SEEN);
     corner_triples(&finders)
         .into_iter()
@@ -332,21 +332,21 @@ fn read_version(image: &Luma<'_>, c: &Corners, size: usize) -> Option<String> {
     let (tl, tr, bl) = (c.top_left.at, c.top_right.at, c.bottom_left.at);
     let far = size as f32 - 3.5;
     let grid_corners = [(3.5, 3.5), (far, 3.5), (3.5, far)];
-    if size > 21 {
-        if let Some(alignment) = find_alignment(image, c, size) {
-            let near = size as f32 - 6.5;
-            let map = Homography::between(
-                [
-                    grid_corners[0],
-                    grid_corners[1],
-                    grid_corners[2],
-                    (near, near),
-                ],
-                [tl, tr, bl, alignment],
-            );
-            if let Some(text) = map.and_then(|m| sample_and_decode(image, &m, size)) {
-                return Some(text);
-            }
+    if size > 21
+        && let Some(alignment) = find_alignment(image, c, size)
+    {
+        let near = size as f32 - 6.5;
+        let map = Homography::between(
+            [
+                grid_corners[0],
+                grid_corners[1],
+                grid_corners[2],
+                (near, near),
+            ],
+            [tl, tr, bl, alignment],
+        );
+        if let Some(text) = map.and_then(|m| sample_and_decode(image, &m, size)) {
+            return Some(text);
         }
     }
     // No alignment pattern: the fourth corner where a parallelogram puts it.
@@ -487,8 +487,9 @@ impl Homography {
             for row in 0..8 {
                 if row != col {
                     let f = m[row][col] / m[col][col];
-                    for k in col..9 {
-                        m[row][k] -= f * m[col][k];
+                    let pivot = m[col];
+                    for (k, value) in m[row].iter_mut().enumerate().skip(col) {
+                        *value -= f * pivot[k];
                     }
                 }
             }

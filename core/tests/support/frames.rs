@@ -167,8 +167,9 @@ fn homography(from: [(f64, f64); 4], to: [(f64, f64); 4]) -> [f64; 9] {
         for row in 0..8 {
             if row != col {
                 let f = m[row][col] / m[col][col];
-                for k in col..9 {
-                    m[row][k] -= f * m[col][k];
+                let pivot = m[col];
+                for (k, value) in m[row].iter_mut().enumerate().skip(col) {
+                    *value -= f * pivot[k];
                 }
             }
         }
