@@ -157,6 +157,26 @@ enum Command {
     RotateKey,
 }
 
+/// Creates an authority's, checkpoint's or institution's account (named after
+/// its organisation unless given a display name) and prints its token, once.
+async fn create_account(
+    store: &dyn suikang_server::store::Store,
+    kind: AccountKind,
+    organisation: String,
+    district: String,
+    display_name: Option<String>,
+    now: OffsetDateTime,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let name = display_name.unwrap_or_else(|| organisation.clone());
+    let (account, token) =
+        admin::create_account(store, kind, &organisation, &district, &name, now).await?;
+    println!(
+        "account {} created; its token (shown once):\n{token}",
+        account.id.0
+    );
+    Ok(())
+}
+
 fn parse_public_key(s: &str) -> Result<[u8; 32], String> {
     let mut key = [0; 32];
     hex::decode_to_slice(s.trim(), &mut key).map_err(|_| "64 hex digits".to_owned())?;
@@ -276,40 +296,32 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             district,
             display_name,
         } => {
-            let name = display_name.unwrap_or_else(|| organisation.clone());
-            let (account, token) = admin::create_account(
+            let kind = AccountKind::Authority(role);
+            create_account(
                 &*issuer.store,
-                AccountKind::Authority(role),
-                &organisation,
-                &district,
-                &name,
+                kind,
+                organisation,
+                district,
+                display_name,
                 now,
             )
             .await?;
-            println!(
-                "account {} created; its token (shown once):\n{token}",
-                account.id.0
-            );
         }
         Command::CreateCheckpoint {
             organisation,
             district,
             display_name,
         } => {
-            let name = display_name.unwrap_or_else(|| organisation.clone());
-            let (account, token) = admin::create_account(
+            let kind = AccountKind::Checkpoint;
+            create_account(
                 &*issuer.store,
-                AccountKind::Checkpoint,
-                &organisation,
-                &district,
-                &name,
+                kind,
+                organisation,
+                district,
+                display_name,
                 now,
             )
             .await?;
-            println!(
-                "account {} created; its token (shown once):\n{token}",
-                account.id.0
-            );
         }
         Command::CreateInstitution {
             kind,
@@ -317,20 +329,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             district,
             display_name,
         } => {
-            let name = display_name.unwrap_or_else(|| organisation.clone());
-            let (account, token) = admin::create_account(
+            let kind = AccountKind::Institution(kind);
+            create_account(
                 &*issuer.store,
-                AccountKind::Institution(kind),
-                &organisation,
-                &district,
-                &name,
+                kind,
+                organisation,
+                district,
+                display_name,
                 now,
             )
             .await?;
-            println!(
-                "account {} created; its token (shown once):\n{token}",
-                account.id.0
-            );
         }
         Command::RootKey => println!(
             "{}",
