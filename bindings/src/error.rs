@@ -198,6 +198,8 @@ pub enum ErrorCode {
     SignedInElsewhere,
     SessionEnded,
     RefreshTokenReused,
+    AccountTokenExpired,
+    AccountRevoked,
     WrongAccountKind,
     ChallengeNotFound,
     ChallengeExpired,

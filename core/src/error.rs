@@ -57,7 +57,8 @@ pub enum CoreError {
     NoTrustList,
     /// The online check needs a checkpoint account's token (DESIGN §2):
     /// none was given, or the server does not know it, or it is another
-    /// kind of account's.
+    /// kind of account's, or it expired or was revoked (the
+    /// issuer's admin rotates or replaces it).
     #[error("the online check needs a checkpoint account's token: this one was refused")]
     CheckpointTokenRefused,
     #[error("the printed page could not be made: {0}")]

@@ -185,7 +185,10 @@ impl App {
                 // would tell a checkpoint to sign in, which it never does.
                 CoreError::SessionEnded
                 | CoreError::Refused {
-                    code: ErrorCode::WrongAccountKind,
+                    code:
+                        ErrorCode::WrongAccountKind
+                        | ErrorCode::AccountTokenExpired
+                        | ErrorCode::AccountRevoked,
                     ..
                 } => CoreError::CheckpointTokenRefused,
                 other => other,

@@ -472,6 +472,14 @@ async fn a_checkpoint_with_no_session_checks_online_with_its_token_only() {
         gate.verify_online(&shown.qr_text, &cdc).await.unwrap_err(),
         CoreError::CheckpointTokenRefused
     );
+    // The checkpoint's token expires (issue 12: 90 days by default).
+    server.running.advance_clock(Duration::days(91));
+    assert_eq!(
+        gate.verify_online(&shown.qr_text, &token)
+            .await
+            .unwrap_err(),
+        CoreError::CheckpointTokenRefused
+    );
 }
 
 #[tokio::test]

@@ -141,6 +141,12 @@ pub enum ErrorCode {
     SessionEnded,
     /// 401: a refresh token was used twice; the session is revoked.
     RefreshTokenReused,
+    /// 401: an authority's, institution's or checkpoint's token has expired
+    /// (or was rotated and its grace period is over): the issuer's admin
+    /// gives a new one (`suikang-server rotate-account-token`).
+    AccountTokenExpired,
+    /// 401: the account was revoked by the issuer's admin.
+    AccountRevoked,
     /// 403: this kind of account may not call this endpoint.
     WrongAccountKind,
     /// 404: no open login challenge with that id.

@@ -8,7 +8,10 @@ use time::{Duration, OffsetDateTime};
 
 use crate::config::Policy;
 use crate::keys::{self, KeyFileError};
-use crate::store::{Account, AccountKind, IssuerKeyRecord, NewAccount, Store, StoreError};
+use crate::store::{
+    Account, AccountId, AccountKind, IssuerKeyRecord, NewAccount, RevokeOutcome, RotateOutcome,
+    Store, StoreError, TokenRotation,
+};
 use crate::tokens::{ACCOUNT_PREFIX, new_token, token_hash};
 
 /// How long a fresh issuer key is valid for.
@@ -24,12 +27,20 @@ pub enum AdminError {
     KeyIdsExhausted(u8),
     #[error("the issuer has no signing key yet: start the server once")]
     NoIssuerKey,
+    #[error("no account has id {0}")]
+    NoSuchAccount(i64),
+    #[error("account {0} is revoked: create a new account")]
+    AccountRevoked(i64),
+    #[error("account {0} was already revoked")]
+    AlreadyRevoked(i64),
 }
 
 /// Creates an authority or institution account and returns its token, which
-/// is shown once and kept only hashed.
+/// is shown once and kept only hashed. The token expires after the policy's
+/// `account_token_lifetime`.
 pub async fn create_account(
     store: &dyn Store,
+    policy: &Policy,
     kind: AccountKind,
     organisation: &str,
     district: &str,
@@ -45,9 +56,73 @@ pub async fn create_account(
             display_name: display_name.to_owned(),
             token: token_hash(&token),
             at: now,
+            expires_at: now + policy.account_token_lifetime,
         })
         .await?;
     Ok((account, token))
+}
+
+/// A rotated account's new token, and until when the one it replaced works.
+#[derive(Debug)]
+pub struct RotatedToken {
+    pub account: Account,
+    /// Shown once, kept only hashed.
+    pub token: String,
+    pub old_valid_until: OffsetDateTime,
+}
+
+/// Rotates an account's token without downtime: the new token works now
+/// and for the policy's `account_token_lifetime`; the old one keeps working
+/// for `account_token_grace` (never past its own expiry) or until the
+/// account is revoked, so the client can switch in the meantime. Rotating
+/// an expired account renews it.
+pub async fn rotate_account_token(
+    store: &dyn Store,
+    policy: &Policy,
+    account: AccountId,
+    now: OffsetDateTime,
+) -> Result<RotatedToken, AdminError> {
+    let token = new_token(ACCOUNT_PREFIX);
+    // What the store keeps for the old token: never past its own expiry.
+    let old_expiry = store
+        .accounts()
+        .await?
+        .into_iter()
+        .find(|a| a.id == account)
+        .map(|a| a.expires_at);
+    let grace_end = now + policy.account_token_grace;
+    let old_valid_until = old_expiry.map_or(grace_end, |e| e.min(grace_end));
+    match store
+        .rotate_account_token(TokenRotation {
+            account,
+            token: token_hash(&token),
+            expires_at: now + policy.account_token_lifetime,
+            old_valid_until,
+        })
+        .await?
+    {
+        RotateOutcome::Rotated(account) => Ok(RotatedToken {
+            account,
+            token,
+            old_valid_until,
+        }),
+        RotateOutcome::NotFound => Err(AdminError::NoSuchAccount(account.0)),
+        RotateOutcome::Revoked => Err(AdminError::AccountRevoked(account.0)),
+    }
+}
+
+/// Revokes an account: every token of it is refused (401 `account_revoked`)
+/// from now on.
+pub async fn revoke_account(
+    store: &dyn Store,
+    account: AccountId,
+    now: OffsetDateTime,
+) -> Result<Account, AdminError> {
+    match store.revoke_account(account, now).await? {
+        RevokeOutcome::Revoked(a) => Ok(a),
+        RevokeOutcome::NotFound => Err(AdminError::NoSuchAccount(account.0)),
+        RevokeOutcome::AlreadyRevoked => Err(AdminError::AlreadyRevoked(account.0)),
+    }
 }
 
 /// Puts another issuer's entry in our trust list.

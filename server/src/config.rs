@@ -64,6 +64,12 @@ pub struct Policy {
     /// Login starts each client address may make: a burst, then one per
     /// period (a challenge costs the attacker nothing, the server a row).
     pub login_start_limit: crate::rate_limit::RateLimit,
+    /// How long an authority's, institution's or checkpoint's token works
+    /// (issue 12: a leaked account token must not work for ever).
+    pub account_token_lifetime: Duration,
+    /// How long a rotated account token keeps working beside its
+    /// replacement, so the client switches without downtime.
+    pub account_token_grace: Duration,
 }
 
 impl Default for Policy {
@@ -82,6 +88,8 @@ impl Default for Policy {
                 burst: 30,
                 period: std::time::Duration::from_secs(2),
             },
+            account_token_lifetime: Duration::days(90),
+            account_token_grace: Duration::days(7),
         }
     }
 }

@@ -36,6 +36,10 @@ pub enum ApiError {
     InvalidToken,
     #[error("the access token has expired: refresh the session")]
     TokenExpired,
+    #[error("this account's token has expired: ask the issuer's admin for a new one")]
+    AccountTokenExpired,
+    #[error("this account was revoked")]
+    AccountRevoked,
     #[error("you signed in on another device, so this one was signed out")]
     SignedInElsewhere,
     #[error("this session has ended: sign in again")]
@@ -130,6 +134,8 @@ impl ApiError {
             MissingToken => ErrorCode::MissingToken,
             InvalidToken => ErrorCode::InvalidToken,
             TokenExpired => ErrorCode::TokenExpired,
+            AccountTokenExpired => ErrorCode::AccountTokenExpired,
+            AccountRevoked => ErrorCode::AccountRevoked,
             SignedInElsewhere => ErrorCode::SignedInElsewhere,
             SessionEnded => ErrorCode::SessionEnded,
             RefreshTokenReused => ErrorCode::RefreshTokenReused,
@@ -210,6 +216,8 @@ impl ApiError {
             C::MissingToken
             | C::InvalidToken
             | C::TokenExpired
+            | C::AccountTokenExpired
+            | C::AccountRevoked
             | C::SignedInElsewhere
             | C::SessionEnded
             | C::RefreshTokenReused

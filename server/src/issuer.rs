@@ -413,11 +413,18 @@ impl Issuer {
             return Ok(Caller::Resident(session));
         }
         if token.starts_with(ACCOUNT_PREFIX) {
-            let account = self
+            let found = self
                 .store
                 .account_by_token(hash)
                 .await?
                 .ok_or(ApiError::InvalidToken)?;
+            if found.account.revoked_at.is_some() {
+                return Err(ApiError::AccountRevoked);
+            }
+            if self.now() >= found.token_expires_at {
+                return Err(ApiError::AccountTokenExpired);
+            }
+            let account = found.account;
             return Ok(match account.kind {
                 AccountKind::Authority(role) => Caller::Authority(Authority {
                     role,
@@ -450,6 +457,7 @@ impl Issuer {
     ) -> Result<(Account, String), ApiError> {
         Ok(crate::admin::create_account(
             &*self.store,
+            &self.policy,
             kind,
             organisation,
             district,

@@ -12,7 +12,7 @@ use suikang_protocol::{
 use suikang_server::admin;
 use suikang_server::config::{FaceVendorSetting, IssuerProfile, KeySource, Policy, ServerConfig};
 use suikang_server::run::{PROFILE_FILE, ProfileFile, open_issuer, start};
-use suikang_server::store::AccountKind;
+use suikang_server::store::{AccountId, AccountKind};
 use time::OffsetDateTime;
 
 #[derive(Parser)]
@@ -72,6 +72,16 @@ struct Cli {
     /// Dependents a relative may hold.
     #[arg(long, default_value_t = 10)]
     max_relative_dependents: u32,
+    /// Days an authority's, institution's or checkpoint's token works
+    /// (given at create-* and rotate-account-token).
+    #[arg(long, global = true, env = "SUIKANG_ACCOUNT_TOKEN_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(i64).range(1..=3650))]
+    account_token_days: i64,
+    /// Days a rotated account token keeps working beside its replacement
+    /// (0: it stops at once), unless the account is revoked.
+    #[arg(long, global = true, env = "SUIKANG_ACCOUNT_TOKEN_GRACE_DAYS", default_value_t = 7,
+          value_parser = clap::value_parser!(i64).range(0..=90))]
+    account_token_grace_days: i64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -126,6 +136,21 @@ enum Command {
         #[arg(long)]
         display_name: Option<String>,
     },
+    /// List the authority, institution and checkpoint accounts: id, kind,
+    /// organisation, district, created, expires, revoked (never a token).
+    ListAccounts,
+    /// Revoke an account: every token of it is refused from now on.
+    RevokeAccount {
+        /// The account's id (list-accounts).
+        id: i64,
+    },
+    /// Give an account a new token (printed once); the old one keeps
+    /// working for --account-token-grace-days, or until the account is
+    /// revoked. Renews an expired account.
+    RotateAccountToken {
+        /// The account's id (list-accounts).
+        id: i64,
+    },
     /// Print the root public key (hex).
     RootKey,
     /// Print the signed trust list.
@@ -161,6 +186,7 @@ enum Command {
 /// its organisation unless given a display name) and prints its token, once.
 async fn create_account(
     store: &dyn suikang_server::store::Store,
+    policy: &Policy,
     kind: AccountKind,
     organisation: String,
     district: String,
@@ -169,12 +195,57 @@ async fn create_account(
 ) -> Result<(), Box<dyn std::error::Error>> {
     let name = display_name.unwrap_or_else(|| organisation.clone());
     let (account, token) =
-        admin::create_account(store, kind, &organisation, &district, &name, now).await?;
+        admin::create_account(store, policy, kind, &organisation, &district, &name, now).await?;
     println!(
-        "account {} created; its token (shown once):\n{token}",
-        account.id.0
+        "account {} created, its token works until {}; the token (shown once):\n{token}",
+        account.id.0,
+        rfc3339(account.expires_at)
     );
     Ok(())
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    let t = t.replace_nanosecond(0).unwrap_or(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
+fn account_kind(kind: AccountKind) -> String {
+    let text = |v: serde_json::Value| v.as_str().unwrap_or("?").to_owned();
+    match kind {
+        AccountKind::Authority(role) => format!(
+            "authority:{}",
+            text(serde_json::to_value(role).unwrap_or_default())
+        ),
+        AccountKind::Institution(rel) => format!(
+            "institution:{}",
+            text(serde_json::to_value(rel).unwrap_or_default())
+        ),
+        AccountKind::Checkpoint => "checkpoint".to_owned(),
+    }
+}
+
+/// The accounts as a table: what an admin needs to find one to revoke or
+/// rotate, never a token (the store holds only their hashes anyway).
+fn print_accounts(accounts: &[suikang_server::store::Account], now: OffsetDateTime) {
+    println!("id\tkind\torganisation\tdistrict\tcreated\texpires\trevoked");
+    for a in accounts {
+        let expires = if a.expires_at <= now {
+            format!("{} (expired)", rfc3339(a.expires_at))
+        } else {
+            rfc3339(a.expires_at)
+        };
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+            a.id.0,
+            account_kind(a.kind),
+            a.organisation,
+            a.district,
+            rfc3339(a.created_at),
+            expires,
+            a.revoked_at.map_or_else(|| "-".to_owned(), rfc3339)
+        );
+    }
 }
 
 fn parse_public_key(s: &str) -> Result<[u8; 32], String> {
@@ -237,6 +308,8 @@ fn config(cli: &Cli) -> ServerConfig {
         face_failure_limit: cli.face_failure_limit,
         challenge_ttl: time::Duration::seconds(cli.face_challenge_ttl_seconds),
         max_relative_dependents: cli.max_relative_dependents,
+        account_token_lifetime: time::Duration::days(cli.account_token_days),
+        account_token_grace: time::Duration::days(cli.account_token_grace_days),
         ..Policy::default()
     };
     config.root_key = cli
@@ -299,6 +372,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let kind = AccountKind::Authority(role);
             create_account(
                 &*issuer.store,
+                &issuer.policy,
                 kind,
                 organisation,
                 district,
@@ -315,6 +389,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let kind = AccountKind::Checkpoint;
             create_account(
                 &*issuer.store,
+                &issuer.policy,
                 kind,
                 organisation,
                 district,
@@ -332,6 +407,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let kind = AccountKind::Institution(kind);
             create_account(
                 &*issuer.store,
+                &issuer.policy,
                 kind,
                 organisation,
                 district,
@@ -339,6 +415,27 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 now,
             )
             .await?;
+        }
+        Command::ListAccounts => print_accounts(&issuer.store.accounts().await?, now),
+        Command::RevokeAccount { id } => {
+            let account = admin::revoke_account(&*issuer.store, AccountId(id), now).await?;
+            println!(
+                "account {id} ({}) revoked: its tokens are refused from now on",
+                account.organisation
+            );
+        }
+        Command::RotateAccountToken { id } => {
+            let rotated =
+                admin::rotate_account_token(&*issuer.store, &issuer.policy, AccountId(id), now)
+                    .await?;
+            println!(
+                "account {id} ({}) has a new token, which works until {}; the old one works \
+                 until {} (or until revoke-account {id}). The new token (shown once):\n{}",
+                rotated.account.organisation,
+                rfc3339(rotated.account.expires_at),
+                rfc3339(rotated.old_valid_until),
+                rotated.token
+            );
         }
         Command::RootKey => println!(
             "{}",

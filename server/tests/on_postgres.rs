@@ -7,6 +7,8 @@
 // test binary of its own: loaded once per included file here, on purpose.
 #![allow(clippy::duplicate_mod)]
 
+#[path = "accounts.rs"]
+mod accounts;
 #[path = "authority.rs"]
 mod authority;
 #[path = "bad_input.rs"]

@@ -41,6 +41,7 @@ contract_tests!(
     challenges_answer_once,
     sessions_rotate_and_detect_reuse,
     accounts_are_found_by_token,
+    account_tokens_rotate_and_accounts_are_revoked,
     idempotency_keys_are_claimed_once,
     trust_changes_bump_the_sequence,
     racing_writers_get_one_outcome,

@@ -394,17 +394,122 @@ pub async fn accounts_are_found_by_token(store: &dyn Store) {
             display_name: "北京街居委会".into(),
             token: TokenHash([7; 32]),
             at: T0,
+            expires_at: T0 + Duration::days(90),
         })
         .await
         .unwrap();
+    assert_eq!(a.created_at, T0);
+    assert_eq!(a.expires_at, T0 + Duration::days(90));
+    assert_eq!(a.revoked_at, None);
     assert_eq!(
         store.account_by_token(TokenHash([7; 32])).await.unwrap(),
-        Some(a)
+        Some(AccountToken {
+            account: a.clone(),
+            token_expires_at: T0 + Duration::days(90),
+        })
     );
     assert_eq!(
         store.account_by_token(TokenHash([8; 32])).await.unwrap(),
         None
     );
+    assert_eq!(store.accounts().await.unwrap(), vec![a]);
+}
+
+/// An account's token is rotated: the new one works to the new expiry, the
+/// old one to the end of its grace period; a second rotation kills the
+/// first token; a revoked account stays found (so it is refused by name),
+/// cannot be rotated, and is listed as revoked.
+pub async fn account_tokens_rotate_and_accounts_are_revoked(store: &dyn Store) {
+    let new = |n: u8, org: &str| NewAccount {
+        kind: AccountKind::Checkpoint,
+        organisation: org.into(),
+        district: "440104".into(),
+        display_name: org.into(),
+        token: TokenHash([n; 32]),
+        at: T0,
+        expires_at: T0 + Duration::days(90),
+    };
+    let gate = store.create_account(new(1, "metro-gate")).await.unwrap();
+    let other = store.create_account(new(2, "school")).await.unwrap();
+    let later = T0 + Duration::days(10);
+    let rotated = store
+        .rotate_account_token(TokenRotation {
+            account: gate.id,
+            token: TokenHash([3; 32]),
+            expires_at: later + Duration::days(90),
+            old_valid_until: later + Duration::days(7),
+        })
+        .await
+        .unwrap();
+    let RotateOutcome::Rotated(rotated) = rotated else {
+        panic!("not rotated: {rotated:?}")
+    };
+    assert_eq!(rotated.expires_at, later + Duration::days(90));
+    let found = |n: u8| store.account_by_token(TokenHash([n; 32]));
+    let by_new = found(3).await.unwrap().unwrap();
+    assert_eq!(by_new.account.id, gate.id);
+    assert_eq!(by_new.token_expires_at, later + Duration::days(90));
+    let by_old = found(1).await.unwrap().unwrap();
+    assert_eq!(by_old.account.id, gate.id);
+    assert_eq!(by_old.token_expires_at, later + Duration::days(7));
+
+    // Rotating again: the first token is gone, the second is in its grace.
+    let RotateOutcome::Rotated(_) = store
+        .rotate_account_token(TokenRotation {
+            account: gate.id,
+            token: TokenHash([4; 32]),
+            expires_at: later + Duration::days(91),
+            old_valid_until: later + Duration::days(8),
+        })
+        .await
+        .unwrap()
+    else {
+        panic!("not rotated")
+    };
+    assert_eq!(found(1).await.unwrap(), None);
+    assert_eq!(
+        found(3).await.unwrap().unwrap().token_expires_at,
+        later + Duration::days(8)
+    );
+    // The other account is untouched.
+    assert_eq!(found(2).await.unwrap().unwrap().account, other);
+
+    let revoked = store.revoke_account(gate.id, later).await.unwrap();
+    let RevokeOutcome::Revoked(revoked) = revoked else {
+        panic!("not revoked: {revoked:?}")
+    };
+    assert_eq!(revoked.revoked_at, Some(later));
+    for token in [3, 4] {
+        assert_eq!(
+            found(token).await.unwrap().unwrap().account.revoked_at,
+            Some(later)
+        );
+    }
+    assert_eq!(
+        store.revoke_account(gate.id, later).await.unwrap(),
+        RevokeOutcome::AlreadyRevoked
+    );
+    assert_eq!(
+        store
+            .rotate_account_token(TokenRotation {
+                account: gate.id,
+                token: TokenHash([5; 32]),
+                expires_at: later + Duration::days(90),
+                old_valid_until: later,
+            })
+            .await
+            .unwrap(),
+        RotateOutcome::Revoked
+    );
+    assert_eq!(found(5).await.unwrap(), None);
+    assert_eq!(
+        store.revoke_account(AccountId(9999), later).await.unwrap(),
+        RevokeOutcome::NotFound
+    );
+    let listed = store.accounts().await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0].revoked_at, Some(later));
+    assert_eq!(listed[1], other);
 }
 
 /// An idempotency key is claimed before its request runs: a racing retry

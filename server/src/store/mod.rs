@@ -501,6 +501,12 @@ pub struct Account {
     pub organisation: String,
     pub district: String,
     pub display_name: String,
+    pub created_at: OffsetDateTime,
+    /// When the current token stops working (issue 12: account tokens
+    /// expire; `rotate-account-token` issues the next one).
+    pub expires_at: OffsetDateTime,
+    /// Set once the account is revoked: every token of it is refused.
+    pub revoked_at: Option<OffsetDateTime>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -511,6 +517,45 @@ pub struct NewAccount {
     pub display_name: String,
     pub token: TokenHash,
     pub at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// An account found by one of its tokens: the current one, or the one it
+/// replaced while that is in its grace period.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountToken {
+    pub account: Account,
+    /// When this token stops working: the account's expiry for the current
+    /// token, the end of the grace period for the replaced one.
+    pub token_expires_at: OffsetDateTime,
+}
+
+/// A new token for an account; the one it replaces keeps working until
+/// `old_valid_until` (a grace period, so a checkpoint or authority client
+/// can switch without downtime), and never past its own expiry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRotation {
+    pub account: AccountId,
+    pub token: TokenHash,
+    pub expires_at: OffsetDateTime,
+    pub old_valid_until: OffsetDateTime,
+}
+
+/// What rotating an account's token did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RotateOutcome {
+    Rotated(Account),
+    NotFound,
+    /// A revoked account stays revoked: create a new one.
+    Revoked,
+}
+
+/// What revoking an account did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RevokeOutcome {
+    Revoked(Account),
+    NotFound,
+    AlreadyRevoked,
 }
 
 /// A health declaration as stored (symptoms and travel as JSON).
@@ -667,7 +712,20 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- accounts
     fn create_account(&self, account: NewAccount) -> StoreFuture<'_, Account>;
-    fn account_by_token(&self, token: TokenHash) -> StoreFuture<'_, Option<Account>>;
+    /// The account holding this token (current, or replaced and in its
+    /// grace period), expired or revoked or not: the caller decides.
+    fn account_by_token(&self, token: TokenHash) -> StoreFuture<'_, Option<AccountToken>>;
+    /// Every account, oldest first.
+    fn accounts(&self) -> StoreFuture<'_, Vec<Account>>;
+    /// Gives the account a new token; the current one becomes the replaced
+    /// one (a token replaced before is then dead).
+    fn rotate_account_token(&self, rotation: TokenRotation) -> StoreFuture<'_, RotateOutcome>;
+    /// Revokes the account: all its tokens are refused from now on.
+    fn revoke_account(
+        &self,
+        account: AccountId,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, RevokeOutcome>;
 
     // ---- declarations
     fn record_declaration(&self, declaration: Declaration) -> StoreFuture<'_, i64>;

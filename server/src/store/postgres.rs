@@ -205,6 +205,15 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER guardianship_log_no_change BEFORE UPDATE OR DELETE ON guardianship_log
         FOR EACH ROW EXECUTE FUNCTION guardianship_log_append_only();
     "#,
+    // 3: SQLite's migration 3 (account tokens expire, rotate, are revoked).
+    r#"
+    ALTER TABLE accounts ADD COLUMN expires_at BIGINT;
+    UPDATE accounts SET expires_at = extract(epoch FROM now())::BIGINT + 7776000;
+    ALTER TABLE accounts ALTER COLUMN expires_at SET NOT NULL;
+    ALTER TABLE accounts ADD COLUMN revoked_at BIGINT;
+    ALTER TABLE accounts ADD COLUMN previous_token_hash BYTEA UNIQUE;
+    ALTER TABLE accounts ADD COLUMN previous_token_until BIGINT;
+    "#,
 ];
 
 /// Key of the advisory lock that lets one replica at a time migrate.
@@ -678,8 +687,15 @@ fn account_from_row(r: &Row) -> R<Account> {
         organisation: r.try_get(3)?,
         district: r.try_get(4)?,
         display_name: r.try_get(5)?,
+        created_at: from_ts(r.try_get(6)?)?,
+        expires_at: from_ts(r.try_get(7)?)?,
+        revoked_at: r.try_get::<_, Option<i64>>(8)?.map(from_ts).transpose()?,
     })
 }
+
+/// The columns [`account_from_row`] reads, in order.
+const ACCOUNT_COLUMNS: &str =
+    "id, kind, role, organisation, district, display_name, created_at, expires_at, revoked_at";
 
 async fn append_guardianship_log<C: GenericClient>(
     c: &C,
@@ -1642,10 +1658,13 @@ impl Store for PgStore {
                 AccountKind::Institution(rel) => ("institution", enum_text(&rel)),
                 AccountKind::Checkpoint => ("checkpoint", "checkpoint".to_owned()),
             };
-            let id: i64 = one(
+            let row = one(
                 c,
-                "INSERT INTO accounts (kind, role, organisation, district, display_name, \
-                 token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                &format!(
+                    "INSERT INTO accounts (kind, role, organisation, district, display_name, \
+                     token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     RETURNING {ACCOUNT_COLUMNS}"
+                ),
                 &[
                     &kind,
                     &role,
@@ -1654,33 +1673,113 @@ impl Store for PgStore {
                     &a.display_name,
                     &a.token.0.as_slice(),
                     &ts(a.at),
+                    &ts(a.expires_at),
                 ],
             )
-            .await?
-            .try_get(0)?;
-            Ok(Account {
-                id: AccountId(id),
-                kind: a.kind,
-                organisation: a.organisation,
-                district: a.district,
-                display_name: a.display_name,
-            })
+            .await?;
+            account_from_row(&row)
         }))
     }
 
-    fn account_by_token(&self, token: TokenHash) -> StoreFuture<'_, Option<Account>> {
+    fn account_by_token(&self, token: TokenHash) -> StoreFuture<'_, Option<AccountToken>> {
         Box::pin(self.read(async move |c| {
-            opt(
+            let Some(row) = opt(
                 c,
-                "SELECT id, kind, role, organisation, district, display_name FROM accounts \
-                 WHERE token_hash = $1",
+                &format!(
+                    "SELECT {ACCOUNT_COLUMNS}, \
+                     CASE WHEN token_hash = $1 THEN expires_at ELSE previous_token_until END \
+                     FROM accounts WHERE token_hash = $1 OR previous_token_hash = $1"
+                ),
                 &[&token.0.as_slice()],
             )
             .await?
-            .as_ref()
-            .map(account_from_row)
-            .transpose()
+            else {
+                return Ok(None);
+            };
+            let until: Option<i64> = row.try_get(9)?;
+            Ok(Some(AccountToken {
+                account: account_from_row(&row)?,
+                token_expires_at: from_ts(until.ok_or(StoreError::Corrupt("token expiry"))?)?,
+            }))
         }))
+    }
+
+    fn accounts(&self) -> StoreFuture<'_, Vec<Account>> {
+        Box::pin(self.read(async move |c| {
+            all(
+                c,
+                &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"),
+                &[],
+            )
+            .await?
+            .iter()
+            .map(account_from_row)
+            .collect()
+        }))
+    }
+
+    fn rotate_account_token(&self, r: TokenRotation) -> StoreFuture<'_, RotateOutcome> {
+        Box::pin(async move {
+            transaction!(self, |tx| {
+                let Some(row) = opt(
+                    &tx,
+                    &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 FOR UPDATE"),
+                    &[&r.account.0],
+                )
+                .await?
+                else {
+                    return R::Ok(RotateOutcome::NotFound);
+                };
+                if account_from_row(&row)?.revoked_at.is_some() {
+                    return R::Ok(RotateOutcome::Revoked);
+                }
+                let row = one(
+                    &tx,
+                    &format!(
+                        "UPDATE accounts SET previous_token_hash = token_hash, \
+                         previous_token_until = least(expires_at, $2), token_hash = $3, \
+                         expires_at = $4 WHERE id = $1 RETURNING {ACCOUNT_COLUMNS}"
+                    ),
+                    &[
+                        &r.account.0,
+                        &ts(r.old_valid_until),
+                        &r.token.0.as_slice(),
+                        &ts(r.expires_at),
+                    ],
+                )
+                .await?;
+                RotateOutcome::Rotated(account_from_row(&row)?)
+            })
+        })
+    }
+
+    fn revoke_account(&self, id: AccountId, at: OffsetDateTime) -> StoreFuture<'_, RevokeOutcome> {
+        Box::pin(async move {
+            transaction!(self, |tx| {
+                let Some(row) = opt(
+                    &tx,
+                    &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 FOR UPDATE"),
+                    &[&id.0],
+                )
+                .await?
+                else {
+                    return R::Ok(RevokeOutcome::NotFound);
+                };
+                if account_from_row(&row)?.revoked_at.is_some() {
+                    return R::Ok(RevokeOutcome::AlreadyRevoked);
+                }
+                let row = one(
+                    &tx,
+                    &format!(
+                        "UPDATE accounts SET revoked_at = $2 WHERE id = $1 \
+                         RETURNING {ACCOUNT_COLUMNS}"
+                    ),
+                    &[&id.0, &ts(at)],
+                )
+                .await?;
+                RevokeOutcome::Revoked(account_from_row(&row)?)
+            })
+        })
     }
 
     fn record_declaration(&self, d: Declaration) -> StoreFuture<'_, i64> {

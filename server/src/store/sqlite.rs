@@ -176,6 +176,16 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER guardianship_log_no_delete BEFORE DELETE ON guardianship_log
         BEGIN SELECT RAISE(ABORT, 'the guardianship log is append-only'); END;
     "#,
+    // 3: account tokens expire, rotate and can be revoked (issue 12). An
+    // account from before gets the default 90 days from the upgrade.
+    r#"
+    ALTER TABLE accounts ADD COLUMN expires_at INTEGER;
+    UPDATE accounts SET expires_at = CAST(strftime('%s', 'now') AS INTEGER) + 7776000;
+    ALTER TABLE accounts ADD COLUMN revoked_at INTEGER;
+    ALTER TABLE accounts ADD COLUMN previous_token_hash BLOB;
+    ALTER TABLE accounts ADD COLUMN previous_token_until INTEGER;
+    CREATE UNIQUE INDEX accounts_previous_token ON accounts(previous_token_hash);
+    "#,
 ];
 
 const READERS: usize = 4;
@@ -527,6 +537,9 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Account, StoreError>
     let organisation: String = r.get(3)?;
     let district: String = r.get(4)?;
     let display_name: String = r.get(5)?;
+    let created_at: i64 = r.get(6)?;
+    let expires_at: Option<i64> = r.get(7)?;
+    let revoked_at: Option<i64> = r.get(8)?;
     Ok((|| {
         let kind = match kind.as_str() {
             "authority" => AccountKind::Authority(enum_from::<AuthorityRole>(&role, "role")?),
@@ -542,8 +555,24 @@ fn account_from_row(r: &Row<'_>) -> rusqlite::Result<Result<Account, StoreError>
             organisation,
             district,
             display_name,
+            created_at: from_ts(created_at)?,
+            expires_at: from_ts(expires_at.ok_or(StoreError::Corrupt("account expiry"))?)?,
+            revoked_at: revoked_at.map(from_ts).transpose()?,
         })
     })())
+}
+
+/// The columns [`account_from_row`] reads, in order.
+const ACCOUNT_COLUMNS: &str =
+    "id, kind, role, organisation, district, display_name, created_at, expires_at, revoked_at";
+
+fn account_by_id(c: &Connection, id: AccountId) -> Result<Option<Account>, StoreError> {
+    c.prepare_cached(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"
+    ))?
+    .query_row([id.0], account_from_row)
+    .optional()?
+    .transpose()
 }
 
 fn append_guardianship_log(
@@ -1371,7 +1400,7 @@ impl Store for SqliteStore {
             };
             tx.prepare_cached(
                 "INSERT INTO accounts (kind, role, organisation, district, display_name, \
-                 token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?
             .execute(params![
                 kind,
@@ -1380,7 +1409,8 @@ impl Store for SqliteStore {
                 a.district,
                 a.display_name,
                 a.token.0.to_vec(),
-                ts(a.at)
+                ts(a.at),
+                ts(a.expires_at)
             ])?;
             Ok(Account {
                 id: AccountId(tx.last_insert_rowid()),
@@ -1388,19 +1418,82 @@ impl Store for SqliteStore {
                 organisation: a.organisation,
                 district: a.district,
                 display_name: a.display_name,
+                created_at: from_ts(ts(a.at))?,
+                expires_at: from_ts(ts(a.expires_at))?,
+                revoked_at: None,
             })
         })
     }
 
-    fn account_by_token(&self, token: TokenHash) -> StoreFuture<'_, Option<Account>> {
+    fn account_by_token(&self, token: TokenHash) -> StoreFuture<'_, Option<AccountToken>> {
         self.read(move |c| {
-            c.prepare_cached(
-                "SELECT id, kind, role, organisation, district, display_name FROM accounts \
-                 WHERE token_hash = ?1",
+            let found = c
+                .prepare_cached(&format!(
+                    "SELECT {ACCOUNT_COLUMNS}, \
+                     CASE WHEN token_hash = ?1 THEN expires_at ELSE previous_token_until END \
+                     FROM accounts WHERE token_hash = ?1 OR previous_token_hash = ?1"
+                ))?
+                .query_row([token.0.to_vec()], |r| {
+                    Ok((account_from_row(r)?, r.get::<_, Option<i64>>(9)?))
+                })
+                .optional()?;
+            let Some((account, until)) = found else {
+                return Ok(None);
+            };
+            Ok(Some(AccountToken {
+                account: account?,
+                token_expires_at: from_ts(until.ok_or(StoreError::Corrupt("token expiry"))?)?,
+            }))
+        })
+    }
+
+    fn accounts(&self) -> StoreFuture<'_, Vec<Account>> {
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id"
+            ))?
+            .query_map([], account_from_row)?
+            .map(|r| r.map_err(StoreError::from).and_then(|a| a))
+            .collect()
+        })
+    }
+
+    fn rotate_account_token(&self, r: TokenRotation) -> StoreFuture<'_, RotateOutcome> {
+        self.write(move |tx| {
+            let Some(account) = account_by_id(tx, r.account)? else {
+                return Ok(RotateOutcome::NotFound);
+            };
+            if account.revoked_at.is_some() {
+                return Ok(RotateOutcome::Revoked);
+            }
+            tx.prepare_cached(
+                "UPDATE accounts SET previous_token_hash = token_hash, \
+                 previous_token_until = min(expires_at, ?2), token_hash = ?3, expires_at = ?4 \
+                 WHERE id = ?1",
             )?
-            .query_row([token.0.to_vec()], account_from_row)
-            .optional()?
-            .transpose()
+            .execute(params![
+                r.account.0,
+                ts(r.old_valid_until),
+                r.token.0.to_vec(),
+                ts(r.expires_at)
+            ])?;
+            let account = account_by_id(tx, r.account)?.ok_or(StoreError::Corrupt("account"))?;
+            Ok(RotateOutcome::Rotated(account))
+        })
+    }
+
+    fn revoke_account(&self, id: AccountId, at: OffsetDateTime) -> StoreFuture<'_, RevokeOutcome> {
+        self.write(move |tx| {
+            let Some(account) = account_by_id(tx, id)? else {
+                return Ok(RevokeOutcome::NotFound);
+            };
+            if account.revoked_at.is_some() {
+                return Ok(RevokeOutcome::AlreadyRevoked);
+            }
+            tx.prepare_cached("UPDATE accounts SET revoked_at = ?2 WHERE id = ?1")?
+                .execute(params![id.0, ts(at)])?;
+            let account = account_by_id(tx, id)?.ok_or(StoreError::Corrupt("account"))?;
+            Ok(RevokeOutcome::Revoked(account))
         })
     }
 
@@ -1593,6 +1686,39 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, MIGRATIONS.len() as u32);
+    }
+
+    /// An account from before tokens expired (schema 2) gets the default
+    /// 90 days from the upgrade, not an instant expiry or none at all.
+    #[tokio::test]
+    async fn an_account_from_before_expiry_gets_ninety_days_from_the_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute(
+                "INSERT INTO accounts (kind, role, organisation, district, display_name, \
+                 token_hash, created_at) VALUES ('checkpoint', 'checkpoint', 'gate', '440106', \
+                 'gate', ?1, 0)",
+                [vec![9u8; 32]],
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let found = store
+            .account_by_token(TokenHash([9; 32]))
+            .await
+            .unwrap()
+            .unwrap();
+        let left = found.token_expires_at - OffsetDateTime::now_utc();
+        assert!(
+            left > time::Duration::days(89) && left <= time::Duration::days(90),
+            "{left}"
+        );
+        assert_eq!(found.account.revoked_at, None);
     }
 
     /// A database a newer server has written is refused, and left as it was.
