@@ -208,6 +208,8 @@ pub enum ErrorCode {
     FaceMismatch,
     LivenessFailed,
     LoginLocked,
+    RequestTimeout,
+    ServerBusy,
     RateLimited,
     DeviceBindingInvalid,
     CodeNotFound,

@@ -517,7 +517,11 @@ impl From<HttpError> for CoreError {
                     | ErrorCode::MissingToken => CoreError::SessionEnded,
                     ErrorCode::CodeNotFound => CoreError::CodeNotFound,
                     ErrorCode::NoCodeYet => CoreError::NoCodeYet,
-                    ErrorCode::Internal => CoreError::ServerUnavailable { status },
+                    // A busy replica or a request cut for slowness: worth
+                    // trying again, as for any server trouble.
+                    ErrorCode::Internal | ErrorCode::ServerBusy | ErrorCode::RequestTimeout => {
+                        CoreError::ServerUnavailable { status }
+                    }
                     code => CoreError::Refused {
                         code,
                         message: detail.message,

@@ -163,6 +163,12 @@ pub enum ErrorCode {
     LivenessFailed,
     /// 429: too many failed face checks for this document: try later.
     LoginLocked,
+    /// 408: the request's body or answer took longer than the server
+    /// allows (a slow client): send it again.
+    RequestTimeout,
+    /// 503: the server is serving as many connections as it allows: try
+    /// again after the `Retry-After` seconds (or another replica).
+    ServerBusy,
     /// 429: too many requests from this client: try again after the
     /// `Retry-After` seconds.
     RateLimited,

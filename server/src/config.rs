@@ -1,6 +1,7 @@
 //! What an instance is (which issuer) and its policy.
 
 use std::path::PathBuf;
+use std::time::Duration as StdDuration;
 
 use ed25519_dalek::SigningKey;
 use suikang_protocol::{ColorScheme, IssuerEntry, IssuerId, Rgb};
@@ -70,6 +71,8 @@ pub struct Policy {
     /// How long a rotated account token keeps working beside its
     /// replacement, so the client switches without downtime.
     pub account_token_grace: Duration,
+    /// Connection cap and timeouts (issue 12, finding 4: slowloris).
+    pub connection_limits: ConnectionLimits,
 }
 
 impl Default for Policy {
@@ -90,6 +93,7 @@ impl Default for Policy {
             },
             account_token_lifetime: Duration::days(90),
             account_token_grace: Duration::days(7),
+            connection_limits: ConnectionLimits::default(),
         }
     }
 }
@@ -99,6 +103,45 @@ impl Policy {
     /// retired key must stay in the trust list.
     pub fn longest_validity(&self) -> Duration {
         self.credential_validity.max(self.printed_validity)
+    }
+}
+
+/// Connection and request limits. The defaults are for a city deployment
+/// behind a load balancer (nginx, a cloud LB): it sends a request's headers
+/// and small JSON body at once, and keeps idle connections to each replica
+/// for about a minute (nginx's upstream keepalive, a cloud LB's 60 s idle
+/// timeout), so this side's idle timeout is longer than that (a replica
+/// closing first makes the LB answer 502). A phone reaching the server
+/// directly on a poor mobile link still gets its few kilobytes through in
+/// seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// From accepting a connection, or from the first byte of a kept-alive
+    /// connection's next request, to the end of the request's headers.
+    pub header_read_timeout: StdDuration,
+    /// How long a kept-alive connection may wait for its next request.
+    pub idle_timeout: StdDuration,
+    /// Reading a request's body, from the end of its headers.
+    pub body_read_timeout: StdDuration,
+    /// The whole request, from the end of its headers to the response.
+    pub request_timeout: StdDuration,
+    /// Connections served at once; one more is answered 503 `server_busy`
+    /// with `Retry-After` and closed (a load balancer then tries another
+    /// replica), not queued.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_read_timeout: StdDuration::from_secs(10),
+            idle_timeout: StdDuration::from_secs(75),
+            body_read_timeout: StdDuration::from_secs(10),
+            request_timeout: StdDuration::from_secs(30),
+            // Within the default soft limit of 1024 open files, with room
+            // for the database and the PostgreSQL pool.
+            max_connections: 512,
+        }
     }
 }
 

@@ -36,6 +36,10 @@ pub enum ApiError {
     InvalidToken,
     #[error("the access token has expired: refresh the session")]
     TokenExpired,
+    #[error("the request took longer than this server allows: send it again")]
+    RequestTimeout,
+    #[error("the server is serving as many connections as it allows: try again shortly")]
+    ServerBusy,
     #[error("this account's token has expired: ask the issuer's admin for a new one")]
     AccountTokenExpired,
     #[error("this account was revoked")]
@@ -135,6 +139,8 @@ impl ApiError {
             InvalidToken => ErrorCode::InvalidToken,
             TokenExpired => ErrorCode::TokenExpired,
             AccountTokenExpired => ErrorCode::AccountTokenExpired,
+            RequestTimeout => ErrorCode::RequestTimeout,
+            ServerBusy => ErrorCode::ServerBusy,
             AccountRevoked => ErrorCode::AccountRevoked,
             SignedInElsewhere => ErrorCode::SignedInElsewhere,
             SessionEnded => ErrorCode::SessionEnded,
@@ -243,7 +249,8 @@ impl ApiError {
             | C::ControlAlreadyActive => StatusCode::CONFLICT,
             C::LoginLocked | C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            C::RequestInProgress => StatusCode::SERVICE_UNAVAILABLE,
+            C::RequestInProgress | C::ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
+            C::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         }
     }
 

@@ -8,6 +8,8 @@
 pub mod admin;
 /// Issuer profile, policy and key sources.
 pub mod config;
+/// Serving connections: the cap, header/idle timeouts, request timeouts.
+pub mod connections;
 /// Refusals, named for the user, and their HTTP form.
 pub mod error;
 /// The face vendor: configured key, result check, the dev simulator.

@@ -10,7 +10,9 @@ use suikang_protocol::{
     AuthorityRole, ColorScheme, IssuerEntry, IssuerId, IssuerKey, KeyId, Relationship,
 };
 use suikang_server::admin;
-use suikang_server::config::{FaceVendorSetting, IssuerProfile, KeySource, Policy, ServerConfig};
+use suikang_server::config::{
+    ConnectionLimits, FaceVendorSetting, IssuerProfile, KeySource, Policy, ServerConfig,
+};
 use suikang_server::run::{PROFILE_FILE, ProfileFile, open_issuer, start};
 use suikang_server::store::{AccountId, AccountKind};
 use time::OffsetDateTime;
@@ -72,6 +74,29 @@ struct Cli {
     /// Dependents a relative may hold.
     #[arg(long, default_value_t = 10)]
     max_relative_dependents: u32,
+    /// Seconds a client has to send a request's headers, from connecting
+    /// or from the first byte after an idle spell (slowloris).
+    #[arg(long, env = "SUIKANG_HEADER_READ_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    header_read_timeout_secs: u64,
+    /// Seconds a kept-alive connection may wait for its next request: above
+    /// the load balancer's idle timeout (60 s on the common ones).
+    #[arg(long, env = "SUIKANG_IDLE_TIMEOUT_SECS", default_value_t = 75,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_secs: u64,
+    /// Seconds a request's body may take to arrive (408 request_timeout).
+    #[arg(long, env = "SUIKANG_BODY_READ_TIMEOUT_SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    body_read_timeout_secs: u64,
+    /// Seconds a whole request may take, body and answer (408).
+    #[arg(long, env = "SUIKANG_REQUEST_TIMEOUT_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    request_timeout_secs: u64,
+    /// Connections served at once; more are answered 503 server_busy with
+    /// Retry-After and closed (the load balancer tries another replica).
+    #[arg(long, env = "SUIKANG_MAX_CONNECTIONS", default_value_t = 512,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
     /// Days an authority's, institution's or checkpoint's token works
     /// (given at create-* and rotate-account-token).
     #[arg(long, global = true, env = "SUIKANG_ACCOUNT_TOKEN_DAYS", default_value_t = 90,
@@ -310,6 +335,13 @@ fn config(cli: &Cli) -> ServerConfig {
         max_relative_dependents: cli.max_relative_dependents,
         account_token_lifetime: time::Duration::days(cli.account_token_days),
         account_token_grace: time::Duration::days(cli.account_token_grace_days),
+        connection_limits: ConnectionLimits {
+            header_read_timeout: std::time::Duration::from_secs(cli.header_read_timeout_secs),
+            idle_timeout: std::time::Duration::from_secs(cli.idle_timeout_secs),
+            body_read_timeout: std::time::Duration::from_secs(cli.body_read_timeout_secs),
+            request_timeout: std::time::Duration::from_secs(cli.request_timeout_secs),
+            max_connections: cli.max_connections as usize,
+        },
         ..Policy::default()
     };
     config.root_key = cli

@@ -230,6 +230,7 @@ async fn serve_issuer(
         .local_addr()
         .map_err(|e| StartError::Listen(listen, e))?;
     let router = routes::router(issuer.clone());
+    let limits = issuer.policy.connection_limits;
     let (tx, rx) = oneshot::channel::<()>();
     let reloader = {
         // Admin commands change keys and trusted issuers offline: follow them.
@@ -250,18 +251,12 @@ async fn serve_issuer(
         })
     };
     let task = tokio::spawn(async move {
-        let result = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
+        // A cap on connections and timeouts on slow ones (issue 12).
+        crate::connections::serve(listener, router, limits, async {
             let _ = rx.await;
         })
         .await;
         reloader.abort();
-        if let Err(e) = result {
-            tracing::error!(error = %e, "server stopped");
-        }
     });
     tracing::info!(%addr, "listening");
     Ok(RunningServer {

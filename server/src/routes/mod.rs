@@ -99,6 +99,10 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(
             issuer.policy.body_limit,
         ))
+        .layer(middleware::from_fn_with_state(
+            issuer.clone(),
+            crate::connections::request_limits,
+        ))
         .layer(middleware::from_fn(access_log))
         .with_state(issuer)
 }
