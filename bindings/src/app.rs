@@ -1,9 +1,13 @@
-//! The `App` object: the core's `App` behind async methods on tokio.
+//! The `App` object: the core's `App` behind async methods, each run on
+//! the facade's one tokio runtime, off the caller's thread.
 //! Each method converts its arguments, calls the core once, converts the
 //! answer. Nothing is decided here.
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use suikang_core::app::AppConfig as CoreAppConfig;
@@ -83,18 +87,54 @@ fn key32(hex_text: &str, what: &str) -> Result<[u8; 32]> {
     Ok(key)
 }
 
-/// The runtime the screen subscriptions run on (the async methods run on
-/// uniffi's tokio compatibility runtime).
+/// The one runtime the facade runs on (issue 15): every call the apps make
+/// runs here, never on the caller's thread. uniffi polls an exported `async
+/// fn` on the thread that called it (Android's Main, Swift's main actor), so
+/// each method hands its work to this runtime and the caller only waits on
+/// the task: blocking core work (SQLite, AEAD, Ed25519, QR encoding, image
+/// decoding) on its blocking pool, network work on its workers. The screen
+/// subscriptions run here too.
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("suikang-screen")
-            .enable_time()
+            .worker_threads(2)
+            // A phone: a few codes at a time, never hundreds of threads.
+            .max_blocking_threads(8)
+            .thread_name("suikang")
+            .enable_all()
             .build()
             .expect("a tokio runtime starts")
     })
+}
+
+/// A task on [`runtime`], awaited from whatever executor polls the call
+/// (uniffi's foreign-future scheduler). Dropping it aborts the task, so a
+/// cancelled Kotlin coroutine or Swift `Task` still cancels the network
+/// request, as it did when the future ran in place. (Blocking work that has
+/// started runs to its end: it is short, and leaves the cache whole.)
+struct Task<T>(tokio::task::JoinHandle<Result<T>>);
+
+impl<T> Future for Task<T> {
+    type Output = Result<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        Pin::new(&mut self.0).poll(cx).map(|joined| match joined {
+            Ok(answer) => answer,
+            Err(e) if e.is_panic() => Err(SuikangError::Internal {
+                reason: "the core failed unexpectedly".into(),
+            }),
+            Err(_) => Err(SuikangError::Internal {
+                reason: "the call was cancelled".into(),
+            }),
+        })
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The app: sign in, sync, show, switch, print and verify codes.
@@ -126,7 +166,30 @@ fn default_secrets(config: &AppConfig) -> Result<Arc<dyn CoreSecretStore>> {
     }
 }
 
-#[uniffi::export(async_runtime = "tokio")]
+impl App {
+    /// Core work that blocks (the cache, signing, QR, image decoding), on
+    /// the runtime's blocking pool.
+    async fn blocking<T, W>(&self, work: W) -> Result<T>
+    where
+        T: Send + 'static,
+        W: FnOnce(&suikang_core::App) -> Result<T> + Send + 'static,
+    {
+        let core = Arc::clone(&self.core);
+        Task(runtime().spawn_blocking(move || work(&core))).await
+    }
+
+    /// Core work that awaits the network, on the runtime's workers.
+    async fn on_runtime<T, W, F>(&self, work: W) -> Result<T>
+    where
+        T: Send + 'static,
+        W: FnOnce(Arc<suikang_core::App>) -> F,
+        F: Future<Output = Result<T>> + Send + 'static,
+    {
+        Task(runtime().spawn(work(Arc::clone(&self.core)))).await
+    }
+}
+
+#[uniffi::export]
 impl App {
     /// Opens the app from its data folder and keystore. No network: the
     /// codes saved on the phone show at once.
@@ -177,31 +240,36 @@ impl App {
         kind: DocumentKind,
         number: String,
     ) -> Result<crate::model::Session> {
-        Ok(self.core.login(&name, kind, &number).await?.into())
+        self.on_runtime(|core| async move { Ok(core.login(&name, kind, &number).await?.into()) })
+            .await
     }
 
     /// Signs out: the session and every cached code are forgotten.
     pub async fn logout(&self) -> Result<()> {
-        Ok(self.core.logout().await?)
+        self.on_runtime(|core| async move { Ok(core.logout().await?) })
+            .await
     }
 
     pub async fn status(&self) -> Result<AppStatus> {
-        Ok(self.core.status()?.into())
+        self.blocking(|core| Ok(core.status()?.into())).await
     }
 
     /// Delivers queued actions, fetches changed codes and trust list.
     pub async fn sync(&self) -> Result<SyncReport> {
-        Ok(self.core.sync().await?.into())
+        self.on_runtime(|core| async move { Ok(core.sync().await?.into()) })
+            .await
     }
 
     /// The codes on this phone, one's own first. From the cache.
     pub async fn codes(&self) -> Result<Vec<CodeSummary>> {
-        Ok(self.core.codes()?.into_iter().map(Into::into).collect())
+        self.blocking(|core| Ok(core.codes()?.into_iter().map(Into::into).collect()))
+            .await
     }
 
     /// Applies for one's own code (blue).
     pub async fn apply_self(&self) -> Result<ApplyResult> {
-        Ok(self.core.apply_self().await?.into())
+        self.on_runtime(|core| async move { Ok(core.apply_self().await?.into()) })
+            .await
     }
 
     /// Applies on a dependent's behalf (代申领, 问题二). `reason`: why a
@@ -218,40 +286,50 @@ impl App {
         co_resident_declared: bool,
         reason: Option<DeviceReason>,
     ) -> Result<ApplyResult> {
-        Ok(self
-            .core
-            .apply_proxy(
-                &name,
-                kind,
-                &number,
-                relationship,
-                co_resident_declared,
-                reason,
-            )
-            .await?
-            .into())
+        self.on_runtime(|core| async move {
+            Ok(core
+                .apply_proxy(
+                    &name,
+                    kind,
+                    &number,
+                    relationship,
+                    co_resident_declared,
+                    reason,
+                )
+                .await?
+                .into())
+        })
+        .await
     }
 
     /// The requests to join the guardians of this guardian's dependents,
     /// oldest first (DESIGN §2, guardianship consent).
     pub async fn pending_join_requests(&self) -> Result<Vec<JoinRequest>> {
-        Ok(self
-            .core
-            .pending_join_requests()
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+        self.on_runtime(|core| async move {
+            Ok(core
+                .pending_join_requests()
+                .await?
+                .into_iter()
+                .map(Into::into)
+                .collect())
+        })
+        .await
     }
 
     /// Approves a join request: the requester becomes a guardian.
     pub async fn approve_join_request(&self, request_id: String) -> Result<JoinDecisionResult> {
-        Ok(self.core.approve_join_request(&request_id).await?.into())
+        self.on_runtime(
+            |core| async move { Ok(core.approve_join_request(&request_id).await?.into()) },
+        )
+        .await
     }
 
     /// Declines a join request: the requester learns nothing more.
     pub async fn decline_join_request(&self, request_id: String) -> Result<JoinDecisionResult> {
-        Ok(self.core.decline_join_request(&request_id).await?.into())
+        self.on_runtime(
+            |core| async move { Ok(core.decline_join_request(&request_id).await?.into()) },
+        )
+        .await
     }
 
     /// A health declaration (健康申报) for one's own code (`code_id` null)
@@ -277,41 +355,44 @@ impl App {
                 })
             })
             .transpose()?;
-        Ok(self
-            .core
-            .declare(code_id.as_deref(), symptoms, travel)
-            .await?)
+        self.on_runtime(|core| async move {
+            Ok(core.declare(code_id.as_deref(), symptoms, travel).await?)
+        })
+        .await
     }
 
     /// Leaves a dependent's guardians (stops holding their code); the last
     /// guardian leaving ends the proxy holding. Queued when offline.
     pub async fn remove_dependent(&self, code_id: String) -> Result<SubmitOutcome> {
-        Ok(self.core.remove_dependent(&code_id).await?)
+        self.on_runtime(|core| async move { Ok(core.remove_dependent(&code_id).await?) })
+            .await
     }
 
     /// The code screen now: offline, signed on the device.
     pub async fn screen(&self) -> Result<Screen> {
-        Ok(self.core.screen()?.into())
+        self.blocking(|core| Ok(core.screen()?.into())).await
     }
 
     /// The right arrow: the next dependent's code.
     pub async fn next(&self) -> Result<Screen> {
-        Ok(self.core.next()?.into())
+        self.blocking(|core| Ok(core.next()?.into())).await
     }
 
     /// The left arrow: back towards one's own code.
     pub async fn previous(&self) -> Result<Screen> {
-        Ok(self.core.previous()?.into())
+        self.blocking(|core| Ok(core.previous()?.into())).await
     }
 
     /// Shows a given code.
     pub async fn select(&self, code_id: String) -> Result<Screen> {
-        Ok(self.core.select(&code_id)?.into())
+        self.blocking(move |core| Ok(core.select(&code_id)?.into()))
+            .await
     }
 
     /// Calls `listener` with the screen now, then on every change and
     /// renewal, until the handle is cancelled or dropped.
     pub fn subscribe(&self, listener: Arc<dyn ScreenListener>) -> Arc<TaskHandle> {
+        // On the one runtime, like every call.
         let _entered = runtime().enter();
         let subscription = self.core.subscribe(Arc::new(ForeignListener(listener)));
         Arc::new(TaskHandle {
@@ -322,7 +403,8 @@ impl App {
     /// A dependent's printed page (打印版, 问题五): fetched from the server,
     /// drawn on the phone.
     pub async fn print(&self, code_id: String, format: PageFormat) -> Result<Vec<u8>> {
-        Ok(self.core.print_page(&code_id, format).await?)
+        self.on_runtime(|core| async move { Ok(core.print_page(&code_id, format).await?) })
+            .await
     }
 
     /// [`App::print`] with the app's fonts first (TrueType/OpenType files
@@ -336,17 +418,22 @@ impl App {
         fonts: Vec<Vec<u8>>,
     ) -> Result<Vec<u8>> {
         let fonts = suikang_core::PageFonts::app_then_system(fonts);
-        Ok(self.core.print_page_with(&code_id, format, &fonts).await?)
+        self.on_runtime(
+            |core| async move { Ok(core.print_page_with(&code_id, format, &fonts).await?) },
+        )
+        .await
     }
 
     /// Verifies a scanned QR text, offline, against the cached trust list.
     pub async fn verify(&self, qr_text: String) -> Result<CheckResult> {
-        Ok(self.core.verify(&qr_text)?.into())
+        self.blocking(move |core| Ok(core.verify(&qr_text)?.into()))
+            .await
     }
 
     /// Verifies the code in a camera frame or photo (PNG or JPEG).
     pub async fn verify_image(&self, image: Vec<u8>) -> Result<CheckResult> {
-        Ok(self.core.verify_image(&image)?.into())
+        self.blocking(move |core| Ok(core.verify_image(&image)?.into()))
+            .await
     }
 
     /// Asks the issuing server too: its status may be newer. Needs a
@@ -359,16 +446,19 @@ impl App {
         qr_text: String,
         checkpoint_token: String,
     ) -> Result<OnlineCheckResult> {
-        Ok(self
-            .core
-            .verify_online(&qr_text, &checkpoint_token)
-            .await?
-            .into())
+        self.on_runtime(|core| async move {
+            Ok(core
+                .verify_online(&qr_text, &checkpoint_token)
+                .await?
+                .into())
+        })
+        .await
     }
 
     /// Fetches the trust list if it changed; whether it did.
     pub async fn refresh_trust_list(&self) -> Result<bool> {
-        Ok(self.core.refresh_trust_list().await?)
+        self.on_runtime(|core| async move { Ok(core.refresh_trust_list().await?) })
+            .await
     }
 }
 
