@@ -61,6 +61,9 @@ class SimulatorFace(suikang.FaceVerifier):
 
 
 async def main(url: str, root_key: str) -> None:
+    # The core calls the async FaceVerifier from its own runtime's threads
+    # (never the caller's): uniffi needs the loop to run it on.
+    suikang.uniffi_set_event_loop(asyncio.get_running_loop())
     checks = 0
     with tempfile.TemporaryDirectory() as data:
         config = suikang.AppConfig(
