@@ -73,6 +73,9 @@ pub struct Policy {
     pub account_token_grace: Duration,
     /// Connection cap and timeouts (issue 12, finding 4: slowloris).
     pub connection_limits: ConnectionLimits,
+    /// Load balancers whose `X-Forwarded-For` names the client for the
+    /// per-client rate limit; from anyone else the header is ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Policy {
@@ -94,6 +97,7 @@ impl Default for Policy {
             account_token_lifetime: Duration::days(90),
             account_token_grace: Duration::days(7),
             connection_limits: ConnectionLimits::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

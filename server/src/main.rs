@@ -74,6 +74,15 @@ struct Cli {
     /// Dependents a relative may hold.
     #[arg(long, default_value_t = 10)]
     max_relative_dependents: u32,
+    /// A load balancer or proxy (CIDR, repeatable) whose X-Forwarded-For
+    /// names the client for the per-client rate limit; from any other peer
+    /// the header is ignored (a direct client cannot spoof its way out).
+    #[arg(
+        long = "trusted-proxy",
+        env = "SUIKANG_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<ipnet::IpNet>,
     /// Seconds a client has to send a request's headers, from connecting
     /// or from the first byte after an idle spell (slowloris).
     #[arg(long, env = "SUIKANG_HEADER_READ_TIMEOUT_SECS", default_value_t = 10,
@@ -335,6 +344,7 @@ fn config(cli: &Cli) -> ServerConfig {
         max_relative_dependents: cli.max_relative_dependents,
         account_token_lifetime: time::Duration::days(cli.account_token_days),
         account_token_grace: time::Duration::days(cli.account_token_grace_days),
+        trusted_proxies: cli.trusted_proxies.clone(),
         connection_limits: ConnectionLimits {
             header_read_timeout: std::time::Duration::from_secs(cli.header_read_timeout_secs),
             idle_timeout: std::time::Duration::from_secs(cli.idle_timeout_secs),

@@ -641,3 +641,72 @@ async fn a_client_starting_logins_in_a_loop_is_told_when_to_come_back() {
     assert!((1..=600).contains(&retry_after), "{retry_after}");
     refused(r, StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited).await;
 }
+
+async fn login_start_from(w: &World, forwarded_for: &str, number: &str) -> reqwest::Response {
+    w.http
+        .post(w.url("/v1/login/start"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&LoginStartRequest {
+            name: "张小明".into(),
+            document: doc(number),
+        })
+        .send()
+        .await
+        .unwrap()
+}
+
+fn three_login_starts() -> suikang_server::rate_limit::RateLimit {
+    suikang_server::rate_limit::RateLimit {
+        burst: 3,
+        period: std::time::Duration::from_secs(600),
+    }
+}
+
+#[tokio::test]
+async fn a_direct_client_cannot_escape_the_login_limit_by_inventing_forwarded_for() {
+    let w = world_with(suikang_server::Policy {
+        login_start_limit: three_login_starts(),
+        ..Default::default()
+    })
+    .await;
+    for i in 0..3 {
+        let _: FaceChallenge =
+            ok(login_start_from(&w, &format!("198.51.100.{i}"), ZHANG_ID).await).await;
+    }
+    refused(
+        login_start_from(&w, "198.51.100.99", ZHANG_ID).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_load_balancer_each_forwarded_client_has_its_own_limit() {
+    // The test's client plays the load balancer, on loopback.
+    let w = world_with(suikang_server::Policy {
+        login_start_limit: three_login_starts(),
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..Default::default()
+    })
+    .await;
+    for _ in 0..3 {
+        let _: FaceChallenge = ok(login_start_from(&w, "203.0.113.7", ZHANG_ID).await).await;
+    }
+    refused(
+        login_start_from(&w, "203.0.113.7", ZHANG_ID).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+    )
+    .await;
+    // Another resident behind the same balancer is not held up…
+    let _: FaceChallenge = ok(login_start_from(&w, "203.0.113.8", LI_ID).await).await;
+    // …and the limited one cannot get out by writing its own header first:
+    // the balancer appends the address it saw, and that one counts.
+    refused(
+        login_start_from(&w, "198.51.100.1, 203.0.113.7", ZHANG_ID).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+    )
+    .await;
+}

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
-use axum::http::Extensions;
 use axum::http::StatusCode;
+use axum::http::{Extensions, HeaderMap};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -18,6 +18,7 @@ use super::ApiJson;
 use crate::error::ApiError;
 use crate::issuer::{Caller, Issuer};
 use crate::keys::random_bytes;
+use crate::rate_limit::client_address;
 use crate::store::*;
 use crate::tokens::{ACCESS_PREFIX, REFRESH_PREFIX, new_token, token_hash};
 
@@ -29,14 +30,16 @@ use crate::tokens::{ACCESS_PREFIX, REFRESH_PREFIX, new_token, token_hash};
 pub(super) async fn login_start(
     State(issuer): State<Arc<Issuer>>,
     extensions: Extensions,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<LoginStartRequest>,
 ) -> Result<Json<FaceChallenge>, ApiError> {
     // Per client address, before any work (served without connection info,
     // as in a router test, there is no address to count by).
     if let Some(ConnectInfo(peer)) = extensions.get::<ConnectInfo<SocketAddr>>()
-        && let Err(wait) = issuer
-            .login_limiter
-            .check(peer.ip(), std::time::Instant::now())
+        && let Err(wait) = issuer.login_limiter.check(
+            client_address(peer.ip(), &headers, &issuer.policy.trusted_proxies),
+            std::time::Instant::now(),
+        )
     {
         return Err(ApiError::RateLimited {
             retry_after_seconds: wait.as_secs() + 1,
