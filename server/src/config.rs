@@ -76,6 +76,12 @@ pub struct Policy {
     /// Load balancers whose `X-Forwarded-For` names the client for the
     /// per-client rate limit; from anyone else the header is ignored.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long an idempotency key's answer is kept for retries: longer
+    /// than a phone stays offline with a queued action.
+    pub idempotency_retention: Duration,
+    /// How often expired challenges, idempotency rows and face failures
+    /// are deleted.
+    pub housekeeping_interval: StdDuration,
 }
 
 impl Default for Policy {
@@ -98,6 +104,8 @@ impl Default for Policy {
             account_token_grace: Duration::days(7),
             connection_limits: ConnectionLimits::default(),
             trusted_proxies: Vec::new(),
+            idempotency_retention: Duration::days(7),
+            housekeeping_interval: StdDuration::from_secs(3600),
         }
     }
 }

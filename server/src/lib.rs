@@ -14,6 +14,8 @@ pub mod connections;
 pub mod error;
 /// The face vendor: configured key, result check, the dev simulator.
 pub mod face;
+/// Deleting expired challenges, idempotency rows and face failures.
+pub mod housekeeping;
 /// Idempotency keys: a retried POST or DELETE has its effect once.
 pub mod idempotency;
 /// One running issuer: callers, document look-up keys, trust list, issuing.

@@ -83,6 +83,16 @@ struct Cli {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<ipnet::IpNet>,
+    /// Days an idempotency key's answer is kept for retries (longer than a
+    /// phone stays offline with a queued action); then it is deleted.
+    #[arg(long, env = "SUIKANG_IDEMPOTENCY_RETENTION_DAYS", default_value_t = 7,
+          value_parser = clap::value_parser!(i64).range(1..=365))]
+    idempotency_retention_days: i64,
+    /// Seconds between housekeeping passes (expired challenges, old
+    /// idempotency answers and face failures deleted; safe on every replica).
+    #[arg(long, env = "SUIKANG_HOUSEKEEPING_INTERVAL_SECS", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    housekeeping_interval_secs: u64,
     /// Seconds a client has to send a request's headers, from connecting
     /// or from the first byte after an idle spell (slowloris).
     #[arg(long, env = "SUIKANG_HEADER_READ_TIMEOUT_SECS", default_value_t = 10,
@@ -345,6 +355,8 @@ fn config(cli: &Cli) -> ServerConfig {
         account_token_lifetime: time::Duration::days(cli.account_token_days),
         account_token_grace: time::Duration::days(cli.account_token_grace_days),
         trusted_proxies: cli.trusted_proxies.clone(),
+        idempotency_retention: time::Duration::days(cli.idempotency_retention_days),
+        housekeeping_interval: std::time::Duration::from_secs(cli.housekeeping_interval_secs),
         connection_limits: ConnectionLimits {
             header_read_timeout: std::time::Duration::from_secs(cli.header_read_timeout_secs),
             idle_timeout: std::time::Duration::from_secs(cli.idle_timeout_secs),

@@ -250,6 +250,7 @@ async fn serve_issuer(
             }
         })
     };
+    let housekeeper = crate::housekeeping::spawn(&issuer);
     let task = tokio::spawn(async move {
         // A cap on connections and timeouts on slow ones (issue 12).
         crate::connections::serve(listener, router, limits, async {
@@ -257,6 +258,7 @@ async fn serve_issuer(
         })
         .await;
         reloader.abort();
+        housekeeper.abort();
     });
     tracing::info!(%addr, "listening");
     Ok(RunningServer {

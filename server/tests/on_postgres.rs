@@ -19,6 +19,8 @@ mod checkpoint;
 mod codes;
 #[path = "guardianship.rs"]
 mod guardianship;
+#[path = "housekeeping.rs"]
+mod housekeeping;
 #[path = "join_requests.rs"]
 mod join_requests;
 #[path = "login.rs"]

@@ -512,6 +512,93 @@ pub async fn account_tokens_rotate_and_accounts_are_revoked(store: &dyn Store) {
     assert_eq!(listed[1], other);
 }
 
+/// Housekeeping deletes only what is past its cutoff; a second pass at
+/// once (another replica) deletes nothing more.
+pub async fn housekeeping_purges_only_what_expired(store: &dyn Store) {
+    let challenge = |id: &str, expires_at| Challenge {
+        id: id.into(),
+        nonce: [5; 32],
+        person: facts(1),
+        expires_at,
+    };
+    store
+        .create_challenge(challenge("old", T0 + Duration::minutes(5)))
+        .await
+        .unwrap();
+    let later = T0 + Duration::days(3);
+    store
+        .create_challenge(challenge("new", later + Duration::minutes(5)))
+        .await
+        .unwrap();
+    let claim = |key: &str, at| store.claim_idempotency_key([1; 32], key.into(), [2; 32], at);
+    assert_eq!(claim("old", T0).await.unwrap(), IdempotencyClaim::Claimed);
+    let response = StoredResponse {
+        request_hash: [2; 32],
+        status: 200,
+        body: b"{}".to_vec(),
+    };
+    store
+        .complete_idempotency_key([1; 32], "old".into(), response.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        claim("new", later).await.unwrap(),
+        IdempotencyClaim::Claimed
+    );
+    store
+        .record_face_failure(DocKey([1; 32]), T0)
+        .await
+        .unwrap();
+    store
+        .record_face_failure(DocKey([1; 32]), later)
+        .await
+        .unwrap();
+
+    let cutoffs = PurgeCutoffs {
+        challenges_expired_before: T0 + Duration::days(1),
+        idempotency_created_before: T0 + Duration::days(1),
+        face_failures_before: T0 + Duration::days(1),
+    };
+    assert_eq!(
+        store.purge_expired(cutoffs).await.unwrap(),
+        Purged {
+            challenges: 1,
+            idempotency_rows: 1,
+            face_failures: 1,
+        }
+    );
+    assert_eq!(
+        store.purge_expired(cutoffs).await.unwrap(),
+        Purged::default()
+    );
+    assert_eq!(
+        store.take_challenge("old".into(), later).await.unwrap(),
+        TakeChallenge::NotFound
+    );
+    assert!(matches!(
+        store.take_challenge("new".into(), later).await.unwrap(),
+        TakeChallenge::Open(_)
+    ));
+    // The old key is free again; the new one still in flight.
+    assert_eq!(
+        claim("old", later).await.unwrap(),
+        IdempotencyClaim::Claimed
+    );
+    assert_eq!(
+        claim("new", later).await.unwrap(),
+        IdempotencyClaim::InFlight {
+            request_hash: [2; 32]
+        }
+    );
+    assert_eq!(
+        store
+            .face_failures_since(DocKey([1; 32]), T0 - Duration::days(1))
+            .await
+            .unwrap(),
+        1
+    );
+}
+
 /// An idempotency key is claimed before its request runs: a racing retry
 /// sees it in flight, a later one gets the first response, an abandoned or
 /// stale claim is taken over, and another caller's key is another key.

@@ -591,6 +591,22 @@ pub struct StoredResponse {
     pub body: Vec<u8>,
 }
 
+/// What a housekeeping pass may delete: rows older than these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PurgeCutoffs {
+    pub challenges_expired_before: OffsetDateTime,
+    pub idempotency_created_before: OffsetDateTime,
+    pub face_failures_before: OffsetDateTime,
+}
+
+/// What a housekeeping pass deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub challenges: u64,
+    pub idempotency_rows: u64,
+    pub face_failures: u64,
+}
+
 /// One of our own signing keys' public half and window.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IssuerKeyRecord {
@@ -752,6 +768,11 @@ pub trait Store: Send + Sync + 'static {
     /// Gives a claim up (the request failed and changed nothing), so a retry
     /// runs it again.
     fn abandon_idempotency_key(&self, scope: [u8; 32], key: String) -> StoreFuture<'_, ()>;
+
+    // ---- housekeeping
+    /// Deletes challenges, idempotency rows and face failures older than
+    /// the cutoffs. Idempotent: replicas may run it at once.
+    fn purge_expired(&self, cutoffs: PurgeCutoffs) -> StoreFuture<'_, Purged>;
 
     // ---- keys and the trust list
     fn issuer_keys(&self) -> StoreFuture<'_, Vec<IssuerKeyRecord>>;

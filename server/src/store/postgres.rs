@@ -1883,6 +1883,33 @@ impl Store for PgStore {
         }))
     }
 
+    fn purge_expired(&self, c: PurgeCutoffs) -> StoreFuture<'_, Purged> {
+        Box::pin(async move {
+            transaction!(self, |tx| {
+                Purged {
+                    challenges: exec(
+                        &tx,
+                        "DELETE FROM challenges WHERE expires_at < $1",
+                        &[&ts(c.challenges_expired_before)],
+                    )
+                    .await?,
+                    idempotency_rows: exec(
+                        &tx,
+                        "DELETE FROM idempotency WHERE created_at < $1",
+                        &[&ts(c.idempotency_created_before)],
+                    )
+                    .await?,
+                    face_failures: exec(
+                        &tx,
+                        "DELETE FROM face_failures WHERE at < $1",
+                        &[&ts(c.face_failures_before)],
+                    )
+                    .await?,
+                }
+            })
+        })
+    }
+
     fn abandon_idempotency_key(&self, scope: [u8; 32], key: String) -> StoreFuture<'_, ()> {
         Box::pin(self.read(async move |c| {
             exec(

@@ -1584,6 +1584,23 @@ impl Store for SqliteStore {
         })
     }
 
+    fn purge_expired(&self, c: PurgeCutoffs) -> StoreFuture<'_, Purged> {
+        self.write(move |tx| {
+            Ok(Purged {
+                challenges: tx
+                    .prepare_cached("DELETE FROM challenges WHERE expires_at < ?1")?
+                    .execute([ts(c.challenges_expired_before)])? as u64,
+                idempotency_rows: tx
+                    .prepare_cached("DELETE FROM idempotency WHERE created_at < ?1")?
+                    .execute([ts(c.idempotency_created_before)])?
+                    as u64,
+                face_failures: tx
+                    .prepare_cached("DELETE FROM face_failures WHERE at < ?1")?
+                    .execute([ts(c.face_failures_before)])? as u64,
+            })
+        })
+    }
+
     fn abandon_idempotency_key(&self, scope: [u8; 32], key: String) -> StoreFuture<'_, ()> {
         self.write(move |tx| {
             tx.prepare_cached(
