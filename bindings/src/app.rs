@@ -482,6 +482,29 @@ impl TaskHandle {
     }
 }
 
+/// The language of the core's texts for the phone's locale tag (`zh-CN`,
+/// `zh-HK`, `zh-Hant-TW`, `en-GB`): Hong Kong, Macao, Taiwan and the Hant
+/// script read Traditional Chinese, other Chinese Simplified, the rest English.
+#[uniffi::export]
+pub fn language_for_locale(tag: String) -> suikang_core::display::Language {
+    suikang_core::display::Language::for_locale(&tag)
+}
+
+/// A document kind's name in a language, for the sign-in and proxy pickers.
+#[uniffi::export]
+pub fn document_kind_label(
+    kind: DocumentKind,
+    language: suikang_core::display::Language,
+) -> String {
+    use suikang_core::display::Language;
+    match language {
+        Language::ZhHans => kind.label_zh(),
+        Language::ZhHant => kind.label_zh_hant(),
+        Language::En => kind.label_en(),
+    }
+    .to_owned()
+}
+
 /// The clock text the code screen shows (Beijing time, to the second), for
 /// a UI that ticks it every second between screens.
 #[uniffi::export]

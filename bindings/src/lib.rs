@@ -11,7 +11,9 @@ pub mod error;
 /// Records and enums: code screen, checkpoint result, status, codes.
 pub mod model;
 
-pub use app::{App, AppConfig, NetworkPolicy, TaskHandle, clock_text};
+pub use app::{
+    App, AppConfig, NetworkPolicy, TaskHandle, clock_text, document_kind_label, language_for_locale,
+};
 pub use callbacks::{FaceChallenge, FaceVerifier, ScreenListener, SecretStore, SignedFaceResult};
 pub use error::SuikangError;
 pub use model::{

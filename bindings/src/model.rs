@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use suikang_core::app::AppStatus as CoreAppStatus;
 use suikang_core::codes::CodeSummary as CoreCodeSummary;
-use suikang_core::display::{self as core_display, ReasonLabel as CoreReasonLabel};
+use suikang_core::display::{self as core_display, Language, ReasonLabel as CoreReasonLabel};
 use suikang_core::print::PageFormat;
 use suikang_core::screen as core_screen;
 use suikang_core::{Banner, ScreenAction, Verdict};
@@ -132,6 +132,15 @@ pub enum CacheRecovery {
     MigrationFailed,
 }
 
+/// The languages the core's texts come in; the app picks one with
+/// `language_for_locale` and lets the person switch.
+#[uniffi::remote(Enum)]
+pub enum Language {
+    ZhHans,
+    ZhHant,
+    En,
+}
+
 #[uniffi::remote(Enum)]
 pub enum Banner {
     SignedInElsewhere,
@@ -207,6 +216,8 @@ pub struct QrMatrix {
 pub struct BannerText {
     pub kind: Banner,
     pub zh: String,
+    /// Traditional Chinese (Hong Kong, Macao, Taiwan visitors).
+    pub zh_hant: String,
     pub en: String,
 }
 
@@ -214,6 +225,7 @@ fn banner(b: Option<Banner>) -> Option<BannerText> {
     b.map(|kind| BannerText {
         kind,
         zh: kind.text_zh().to_owned(),
+        zh_hant: kind.text_zh_hant().to_owned(),
         en: kind.text_en().to_owned(),
     })
 }
@@ -223,6 +235,7 @@ fn banner(b: Option<Banner>) -> Option<BannerText> {
 pub struct ReasonLabel {
     pub reason: ControlReason,
     pub zh: String,
+    pub zh_hant: String,
     pub en: String,
 }
 
@@ -231,6 +244,7 @@ impl From<CoreReasonLabel> for ReasonLabel {
         ReasonLabel {
             reason: r.reason,
             zh: r.zh,
+            zh_hant: r.zh_hant,
             en: r.en,
         }
     }
@@ -252,10 +266,12 @@ pub struct CodeScreen {
     pub qr: QrMatrix,
     pub qr_text: String,
     pub title_zh: String,
+    pub title_zh_hant: String,
     pub title_en: String,
     pub masked_name: String,
     pub masked_document: String,
     pub status_zh: String,
+    pub status_zh_hant: String,
     pub status_en: String,
     pub reasons: Vec<ReasonLabel>,
     pub issuer_name_zh: String,
@@ -327,10 +343,12 @@ impl From<core_screen::CodeScreen> for CodeScreen {
             },
             qr_text: c.qr_text,
             title_zh: c.title_zh,
+            title_zh_hant: c.title_zh_hant,
             title_en: c.title_en,
             masked_name: c.masked_name,
             masked_document: c.masked_document,
             status_zh: c.status_zh,
+            status_zh_hant: c.status_zh_hant,
             status_en: c.status_en,
             reasons: c.reasons.into_iter().map(Into::into).collect(),
             issuer_name_zh: c.issuer_name_zh,
@@ -568,6 +586,7 @@ pub enum PageFormat {
 pub struct CheckResult {
     pub verdict: Verdict,
     pub headline_zh: String,
+    pub headline_zh_hant: String,
     pub headline_en: String,
     /// Why the code is invalid.
     pub refusal: Option<Refusal>,
@@ -591,6 +610,7 @@ impl From<suikang_core::CheckResult> for CheckResult {
         CheckResult {
             verdict: c.verdict,
             headline_zh: c.headline_zh,
+            headline_zh_hant: c.headline_zh_hant,
             headline_en: c.headline_en,
             refusal: c.refusal,
             color: c.color,

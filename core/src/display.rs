@@ -36,11 +36,50 @@ impl From<Rgb> for Rgba {
     }
 }
 
+/// The languages the core's texts come in (issue 15): Simplified Chinese,
+/// Traditional Chinese for visitors from Hong Kong, Macao and Taiwan (the
+/// seed's 来穗人员), and English. Every text the screens show carries all
+/// three; the app picks one with [`Language::for_locale`] and lets the
+/// person switch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Language {
+    ZhHans,
+    ZhHant,
+    En,
+}
+
+impl Language {
+    /// The language for a locale as the phone reports it (BCP 47 `zh-HK`,
+    /// `zh-Hant-TW`, or Java's `zh_TW`): an explicit script decides;
+    /// otherwise Hong Kong, Macao and Taiwan read Traditional Chinese, any
+    /// other Chinese Simplified, and everyone else English.
+    pub fn for_locale(tag: &str) -> Language {
+        let subtags: Vec<String> = tag
+            .split(['-', '_'])
+            .map(|s| s.to_ascii_lowercase())
+            .collect();
+        if subtags.first().map(String::as_str) != Some("zh") {
+            return Language::En;
+        }
+        let has = |wanted: &[&str]| subtags[1..].iter().any(|s| wanted.contains(&s.as_str()));
+        if has(&["hant"]) {
+            Language::ZhHant
+        } else if has(&["hans"]) {
+            Language::ZhHans
+        } else if has(&["hk", "mo", "tw"]) {
+            Language::ZhHant
+        } else {
+            Language::ZhHans
+        }
+    }
+}
+
 /// A control reason with its labels.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReasonLabel {
     pub reason: ControlReason,
     pub zh: String,
+    pub zh_hant: String,
     pub en: String,
 }
 
@@ -49,6 +88,7 @@ impl From<ControlReason> for ReasonLabel {
         ReasonLabel {
             reason,
             zh: reason.label_zh().to_owned(),
+            zh_hant: reason.label_zh_hant().to_owned(),
             en: reason.label_en().to_owned(),
         }
     }
@@ -104,6 +144,29 @@ pub fn capitalise(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::Language;
+
+    #[test]
+    fn hong_kong_macao_and_taiwan_read_traditional_chinese() {
+        for tag in [
+            "zh-HK",
+            "zh-MO",
+            "zh-TW",
+            "zh_TW",
+            "zh-Hant",
+            "zh-Hant-CN",
+            "ZH-hk",
+        ] {
+            assert_eq!(Language::for_locale(tag), Language::ZhHant, "{tag}");
+        }
+        for tag in ["zh", "zh-CN", "zh-Hans-HK", "zh_SG"] {
+            assert_eq!(Language::for_locale(tag), Language::ZhHans, "{tag}");
+        }
+        for tag in ["en-GB", "pt-MO", "", "und"] {
+            assert_eq!(Language::for_locale(tag), Language::En, "{tag}");
+        }
+    }
+
     use super::*;
     use time::macros::datetime;
 

@@ -88,6 +88,18 @@ impl Banner {
         }
     }
 
+    /// Traditional Chinese (Hong Kong, Macao, Taiwan visitors).
+    pub fn text_zh_hant(self) -> &'static str {
+        match self {
+            Banner::SignedInElsewhere => "您的賬號已在其他設備登入，請重新登入",
+            Banner::DeviceKeyLost => "本機設備密鑰已變更，請重新登入",
+            Banner::RefreshNeeded => "健康碼需要更新，請連網刷新",
+            Banner::Offline => "網絡不可用，正在顯示離線健康碼",
+            Banner::Stale => "健康碼較長時間未同步，請連網刷新",
+            Banner::CacheReset => "本地數據已重置，正在重新同步",
+        }
+    }
+
     pub fn text_en(self) -> &'static str {
         match self {
             Banner::SignedInElsewhere => "Signed in on another device: sign in again",
@@ -128,11 +140,14 @@ pub struct CodeScreen {
     pub qr_text: String,
     /// 我的穗康码 / 李*英的穗康码
     pub title_zh: String,
+    /// 我的穗康碼 / 李*英的穗康碼 (Traditional Chinese)
+    pub title_zh_hant: String,
     pub title_en: String,
     pub masked_name: String,
     pub masked_document: String,
     /// 蓝码 · 健康风险状态正常
     pub status_zh: String,
+    pub status_zh_hant: String,
     pub status_en: String,
     pub reasons: Vec<ReasonLabel>,
     pub issuer_name_zh: String,
@@ -194,11 +209,16 @@ impl CodeScreenBuilder<'_> {
             now,
         } = self;
         let card = Rgba::from(color_rgb);
-        let (status_zh, status_en) = status_text(code);
-        let (title_zh, title_en) = match code.role {
-            CodeRole::Own => ("我的穗康码".to_owned(), "My Suikang code".to_owned()),
+        let (status_zh, status_zh_hant, status_en) = status_text(code);
+        let (title_zh, title_zh_hant, title_en) = match code.role {
+            CodeRole::Own => (
+                "我的穗康码".to_owned(),
+                "我的穗康碼".to_owned(),
+                "My Suikang code".to_owned(),
+            ),
             CodeRole::Dependent => (
                 format!("{}的穗康码（代申领）", code.masked_name),
+                format!("{}的穗康碼（代申領）", code.masked_name),
                 format!("{}'s code (applied for on their behalf)", code.masked_name),
             ),
         };
@@ -228,10 +248,12 @@ impl CodeScreenBuilder<'_> {
             qr: QrMatrix::encode(&qr_text)?,
             qr_text,
             title_zh,
+            title_zh_hant,
             title_en,
             masked_name: code.masked_name.clone(),
             masked_document: code.masked_document.clone(),
             status_zh,
+            status_zh_hant,
             status_en,
             reasons: code
                 .controls
@@ -254,21 +276,29 @@ impl CodeScreenBuilder<'_> {
     }
 }
 
-/// 蓝码 · 健康风险状态正常, or the colour, the reasons and 需接受疫情防控管理.
-fn status_text(code: &CodeSummary) -> (String, String) {
+/// 蓝码 · 健康风险状态正常, or the colour, the reasons and 需接受疫情防控管理:
+/// Simplified Chinese, Traditional Chinese, English.
+fn status_text(code: &CodeSummary) -> (String, String, String) {
     if code.controls.is_empty() {
         return (
             format!("{} · 健康风险状态正常", code.color.name_zh()),
+            format!("{} · 健康風險狀態正常", code.color.name_zh_hant()),
             format!("{} · normal risk", capitalise(code.color.name_en())),
         );
     }
     let zh: Vec<_> = code.controls.iter().map(|r| r.label_zh()).collect();
+    let zh_hant: Vec<_> = code.controls.iter().map(|r| r.label_zh_hant()).collect();
     let en: Vec<_> = code.controls.iter().map(|r| r.label_en()).collect();
     (
         format!(
             "{} · {} · 需接受疫情防控管理",
             code.color.name_zh(),
             zh.join("、")
+        ),
+        format!(
+            "{} · {} · 需接受疫情防控管理",
+            code.color.name_zh_hant(),
+            zh_hant.join("、")
         ),
         format!(
             "{} · {} · under control measures",

@@ -32,6 +32,8 @@ pub struct CheckResult {
     pub verdict: Verdict,
     /// 通行 / 禁止通行 · 红码 / 无效 · 二维码已失效（疑似截图）
     pub headline_zh: String,
+    /// 通行 / 禁止通行 · 紅碼 / 無效 · … (Traditional Chinese)
+    pub headline_zh_hant: String,
     pub headline_en: String,
     /// Why the code is invalid.
     pub refusal: Option<Refusal>,
@@ -56,6 +58,7 @@ impl CheckResult {
         CheckResult {
             verdict: Verdict::Invalid,
             headline_zh: format!("无效 · {}", refusal.label_zh()),
+            headline_zh_hant: format!("無效 · {}", refusal.label_zh_hant()),
             headline_en: format!("Invalid · {refusal}"),
             refusal: Some(refusal),
             color: None,
@@ -77,6 +80,8 @@ impl CheckResult {
         let stop = !v.controls.is_empty();
         let color_name = v.color.name_zh();
         let printed = if v.printed { " · 打印版" } else { "" };
+        let color_name_hant = v.color.name_zh_hant();
+        let printed_hant = if v.printed { " · 打印版" } else { "" };
         let printed_en = if v.printed { " · printed" } else { "" };
         CheckResult {
             verdict: if stop { Verdict::Stop } else { Verdict::Pass },
@@ -84,6 +89,11 @@ impl CheckResult {
                 format!("禁止通行 · {color_name}{printed}")
             } else {
                 format!("通行 · {color_name}{printed}")
+            },
+            headline_zh_hant: if stop {
+                format!("禁止通行 · {color_name_hant}{printed_hant}")
+            } else {
+                format!("通行 · {color_name_hant}{printed_hant}")
             },
             headline_en: if stop {
                 format!("Stop · {}{printed_en}", v.color.name_en())

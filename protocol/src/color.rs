@@ -43,6 +43,15 @@ impl Color {
         }
     }
 
+    /// Traditional Chinese (Hong Kong, Macao, Taiwan visitors: 来穗人员).
+    pub fn name_zh_hant(self) -> &'static str {
+        match self {
+            Color::Red => "紅碼",
+            Color::Blue => "藍碼",
+            Color::Green => "綠碼",
+        }
+    }
+
     pub fn name_en(self) -> &'static str {
         match self {
             Color::Red => "red code",

@@ -39,6 +39,19 @@ impl ControlReason {
         }
     }
 
+    /// Traditional Chinese (Hong Kong, Macao, Taiwan visitors: 来穗人员).
+    pub fn label_zh_hant(self) -> &'static str {
+        match self {
+            ControlReason::HomeIsolation => "居家隔離",
+            ControlReason::CentralisedIsolation => "集中隔離",
+            ControlReason::CloseContact => "密切接觸者",
+            ControlReason::SuspectedCase => "疑似病例",
+            ControlReason::ConfirmedCase => "確診病例",
+            ControlReason::NucleicAcidPositive => "核酸陽性",
+            ControlReason::ArrivalFromKeyArea => "重點疫區抵穗人員",
+        }
+    }
+
     pub fn label_en(self) -> &'static str {
         match self {
             ControlReason::HomeIsolation => "home isolation",

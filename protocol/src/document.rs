@@ -36,6 +36,16 @@ impl DocumentKind {
         }
     }
 
+    /// Traditional Chinese (Hong Kong, Macao, Taiwan visitors: 来穗人员).
+    pub fn label_zh_hant(self) -> &'static str {
+        match self {
+            DocumentKind::ResidentId => "居民身份證",
+            DocumentKind::Passport => "護照",
+            DocumentKind::HkMacaoPermit => "港澳居民來往內地通行證",
+            DocumentKind::TaiwanPermit => "台灣居民來往大陸通行證",
+        }
+    }
+
     pub fn label_en(self) -> &'static str {
         match self {
             DocumentKind::ResidentId => "Resident ID card",

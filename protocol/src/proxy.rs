@@ -34,6 +34,16 @@ impl Relationship {
         }
     }
 
+    /// Traditional Chinese (Hong Kong, Macao, Taiwan visitors: 来穗人员).
+    pub fn label_zh_hant(self) -> &'static str {
+        match self {
+            Relationship::AdultRelative => "共同居住的成年親屬",
+            Relationship::ResidentsCommittee => "居委會",
+            Relationship::VillageCommittee => "村委會",
+            Relationship::PropertyManagement => "物業服務企業",
+        }
+    }
+
     pub fn label_en(self) -> &'static str {
         match self {
             Relationship::AdultRelative => "co-resident adult relative",
@@ -115,6 +125,18 @@ impl DeviceReason {
             DeviceReason::PhysicalDisability => "肢体残疾",
             DeviceReason::SeriousIllness => "重病或住院",
             DeviceReason::NoSmartphone => "没有智能手机",
+            DeviceReason::Other { text } => text,
+        }
+    }
+
+    /// Traditional Chinese; a reason in the guardian's own words stays as written.
+    pub fn label_zh_hant(&self) -> &str {
+        match self {
+            DeviceReason::VisualImpairment => "視力障礙",
+            DeviceReason::CognitiveImpairment => "智力或認知障礙",
+            DeviceReason::PhysicalDisability => "肢體殘疾",
+            DeviceReason::SeriousIllness => "重病或住院",
+            DeviceReason::NoSmartphone => "沒有智能手機",
             DeviceReason::Other { text } => text,
         }
     }

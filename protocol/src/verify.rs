@@ -84,6 +84,24 @@ impl Refusal {
             Refusal::PrintedCredentialExpired => "打印版健康码已过期",
         }
     }
+
+    /// Traditional Chinese (Hong Kong, Macao, Taiwan visitors: 来穗人员).
+    pub fn label_zh_hant(self) -> &'static str {
+        match self {
+            Refusal::Malformed => "無法識別的健康碼",
+            Refusal::UnsupportedVersion => "不支援的健康碼版本",
+            Refusal::UnknownIssuer => "未知的發碼機構",
+            Refusal::UnknownKey => "未知的簽名密鑰",
+            Refusal::KeyNotValidAtThatTime => "簽名密鑰不在有效期內",
+            Refusal::BadIssuerSignature => "簽名無效，疑似偽造",
+            Refusal::CredentialExpired => "健康碼已過期",
+            Refusal::CredentialNotYetValid => "健康碼尚未生效",
+            Refusal::BadDeviceSignature => "非本人設備出示",
+            Refusal::PresentationStale => "二維碼已失效（疑似截圖）",
+            Refusal::PresentationFromTheFuture => "二維碼時間異常",
+            Refusal::PrintedCredentialExpired => "打印版健康碼已過期",
+        }
+    }
 }
 
 impl From<PayloadError> for Refusal {

@@ -235,6 +235,31 @@ class AppScreensTest {
         assertCardVerifiesAs(Color.BLUE, Verdict.PASS, "blue-card-en")
     }
 
+    @Test
+    fun inTraditionalChineseTheCardSaysWhatTheCoreSaysInZhHant() {
+        val model = showApp(Language.ZH_HANT)
+        signIn(People.adult())
+        applyForOwnCode(model)
+        val code = shownScreen()
+        assertEquals("我的穗康碼", code.titleZhHant)
+        waitFor("the Traditional Chinese title") { hasText(code.titleZhHant) && hasText(code.statusZhHant) }
+        assertTrue("no Simplified title in zh-Hant", !hasText(code.titleZh))
+        assertCardVerifiesAs(Color.BLUE, Verdict.PASS, "blue-card-zh-hant")
+    }
+
+    @Test
+    fun thePersonSwitchesTheLanguageOnTheCard() {
+        val model = showApp(Language.ZH)
+        signIn(People.adult())
+        applyForOwnCode(model)
+        val code = shownScreen()
+        waitFor("the Simplified title") { hasText(code.titleZh) }
+        compose.onNodeWithText("繁體").performClick()
+        waitFor("the Traditional title after switching") { hasText(code.titleZhHant) && !hasText(code.titleZh) }
+        compose.onNodeWithText("EN").performClick()
+        waitFor("the English title after switching") { hasText(code.titleEn) && !hasText(code.titleZhHant) }
+    }
+
     companion object {
         private val server = ServerProcess().start()
 

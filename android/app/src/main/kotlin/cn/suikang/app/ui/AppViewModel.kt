@@ -21,7 +21,7 @@ import cn.suikang.ffi.SuikangException
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.SharingStarted
 import kotlinx.coroutines.flow.StateFlow
-import kotlinx.coroutines.flow.map
+import kotlinx.coroutines.flow.combine
 import kotlinx.coroutines.flow.stateIn
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.Dispatchers
@@ -40,10 +40,17 @@ class AppViewModel(
     private val app: App,
     val face: VendorFaceVerifier,
     private val faceCapture: FaceCapture,
-    val language: Language = languageFor(Locale.getDefault()),
+    initialLanguage: Language = languageFor(Locale.getDefault()),
 ) : ViewModel() {
+    /** The system locale's language at first (the core's choice); the person may switch. */
+    val language = MutableStateFlow(initialLanguage)
+
+    fun switchLanguage(to: Language) {
+        language.value = to
+    }
+
     val home: StateFlow<HomeState> = app.screens { failure.value = it }
-        .map { it.toHomeState(language) }
+        .combine(language) { screen, language -> screen.toHomeState(language) }
         .stateIn(viewModelScope, SharingStarted.WhileSubscribed(5_000), HomeState.NoCode(null))
 
     val clock: StateFlow<String?> = liveClock()

@@ -17,6 +17,7 @@ import androidx.compose.material3.Icon
 import androidx.compose.material3.IconButton
 import androidx.compose.material3.OutlinedButton
 import androidx.compose.material3.Text
+import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Alignment
@@ -27,6 +28,7 @@ import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import cn.suikang.app.presentation.BannerState
 import cn.suikang.app.presentation.HomeState
+import cn.suikang.app.presentation.Language
 import cn.suikang.app.print.PagePrinter
 import cn.suikang.ffi.PageFormat
 
@@ -50,6 +52,7 @@ fun HomeScreen(model: AppViewModel, state: HomeState) {
         verticalArrangement = Arrangement.spacedBy(12.dp),
         horizontalAlignment = Alignment.CenterHorizontally,
     ) {
+        LanguageSwitch(model)
         when (state) {
             is HomeState.NoCode -> {
                 Banner(state.banner)
@@ -91,6 +94,17 @@ fun HomeScreen(model: AppViewModel, state: HomeState) {
                 }
             }
             is HomeState.SignedOut -> Unit
+        }
+    }
+}
+
+/** 简 / 繁 / EN: the core's texts in the language the person reads. */
+@Composable
+fun LanguageSwitch(model: AppViewModel) {
+    val current by model.language.collectAsStateWithLifecycle()
+    Row(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
+        for ((language, label) in listOf(Language.ZH to "简体", Language.ZH_HANT to "繁體", Language.EN to "EN")) {
+            TextButton(onClick = { model.switchLanguage(language) }, enabled = language != current) { Text(label) }
         }
     }
 }

@@ -5,6 +5,8 @@ import cn.suikang.ffi.CodeScreen
 import cn.suikang.ffi.Rgba
 import cn.suikang.ffi.Screen
 import cn.suikang.ffi.ScreenAction
+import cn.suikang.ffi.languageForLocale
+import cn.suikang.ffi.Language as CoreLanguage
 import java.time.Instant
 
 /**
@@ -16,7 +18,21 @@ import java.time.Instant
  * all come from the core; this only picks the language and packs colours
  * the way Compose takes them.
  */
-enum class Language { ZH, EN }
+enum class Language {
+    /** Simplified Chinese. */
+    ZH,
+    /** Traditional Chinese: visitors from Hong Kong, Macao and Taiwan (来穗人员). */
+    ZH_HANT,
+    EN,
+    ;
+
+    /** Picks this language's text of the core's three. */
+    fun pick(zh: String, zhHant: String, en: String): String = when (this) {
+        ZH -> zh
+        ZH_HANT -> zhHant
+        EN -> en
+    }
+}
 
 /** A colour as Compose's `Color(argb: Int)` takes it. */
 @JvmInline
@@ -103,7 +119,7 @@ sealed interface HomeState {
 }
 
 fun BannerText.toState(language: Language): BannerState = BannerState(
-    text = if (language == Language.ZH) zh else en,
+    text = language.pick(zh, zhHant, en),
     isWarning = true,
 )
 
@@ -114,14 +130,15 @@ fun Screen.toHomeState(language: Language): HomeState = when (this) {
 }
 
 fun CodeScreen.toCardState(language: Language): CodeCardState {
-    val zh = language == Language.ZH
+    val zh = language != Language.EN
     return CodeCardState(
         codeId = codeId,
-        title = if (zh) titleZh else titleEn,
+        title = language.pick(titleZh, titleZhHant, titleEn),
         maskedName = maskedName,
         maskedDocument = maskedDocument,
-        status = if (zh) statusZh else statusEn,
-        reasons = reasons.map { if (zh) it.zh else it.en },
+        status = language.pick(statusZh, statusZhHant, statusEn),
+        reasons = reasons.map { language.pick(it.zh, it.zhHant, it.en) },
+        // The issuer's name comes from its trust list, in Chinese and English only.
         issuerName = if (zh) issuerNameZh else issuerNameEn,
         cardColor = Argb.of(colors.card),
         onCardColor = Argb.of(colors.onCard),
@@ -142,8 +159,13 @@ fun CodeScreen.toCardState(language: Language): CodeCardState {
 }
 
 /**
- * The language of the core's texts for the system locale: Chinese for any
- * `zh` locale, English otherwise. The core offers Simplified Chinese only
- * so far; a zh-Hant locale (Hong Kong, Macao, Taiwan) gets it too.
+ * The language of the core's texts for the system locale, as the core
+ * decides it: zh-HK, zh-MO, zh-TW and the Hant script read Traditional
+ * Chinese, other Chinese Simplified, everyone else English. The person can
+ * switch in the app afterwards.
  */
-fun languageFor(locale: java.util.Locale): Language = if (locale.language == "zh") Language.ZH else Language.EN
+fun languageFor(locale: java.util.Locale): Language = when (languageForLocale(locale.toLanguageTag())) {
+    CoreLanguage.ZH_HANS -> Language.ZH
+    CoreLanguage.ZH_HANT -> Language.ZH_HANT
+    CoreLanguage.EN -> Language.EN
+}
