@@ -237,5 +237,6 @@ pub enum ErrorCode {
     InvalidIdempotencyKey,
     RequestInProgress,
     FaceSimulatorDisabled,
+    DatabaseUnavailable,
     Internal,
 }

@@ -230,6 +230,9 @@ pub enum ErrorCode {
     RequestInProgress,
     /// 404: this server does not run the face-vendor simulator.
     FaceSimulatorDisabled,
+    /// 503: the server cannot reach its database (its readiness probe,
+    /// `/readyz`, says so): try again shortly, maybe on another replica.
+    DatabaseUnavailable,
     /// 500: the server failed; nothing was changed.
     Internal,
 }

@@ -185,6 +185,9 @@ pub struct ServerConfig {
     /// A `postgres://` URL: the database replicas share. `None`: SQLite
     /// under `data_dir` (the embedded default).
     pub database_url: Option<String>,
+    /// Serve `/metrics` on this address alone (a port only the scraper
+    /// reaches); `None`: on the API's port with everything else.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// Which face vendor's signed results the server accepts (问题四).
@@ -208,6 +211,7 @@ impl ServerConfig {
             trusted_issuers: Vec::new(),
             face_vendor: None,
             database_url: None,
+            metrics_listen: None,
         }
     }
 }

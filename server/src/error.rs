@@ -118,6 +118,8 @@ pub enum ApiError {
     FaceSimulatorDisabled,
     #[error("too many requests from this client: try again in {retry_after_seconds} s")]
     RateLimited { retry_after_seconds: u64 },
+    #[error("the server cannot reach its database: try again shortly")]
+    DatabaseUnavailable,
     #[error("the server failed; nothing was changed")]
     Internal,
 }
@@ -189,6 +191,7 @@ impl ApiError {
             RequestInProgress => ErrorCode::RequestInProgress,
             FaceSimulatorDisabled => ErrorCode::FaceSimulatorDisabled,
             RateLimited { .. } => ErrorCode::RateLimited,
+            DatabaseUnavailable => ErrorCode::DatabaseUnavailable,
             Internal => ErrorCode::Internal,
         }
     }
@@ -249,7 +252,9 @@ impl ApiError {
             | C::ControlAlreadyActive => StatusCode::CONFLICT,
             C::LoginLocked | C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            C::RequestInProgress | C::ServerBusy => StatusCode::SERVICE_UNAVAILABLE,
+            C::RequestInProgress | C::ServerBusy | C::DatabaseUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             C::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
         }
     }

@@ -64,6 +64,8 @@ pub struct Issuer {
     /// Seconds added to the wall clock (tests move time forward).
     clock_offset: AtomicI64,
     pub(crate) openapi_json: OnceLock<String>,
+    /// This process's Prometheus metrics (`/metrics`).
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// HMAC of a document's kind and normalised number (DESIGN §2: the server
@@ -165,6 +167,7 @@ impl Issuer {
             trust: RwLock::new(Arc::new(placeholder)),
             clock_offset: AtomicI64::new(0),
             openapi_json: OnceLock::new(),
+            metrics: crate::metrics::Metrics::new(),
         });
         issuer.reload_trust().await?;
         Ok(issuer)
@@ -215,6 +218,7 @@ impl Issuer {
                 .max_by_key(|(id, _, _)| *id)
         };
         let signed_json = list.to_signed_json(&self.root);
+        self.metrics.signed(crate::metrics::Signed::TrustList);
         let etag = format!(
             "\"{}-{}\"",
             sequence,
@@ -326,6 +330,11 @@ impl Issuer {
         }
         .sign(key)
         .map_err(|_| corrupt())?;
+        self.metrics.signed(if printed {
+            crate::metrics::Signed::PrintedCredential
+        } else {
+            crate::metrics::Signed::DeviceCredential
+        });
         let c = signed.credential();
         let issued = IssuedCredential {
             credential: URL_SAFE_NO_PAD.encode(signed.as_bytes()),

@@ -22,6 +22,8 @@ pub mod idempotency;
 pub mod issuer;
 /// Secrets on disk (0600).
 pub mod keys;
+/// Prometheus metrics: requests by route and status, pool, signatures.
+pub mod metrics;
 /// Per-client rate limits (login start).
 pub mod rate_limit;
 /// HTTP routes, one file per OpenAPI tag, and the OpenAPI document.

@@ -25,11 +25,23 @@ use time::OffsetDateTime;
 )]
 struct Cli {
     /// Data directory: database and keys (created on first start).
-    #[arg(long, global = true, default_value = ".suikang")]
+    #[arg(long, global = true, env = "SUIKANG_DATA", default_value = ".suikang")]
     data: PathBuf,
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "SUIKANG_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Serve Prometheus `/metrics` on this address alone (one only the
+    /// scraper reaches); without it, on --listen beside the API.
+    #[arg(long, env = "SUIKANG_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
+    /// Log lines as text (colour when stderr is a terminal) or as JSON
+    /// objects, one a line, for a log collector. Levels: RUST_LOG.
+    #[arg(long, global = true, env = "SUIKANG_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// On SIGTERM or SIGINT, seconds to let requests in flight finish
+    /// before stopping without them (and exiting 1).
+    #[arg(long, env = "SUIKANG_SHUTDOWN_GRACE_SECONDS", default_value_t = 30)]
+    shutdown_grace_seconds: u64,
     /// PostgreSQL to keep everything in (`postgres://user:pass@host/db`),
     /// shared by every replica; without it, SQLite under --data.
     #[arg(
@@ -42,14 +54,18 @@ struct Cli {
     #[command(flatten)]
     issuer: IssuerArgs,
     /// Root key file (hex); default: DATA/keys/root.key, created if absent.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "SUIKANG_ROOT_KEY")]
     root_key: Option<PathBuf>,
     /// Issuer key file (hex); default: DATA/keys/issuer-N.key, created if absent.
-    #[arg(long)]
+    #[arg(long, env = "SUIKANG_ISSUER_KEY")]
     issuer_key: Option<PathBuf>,
     /// Run the face-vendor simulator in place of a real vendor. Anyone can
     /// get a "match" from it: development, demos and tests only.
-    #[arg(long, conflicts_with = "face_vendor_id")]
+    #[arg(
+        long,
+        env = "SUIKANG_DEV_FACE_SIMULATOR",
+        conflicts_with = "face_vendor_id"
+    )]
     dev_face_simulator: bool,
     /// The real face vendor's id, as its signed results name it
     /// (server/FACE_VENDOR.md).
@@ -59,20 +75,20 @@ struct Cli {
     #[arg(long, env = "SUIKANG_FACE_VENDOR_KEY", requires = "face_vendor_id", value_parser = parse_public_key)]
     face_vendor_key: Option<[u8; 32]>,
     /// Credential validity in hours.
-    #[arg(long, default_value_t = 24)]
+    #[arg(long, env = "SUIKANG_CREDENTIAL_VALIDITY_HOURS", default_value_t = 24)]
     credential_validity_hours: i64,
     /// Printed credential validity in days.
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, env = "SUIKANG_PRINTED_VALIDITY_DAYS", default_value_t = 7)]
     printed_validity_days: i64,
     /// Failed face checks per document per hour that lock login.
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, env = "SUIKANG_FACE_FAILURE_LIMIT", default_value_t = 5)]
     face_failure_limit: u32,
     /// Seconds a login's face-check challenge stays open: the vendor's
     /// result must come back within it.
-    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(i64).range(1..))]
+    #[arg(long, env = "SUIKANG_FACE_CHALLENGE_TTL_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(i64).range(1..))]
     face_challenge_ttl_seconds: i64,
     /// Dependents a relative may hold.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, env = "SUIKANG_MAX_RELATIVE_DEPENDENTS", default_value_t = 10)]
     max_relative_dependents: u32,
     /// A load balancer or proxy (CIDR, repeatable) whose X-Forwarded-For
     /// names the client for the per-client rate limit; from any other peer
@@ -133,14 +149,24 @@ struct Cli {
 #[derive(clap::Args)]
 struct IssuerArgs {
     /// Issuer number in the trust list (1 Suikang, 2 Yuekang).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "SUIKANG_ISSUER_ID")]
     issuer_id: Option<u16>,
-    #[arg(long, global = true)]
+    /// The issuer's short name (default: from the issuer number).
+    #[arg(long, global = true, env = "SUIKANG_SLUG")]
     slug: Option<String>,
-    #[arg(long, global = true)]
+    /// The issuer's name in Chinese.
+    #[arg(long, global = true, env = "SUIKANG_NAME_ZH")]
     name_zh: Option<String>,
-    #[arg(long, global = true)]
+    /// The issuer's name in English.
+    #[arg(long, global = true, env = "SUIKANG_NAME_EN")]
     name_en: Option<String>,
+}
+
+/// How log lines are written to stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -383,17 +409,71 @@ fn config(cli: &Cli) -> ServerConfig {
         _ => None,
     };
     config.database_url = cli.database_url.clone();
+    config.metrics_listen = cli.metrics_listen;
     config
+}
+
+/// Logs to stderr (stdout carries what a command prints: tokens, keys,
+/// the listening address) at RUST_LOG's levels, `info` by default.
+fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+}
+
+/// SIGTERM (systemd, Docker, Kubernetes stopping the service) and SIGINT
+/// (Ctrl-C), caught from the moment this is made: before it, either one
+/// would kill the process at once.
+struct StopSignals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn catch() -> std::io::Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignals {
+                term: signal(SignalKind::terminate())?,
+                int: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
+    }
+
+    /// Waits for the first; returns its name.
+    async fn first(mut self) -> std::io::Result<&'static str> {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.term.recv() => Ok("SIGTERM"),
+                _ = self.int.recv() => Ok("SIGINT"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            tokio::signal::ctrl_c().await?;
+            Ok("Ctrl-C")
+        }
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
     let cli = Cli::parse();
+    init_logging(cli.log_format);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -407,10 +487,29 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let config = config(&cli);
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Serve = command {
+        // Signal handlers first: a stop that comes as soon as the address
+        // is printed must drain too, not kill the process.
+        let stop = StopSignals::catch()?;
         let server = start(config, cli.listen).await?;
         println!("suikang-server listening on {}", server.base_url());
-        tokio::signal::ctrl_c().await?;
-        server.shutdown().await;
+        if let Some(addr) = server.metrics_addr {
+            println!("suikang-server metrics on http://{addr}/metrics");
+        }
+        let signal = stop.first().await?;
+        // Stop accepting; let the requests in flight finish (graceful).
+        tracing::info!(signal, "stopping: draining requests in flight");
+        let grace = std::time::Duration::from_secs(cli.shutdown_grace_seconds);
+        if tokio::time::timeout(grace, server.shutdown())
+            .await
+            .is_err()
+        {
+            return Err(format!(
+                "requests still running {} s after {signal}: stopped without them",
+                cli.shutdown_grace_seconds
+            )
+            .into());
+        }
+        tracing::info!("stopped");
         return Ok(());
     }
     let issuer = open_issuer(&config).await?;

@@ -51,6 +51,8 @@ pub enum StartError {
 /// runtime ends; [`RunningServer::shutdown`] stops it.
 pub struct RunningServer {
     pub addr: SocketAddr,
+    /// Where `/metrics` is served when not on [`RunningServer::addr`].
+    pub metrics_addr: Option<SocketAddr>,
     pub issuer: Arc<Issuer>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<()>,
@@ -215,22 +217,47 @@ pub async fn start(config: ServerConfig, listen: SocketAddr) -> Result<RunningSe
         return Err(StartError::NoFaceVendor);
     }
     let issuer = open_issuer(&config).await?;
-    serve_issuer(issuer, listen, None).await
+    serve_issuer(issuer, listen, config.metrics_listen, None).await
 }
 
-async fn serve_issuer(
-    issuer: Arc<Issuer>,
-    listen: SocketAddr,
-    temp_dir: Option<tempfile::TempDir>,
-) -> Result<RunningServer, StartError> {
+async fn bind(listen: SocketAddr) -> Result<(TcpListener, SocketAddr), StartError> {
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|e| StartError::Listen(listen, e))?;
     let addr = listener
         .local_addr()
         .map_err(|e| StartError::Listen(listen, e))?;
-    let router = routes::router(issuer.clone());
+    Ok((listener, addr))
+}
+
+async fn serve_issuer(
+    issuer: Arc<Issuer>,
+    listen: SocketAddr,
+    metrics_listen: Option<SocketAddr>,
+    temp_dir: Option<tempfile::TempDir>,
+) -> Result<RunningServer, StartError> {
+    let (listener, addr) = bind(listen).await?;
+    let mut router = routes::router(issuer.clone());
     let limits = issuer.policy.connection_limits;
+    // `/metrics` on its own address if asked (scrapes then never pass the
+    // load balancer), else beside the API.
+    let (metrics_task, metrics_addr) = match metrics_listen {
+        None => {
+            router = router.merge(routes::metrics_router(issuer.clone()));
+            (None, None)
+        }
+        Some(listen) => {
+            let (listener, addr) = bind(listen).await?;
+            let app = routes::metrics_router(issuer.clone());
+            let task = tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::error!(error = %e, "metrics listener stopped");
+                }
+            });
+            tracing::info!(%addr, "metrics listening");
+            (Some(task), Some(addr))
+        }
+    };
     let (tx, rx) = oneshot::channel::<()>();
     let reloader = {
         // Admin commands change keys and trusted issuers offline: follow them.
@@ -259,10 +286,14 @@ async fn serve_issuer(
         .await;
         reloader.abort();
         housekeeper.abort();
+        if let Some(task) = metrics_task {
+            task.abort();
+        }
     });
     tracing::info!(%addr, "listening");
     Ok(RunningServer {
         addr,
+        metrics_addr,
         issuer,
         shutdown: Some(tx),
         task,
@@ -326,7 +357,7 @@ pub async fn start_in_process(options: InProcessOptions) -> Result<RunningServer
     config.trusted_issuers = options.trusted_issuers;
     config.face_vendor = Some(options.face_vendor);
     let issuer = open_issuer(&config).await?;
-    serve_issuer(issuer, SocketAddr::from(([127, 0, 0, 1], 0)), temp).await
+    serve_issuer(issuer, SocketAddr::from(([127, 0, 0, 1], 0)), None, temp).await
 }
 
 /// Suikang (issuer 1) and Yuekang (issuer 2) in process, under one root key,

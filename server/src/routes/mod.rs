@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequest, Request};
+use std::time::Instant;
+
+use axum::extract::{FromRequest, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::{Json, Router};
@@ -12,6 +14,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use suikang_protocol::ControlReason;
 use suikang_protocol::api::{ErrorBody, ErrorCode};
+use tower_http::LatencyUnit;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,6 +23,7 @@ use utoipa_axum::routes;
 use crate::error::ApiError;
 use crate::idempotency::idempotency;
 use crate::issuer::Issuer;
+use crate::metrics::UNMATCHED_ROUTE;
 use crate::store::{ActiveControl, AuditEntry, PersonId};
 
 /// Imposing and releasing controls, within each authority's rights (问题十).
@@ -31,8 +36,8 @@ mod codes;
 mod guardians;
 /// Real-name login, the face-verification handoff, sessions.
 mod login;
-/// Liveness and the OpenAPI document.
-mod meta;
+/// Liveness, readiness, metrics and the OpenAPI document.
+pub(crate) mod meta;
 
 /// JSON body whose every rejection is an [`ApiError`].
 pub struct ApiJson<T>(pub T);
@@ -67,6 +72,7 @@ struct ApiDoc;
 pub fn router(issuer: Arc<Issuer>) -> Router {
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(meta::healthz))
+        .routes(routes!(meta::readyz))
         .routes(routes!(meta::openapi_json))
         .routes(routes!(login::login_start))
         .routes(routes!(login::login_finish))
@@ -103,20 +109,60 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
             issuer.clone(),
             crate::connections::request_limits,
         ))
-        .layer(middleware::from_fn(access_log))
+        .layer(middleware::from_fn_with_state(issuer.clone(), observe))
+        .layer(trace_layer())
         .with_state(issuer)
 }
 
-/// Logs method, route template and status: never a body, query or token.
-async fn access_log(req: Request, next: Next) -> Response {
+/// `GET /metrics` alone: merged into the API's router, or served on the
+/// address given by `--metrics-listen`. Scrapes are not counted.
+pub fn metrics_router(issuer: Arc<Issuer>) -> Router {
+    Router::new()
+        .route(meta::METRICS, axum::routing::get(meta::metrics))
+        .with_state(issuer)
+}
+
+/// The route template a request matched, or one label for all unmatched.
+fn route_of(req: &Request) -> &str {
+    req.extensions()
+        .get::<MatchedPath>()
+        .map_or(UNMATCHED_ROUTE, |p| p.as_str())
+}
+
+/// One log line per request at `info`: method, route template, status,
+/// latency. Never the URI (code ids), a query, a header (tokens) or a body.
+fn trace_layer() -> TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&Request) -> tracing::Span + Clone,
+    (),
+    DefaultOnResponse,
+> {
+    TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            tracing::info_span!("request", method = %req.method(), route = route_of(req))
+        })
+        .on_request(())
+        .on_response(
+            DefaultOnResponse::new()
+                .level(tracing::Level::INFO)
+                .latency_unit(LatencyUnit::Micros),
+        )
+}
+
+/// Counts each request by method, route template and status, with its
+/// latency, for `/metrics`.
+async fn observe(State(issuer): State<Arc<Issuer>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "(unmatched)".into());
+    let route = route_of(&req).to_owned();
+    let _in_flight = issuer.metrics.in_flight();
     let response = next.run(req).await;
-    tracing::debug!(%method, route, status = response.status().as_u16(), "request");
+    issuer.metrics.request_done(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }
 

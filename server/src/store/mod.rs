@@ -23,7 +23,7 @@ pub mod postgres;
 /// SQLite in WAL mode: the embedded default.
 pub mod sqlite;
 
-pub use postgres::PgStore;
+pub use postgres::{PgStore, PoolStatus};
 pub use sqlite::SqliteStore;
 
 /// What every store call returns: a boxed future, so the trait is
@@ -784,4 +784,11 @@ pub trait Store: Send + Sync + 'static {
     fn put_trusted_issuer(&self, issuer: u16, entry_json: String) -> StoreFuture<'_, ()>;
     /// Grows with every change of keys or trusted issuers.
     fn trust_sequence(&self) -> StoreFuture<'_, u64>;
+
+    // ---- operations
+    /// The connection pool now, for the metrics; `None` if the engine has
+    /// none to report.
+    fn pool_status(&self) -> Option<PoolStatus> {
+        None
+    }
 }

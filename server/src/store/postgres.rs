@@ -2015,4 +2015,8 @@ impl Store for PgStore {
             Ok(v as u64)
         }))
     }
+
+    fn pool_status(&self) -> Option<PoolStatus> {
+        Some(PgStore::pool_status(self))
+    }
 }

@@ -1685,6 +1685,16 @@ impl Store for SqliteStore {
             )
         })
     }
+
+    /// The reader connections (the one writer is always open and not
+    /// counted): SQLite's equivalent of a pool.
+    fn pool_status(&self) -> Option<PoolStatus> {
+        Some(PoolStatus {
+            size: READERS,
+            available: self.inner.read_permits.available_permits(),
+            max_size: READERS,
+        })
+    }
 }
 
 #[cfg(test)]
