@@ -223,8 +223,13 @@ mod tests {
         assert!(text.contains("suikang_signatures_total{kind=\"credential_printed\"} 1"));
         assert!(text.contains("suikang_db_pool_available 2"));
         // 3 ms falls in the 4 ms bucket, not the 2 ms one.
-        assert!(text.contains("le=\"0.002\"} 0"), "{text}");
-        assert!(text.contains("le=\"0.004\"} 1"), "{text}");
+        let bucket = |le: &str| {
+            format!(
+                "suikang_http_request_duration_seconds_bucket{{le=\"{le}\",method=\"GET\",route=\"/v1/dependents/{{code_id}}\",status=\"404\"}}"
+            )
+        };
+        assert!(text.contains(&format!("{} 0\n", bucket("0.002"))), "{text}");
+        assert!(text.contains(&format!("{} 1\n", bucket("0.004"))), "{text}");
         assert!(text.ends_with("# EOF\n"));
     }
 }
