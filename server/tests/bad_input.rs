@@ -238,6 +238,7 @@ async fn the_openapi_document_and_the_router_agree() {
     documented.sort();
     let mut expected = vec![
         "GET /healthz",
+        "GET /readyz",
         "GET /v1/openapi.json",
         "POST /v1/login/start",
         "POST /v1/login/finish",

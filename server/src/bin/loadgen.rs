@@ -48,9 +48,10 @@ struct Args {
     replicas: u16,
 }
 
-fn resident_id(n: u32) -> String {
+/// The n-th resident ID (valid check digit) of someone born in `year`.
+fn resident_id(year: u32, n: u32) -> String {
     let first = format!(
-        "4401061980{:02}{:02}{:03}",
+        "440106{year}{:02}{:02}{:03}",
         1 + n % 12,
         1 + n % 28,
         n % 1000
@@ -120,7 +121,7 @@ async fn main() {
                 name: "张小明".into(),
                 document: DocumentInput {
                     kind: DocumentKind::ResidentId,
-                    number: resident_id(n),
+                    number: resident_id(1980, n),
                 },
             })
             .send()
@@ -162,7 +163,9 @@ async fn main() {
                 name: "王老太".into(),
                 document: DocumentInput {
                     kind: DocumentKind::ResidentId,
-                    number: resident_id(10_000 + n),
+                    // Born 1940: over 60, a dependent needs no stated
+                    // reason (问题二).
+                    number: resident_id(1940, 10_000 + n),
                 },
                 relationship: Relationship::AdultRelative,
                 co_resident_declared: true,
