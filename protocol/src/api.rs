@@ -550,7 +550,19 @@ pub struct CodesResponse {
     pub issuer: IssuerView,
     pub own: Option<CodeView>,
     pub dependents: Vec<CodeView>,
+    /// An institution's list comes in pages (`?limit=`, default
+    /// [`CODES_PAGE_DEFAULT`]): ask again with `?cursor=` this value for the
+    /// next one. Absent on the last page, and for a resident (whose few
+    /// dependents always come whole).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
+
+/// Dependents per page of an institution's code list when `?limit=` is not
+/// given (issue 12: 2,737 dependents were one 1 MB answer).
+pub const CODES_PAGE_DEFAULT: u32 = 200;
+/// The largest `?limit=` a page of codes may ask for.
+pub const CODES_PAGE_MAX: u32 = 1000;
 
 /// A printed page's code (打印版): an unbound credential with a longer
 /// validity, shown as printed at checkpoints.

@@ -542,3 +542,70 @@ async fn declaring_arrival_from_a_key_area_turns_the_code_red() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_committees_long_list_of_codes_comes_in_pages_that_add_up_to_all() {
+    let w = world().await;
+    let committee = w
+        .server
+        .create_institution(Relationship::ResidentsCommittee, "beijing-street", "440104")
+        .await
+        .unwrap();
+    let mut applied = Vec::new();
+    for n in 20..27 {
+        let r: ApplyResponse = ok(w
+            .post(
+                "/v1/codes/apply-proxy",
+                Some(&committee),
+                &proxy(
+                    "王老太",
+                    &elder_id(n),
+                    Relationship::ResidentsCommittee,
+                    false,
+                ),
+            )
+            .await)
+        .await;
+        applied.push(r.code_id);
+    }
+    // Unasked, the default page holds all seven: no cursor.
+    let whole = w.codes(&committee).await;
+    assert_eq!(whole.dependents.len(), 7);
+    assert_eq!(whole.next_cursor, None);
+    // Three at a time: 3, 3, 1, each code once.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = Vec::new();
+    loop {
+        let path = match &cursor {
+            None => "/v1/codes?limit=3".to_owned(),
+            Some(c) => format!("/v1/codes?limit=3&cursor={c}"),
+        };
+        let page: CodesResponse = ok(w.get(&path, Some(&committee)).await).await;
+        pages.push(page.dependents.len());
+        seen.extend(page.dependents.into_iter().map(|d| d.code_id));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(pages, vec![3, 3, 1]);
+    let mut expected = applied.clone();
+    expected.sort();
+    let mut got = seen.clone();
+    got.sort();
+    assert_eq!(got, expected);
+    // Bad paging is refused by name.
+    for bad in [
+        "/v1/codes?limit=0",
+        "/v1/codes?limit=1001",
+        "/v1/codes?cursor=zz",
+    ] {
+        refused(
+            w.get(bad, Some(&committee)).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidRequest,
+        )
+        .await;
+    }
+}

@@ -23,14 +23,20 @@ use crate::store::*;
 /// The caller's own code and dependents' codes, with credentials bound to
 /// the caller's device; `If-None-Match` gives 304 when nothing changed.
 #[utoipa::path(get, path = paths::CODES, tag = "codes", security(("bearer" = [])),
+    params(("cursor" = Option<String>, Query, description = "an institution's next page: the previous page's next_cursor"),
+        ("limit" = Option<u32>, Query, description = "an institution's page size, 1 to 1000 (default 200)")),
     responses((status = 200, body = CodesResponse), (status = 304, description = "not modified"),
         (status = 401, body = ErrorBody), (status = 403, description = "wrong_account_kind", body = ErrorBody)))]
 pub(super) async fn sync_codes(
     State(issuer): State<Arc<Issuer>>,
     caller: Caller,
     headers: HeaderMap,
+    uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
     let guardian = caller.guardian()?;
+    let page = axum::extract::Query::<CodesPage>::try_from_uri(&uri)
+        .map_err(|_| ApiError::InvalidRequest("cursor and limit".into()))?
+        .0;
     let (own, binding) = match &caller {
         Caller::Resident(s) => (Some(s.person), Some(Binding::Device(s.device_key))),
         _ => (None, None),
@@ -43,11 +49,20 @@ pub(super) async fn sync_codes(
         }
         _ => None,
     };
-    let dependents = snapshot
+    let mut listed: Vec<_> = snapshot
         .dependents
         .iter()
-        .filter(|(d, _)| d.person.code.is_some())
-        .map(|(d, controls)| {
+        .filter_map(|entry| Some((entry.0.person.code?.code_id, entry)))
+        .collect();
+    let next_cursor = match caller {
+        Caller::Institution { .. } => page.cut(&mut listed)?,
+        // A resident holds a few dependents (a relative at most
+        // max_relative_dependents): always whole.
+        _ => None,
+    };
+    let dependents = listed
+        .into_iter()
+        .map(|(_, (d, controls))| {
             issuer.code_view(
                 &trust,
                 &d.person,
@@ -62,6 +77,7 @@ pub(super) async fn sync_codes(
         issuer: issuer.issuer_view(),
         own,
         dependents,
+        next_cursor,
     })
     .map_err(|_| ApiError::Internal)?;
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
@@ -83,6 +99,44 @@ pub(super) async fn sync_codes(
         body,
     )
         .into_response())
+}
+
+/// Which page of an institution's code list: after `cursor` (the last code
+/// id of the previous page, opaque to clients), at most `limit` codes.
+/// Pages go in code id order, so a code added or removed meanwhile never
+/// shifts another onto a page already read.
+#[derive(serde::Deserialize)]
+struct CodesPage {
+    cursor: Option<String>,
+    limit: Option<u32>,
+}
+
+impl CodesPage {
+    /// Keeps this page of `listed`; returns the next page's cursor.
+    fn cut<T>(&self, listed: &mut Vec<(CodeId, T)>) -> Result<Option<String>, ApiError> {
+        let limit = self.limit.unwrap_or(CODES_PAGE_DEFAULT);
+        if !(1..=CODES_PAGE_MAX).contains(&limit) {
+            return Err(ApiError::InvalidRequest(format!(
+                "limit is 1 to {CODES_PAGE_MAX}"
+            )));
+        }
+        let after =
+            match &self.cursor {
+                None => None,
+                Some(c) => Some(u64::from_str_radix(c, 16).map_err(|_| {
+                    ApiError::InvalidRequest("the cursor is not one we gave".into())
+                })?),
+            };
+        listed.sort_by_key(|(code, _)| code.0);
+        if let Some(after) = after {
+            listed.retain(|(code, _)| code.0 > after);
+        }
+        let more = listed.len() > limit as usize;
+        listed.truncate(limit as usize);
+        Ok(more
+            .then(|| listed.last().map(|(code, _)| format!("{:016x}", code.0)))
+            .flatten())
+    }
 }
 
 /// Apply for one's own code (blue). One person, one code.
