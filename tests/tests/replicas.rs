@@ -88,7 +88,7 @@ async fn a_phone_signs_in_on_one_replica_and_carries_on_through_the_other() {
                 symptoms: vec![],
                 travel_from_key_area: Some(KeyAreaTravel {
                     area: "武汉".into(),
-                    arrived_on: time::macros::date!(2026 - 11 - 20),
+                    arrived_on: time::OffsetDateTime::now_utc().date() - time::Duration::days(3),
                     district: "440104".into(),
                 }),
             },
