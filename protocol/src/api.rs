@@ -237,14 +237,87 @@ pub enum ErrorCode {
     Internal,
 }
 
+impl ErrorCode {
+    /// The HTTP status the code is sent with: one table for the server that
+    /// answers and the OpenAPI document that states it.
+    pub const fn http_status(self) -> u16 {
+        use ErrorCode as C;
+        match self {
+            C::MalformedJson | C::InvalidIdempotencyKey => 400,
+            C::InvalidRequest
+            | C::InvalidDocumentNumber
+            | C::InvalidName
+            | C::UnknownDistrict
+            | C::ArrivalDateOutOfRange
+            | C::DependentNotEligible
+            | C::InvalidEncoding
+            | C::CoResidenceNotDeclared
+            | C::CannotProxyForSelf
+            | C::RelationshipMismatch
+            | C::IdempotencyKeyReused => 422,
+            C::UnsupportedMediaType => 415,
+            C::PayloadTooLarge => 413,
+            C::NoSuchEndpoint
+            | C::ChallengeNotFound
+            | C::CodeNotFound
+            | C::NoCodeYet
+            | C::PersonNotFound
+            | C::JoinRequestNotFound
+            | C::ControlNotActive
+            | C::FaceSimulatorDisabled => 404,
+            C::MethodNotAllowed => 405,
+            C::MissingToken
+            | C::InvalidToken
+            | C::TokenExpired
+            | C::AccountTokenExpired
+            | C::AccountRevoked
+            | C::SignedInElsewhere
+            | C::SessionEnded
+            | C::RefreshTokenReused
+            | C::FaceResultInvalid
+            | C::FaceMismatch
+            | C::LivenessFailed
+            | C::DeviceBindingInvalid => 401,
+            C::WrongAccountKind
+            | C::GuardianUnderAge
+            | C::GuardianAgeUnknown
+            | C::MayNotImpose
+            | C::MayNotRelease
+            | C::NotTheExecutingOrganisation
+            | C::OutsideDistrict
+            | C::NotYourDependent
+            | C::RecipientMayNotExecute => 403,
+            C::ChallengeExpired => 410,
+            C::ChallengeAlreadyUsed
+            | C::TooManyDependents
+            | C::HolderHasOwnCode
+            | C::JoinRequestPending
+            | C::JoinRequestAlreadyDecided
+            | C::ControlAlreadyActive => 409,
+            C::LoginLocked | C::RateLimited => 429,
+            C::Internal => 500,
+            C::RequestInProgress | C::ServerBusy | C::DatabaseUnavailable => 503,
+            C::RequestTimeout => 408,
+        }
+    }
+}
+
 // ---------------------------------------------------------------- shared parts
 
 /// An identity document as typed in: its kind and number.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(
+    feature = "openapi",
+    schema(example = json!({"kind": "resident_id", "number": "11010519491231002X"}))
+)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentInput {
     pub kind: DocumentKind,
+    /// As on the document; surrounding spaces are dropped and letters
+    /// uppercased. Each kind's own rules (length, check character, a real
+    /// birth date) are checked by the server: 422 `invalid_document_number`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 18))]
     pub number: String,
 }
 
@@ -274,6 +347,10 @@ pub struct IssuerView {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginStartRequest {
+    /// The real name as on the document: 1–30 characters (after NFC), no
+    /// control or format characters, not starting with a combining mark
+    /// (422 `invalid_name`).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 30))]
     pub name: String,
     pub document: DocumentInput,
 }
@@ -291,12 +368,13 @@ pub struct FaceVendorParams {
     /// `simulated` in development and tests.
     pub vendor: String,
     /// The vendor's public key (hex) the server checks results with.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
     pub vendor_public_key: String,
     /// Liveness actions the SDK asks of the person, in order.
     pub liveness_actions: Vec<String>,
     /// hex: names the document the face is compared with, without saying
     /// its number; the vendor's signed result must carry it back.
-    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
     pub subject: String,
 }
 
@@ -305,8 +383,14 @@ pub struct FaceVendorParams {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct FaceChallenge {
+    /// 32 hex digits.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{32}$"))]
     pub challenge_id: String,
     /// base64url, 32 random bytes.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")
+    )]
     pub nonce: String,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
@@ -344,11 +428,17 @@ pub enum FaceOutcome {
 #[serde(deny_unknown_fields)]
 pub struct SignedFaceResult {
     pub vendor: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{32}$"))]
     pub challenge_id: String,
     /// base64url, as in the challenge.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$")
+    )]
     pub nonce: String,
     pub outcome: FaceOutcome,
     /// hex Ed25519 signature of the vendor over the fields above.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-fA-F]{128}$"))]
     pub signature: String,
 }
 
@@ -367,11 +457,15 @@ pub struct SimulateCaptureRequest {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginFinishRequest {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{32}$"))]
     pub challenge_id: String,
     pub face_result: SignedFaceResult,
-    /// hex, 32 bytes.
+    /// hex, 32 bytes: an Ed25519 public key (a point that is not on the
+    /// curve is refused, 422 `invalid_encoding`).
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-fA-F]{64}$"))]
     pub device_public_key: String,
     /// hex, 64 bytes.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-fA-F]{128}$"))]
     pub device_binding_signature: String,
 }
 
@@ -403,6 +497,8 @@ impl std::fmt::Debug for SessionTokens {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
+    /// `skr_` and 32 bytes base64url.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^skr_[A-Za-z0-9_-]{43}$"))]
     pub refresh_token: String,
 }
 
@@ -440,6 +536,8 @@ pub struct ApplySelfRequest {}
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApplyProxyRequest {
+    /// The dependent's real name, by the rules of [`LoginStartRequest::name`].
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 30))]
     pub name: String,
     pub document: DocumentInput,
     pub relationship: Relationship,
@@ -655,10 +753,69 @@ pub enum Symptom {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KeyAreaTravel {
+    /// Where from: 1–64 characters, no control characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub area: String,
+    /// The day of arrival (`YYYY-MM-DD`): not in the future, at most 30
+    /// days back (422 `arrival_date_out_of_range`).
+    #[serde(with = "full_date")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub arrived_on: Date,
+    /// A district of Guangzhou: its GB/T 2260 code (`440105`) or name
+    /// (`海珠区`, `haizhu`); 422 `unknown_district` otherwise.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1))]
     pub district: String,
+}
+
+/// A calendar date on the wire as an RFC 3339 full-date, `YYYY-MM-DD`.
+/// The `[year, day-of-year]` pair that clients sent before the API said
+/// so is still read (API versioning, README: a field's form is never
+/// taken away within `/v1`).
+mod full_date {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::{Date, Month};
+
+    pub fn serialize<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!(
+            "{:04}-{:02}-{:02}",
+            date.year(),
+            u8::from(date.month()),
+            date.day()
+        ))
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Wire {
+        FullDate(String),
+        YearAndOrdinal(i32, u16),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        let bad = || D::Error::custom("not a date (YYYY-MM-DD)");
+        match Wire::deserialize(deserializer).map_err(|_| bad())? {
+            Wire::FullDate(text) => parse(&text).ok_or_else(bad),
+            Wire::YearAndOrdinal(year, ordinal) => {
+                Date::from_ordinal_date(year, ordinal).map_err(|_| bad())
+            }
+        }
+    }
+
+    fn parse(text: &str) -> Option<Date> {
+        let b = text.as_bytes();
+        let digits = |r: std::ops::Range<usize>| {
+            b[r].iter().try_fold(0u32, |n, d| {
+                d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+            })
+        };
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let month = Month::try_from(u8::try_from(digits(5..7)?).ok()?).ok()?;
+        let day = u8::try_from(digits(8..10)?).ok()?;
+        Date::from_calendar_date(i32::try_from(digits(0..4)?).ok()?, month, day).ok()
+    }
 }
 
 /// A health declaration (健康申报) for oneself or a dependent.
@@ -666,8 +823,9 @@ pub struct KeyAreaTravel {
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct HealthDeclarationRequest {
-    /// A dependent's code id; absent for one's own code.
+    /// A dependent's code id (16 hex digits); absent for one's own code.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-fA-F]{16}$"))]
     pub code_id: Option<String>,
     #[serde(default)]
     pub symptoms: Vec<Symptom>,
@@ -986,6 +1144,46 @@ mod schemas {
 
 #[cfg(test)]
 mod tests {
+    use super::KeyAreaTravel;
+
+    /// Issue 18: the arrival date travels as `YYYY-MM-DD`, as the OpenAPI
+    /// document says; the `[year, day-of-year]` pair older clients sent is
+    /// still read, and anything else is refused.
+    #[test]
+    fn an_arrival_date_is_a_full_date_on_the_wire() {
+        let travel = KeyAreaTravel {
+            area: "武汉".into(),
+            arrived_on: time::macros::date!(2026 - 03 - 07),
+            district: "440105".into(),
+        };
+        let json = serde_json::to_value(&travel).unwrap();
+        assert_eq!(json["arrived_on"], "2026-03-07");
+        assert_eq!(
+            serde_json::from_value::<KeyAreaTravel>(json).unwrap(),
+            travel
+        );
+        let legacy =
+            serde_json::json!({"area": "武汉", "arrived_on": [2026, 66], "district": "440105"});
+        assert_eq!(
+            serde_json::from_value::<KeyAreaTravel>(legacy).unwrap(),
+            travel
+        );
+        for bad in [
+            serde_json::json!("2026-02-30"),
+            serde_json::json!("2026-3-7"),
+            serde_json::json!("2026-03-07T00:00:00Z"),
+            serde_json::json!("０２０２-03-07"),
+            serde_json::json!([2026, 400]),
+            serde_json::json!(20260307),
+        ] {
+            let text = serde_json::json!({"area": "武汉", "arrived_on": bad, "district": "440105"});
+            assert!(
+                serde_json::from_value::<KeyAreaTravel>(text).is_err(),
+                "{bad} was read as a date"
+            );
+        }
+    }
+
     #[test]
     fn a_dependent_path_names_its_code() {
         assert_eq!(

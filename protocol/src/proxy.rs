@@ -114,7 +114,10 @@ pub enum DeviceReason {
     /// 没有智能手机
     NoSmartphone,
     /// Anything else, said in a short text (1–60 characters).
-    Other { text: String },
+    Other {
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 60))]
+        text: String,
+    },
 }
 
 impl DeviceReason {

@@ -197,66 +197,7 @@ impl ApiError {
     }
 
     pub fn status(&self) -> StatusCode {
-        use ErrorCode as C;
-        match self.code() {
-            C::MalformedJson | C::InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
-            C::InvalidRequest
-            | C::InvalidDocumentNumber
-            | C::InvalidName
-            | C::UnknownDistrict
-            | C::ArrivalDateOutOfRange
-            | C::DependentNotEligible
-            | C::InvalidEncoding
-            | C::CoResidenceNotDeclared
-            | C::CannotProxyForSelf
-            | C::RelationshipMismatch
-            | C::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            C::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            C::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            C::NoSuchEndpoint
-            | C::ChallengeNotFound
-            | C::CodeNotFound
-            | C::NoCodeYet
-            | C::PersonNotFound
-            | C::JoinRequestNotFound
-            | C::ControlNotActive
-            | C::FaceSimulatorDisabled => StatusCode::NOT_FOUND,
-            C::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            C::MissingToken
-            | C::InvalidToken
-            | C::TokenExpired
-            | C::AccountTokenExpired
-            | C::AccountRevoked
-            | C::SignedInElsewhere
-            | C::SessionEnded
-            | C::RefreshTokenReused
-            | C::FaceResultInvalid
-            | C::FaceMismatch
-            | C::LivenessFailed
-            | C::DeviceBindingInvalid => StatusCode::UNAUTHORIZED,
-            C::WrongAccountKind
-            | C::GuardianUnderAge
-            | C::GuardianAgeUnknown
-            | C::MayNotImpose
-            | C::MayNotRelease
-            | C::NotTheExecutingOrganisation
-            | C::OutsideDistrict
-            | C::NotYourDependent
-            | C::RecipientMayNotExecute => StatusCode::FORBIDDEN,
-            C::ChallengeExpired => StatusCode::GONE,
-            C::ChallengeAlreadyUsed
-            | C::TooManyDependents
-            | C::HolderHasOwnCode
-            | C::JoinRequestPending
-            | C::JoinRequestAlreadyDecided
-            | C::ControlAlreadyActive => StatusCode::CONFLICT,
-            C::LoginLocked | C::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-            C::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            C::RequestInProgress | C::ServerBusy | C::DatabaseUnavailable => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            C::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-        }
+        StatusCode::from_u16(self.code().http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     pub fn body(&self) -> ErrorBody {

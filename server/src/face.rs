@@ -56,6 +56,11 @@ impl FaceVendor {
         }
     }
 
+    /// Whether this server runs the development simulator.
+    pub fn simulates(&self) -> bool {
+        self.simulator.is_some()
+    }
+
     /// The development simulator, with a fresh random key.
     pub fn simulator() -> FaceVendor {
         let key = SigningKey::from_bytes(&crate::keys::random_bytes());

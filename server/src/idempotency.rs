@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -26,6 +26,23 @@ const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// reuse ends the session, whatever the key).
 const TOKEN_BEARING: [&str; 2] = [paths::LOGIN_FINISH, paths::SESSION_REFRESH];
 
+/// Whether the API has this method on this path: a method the path does
+/// not have is answered 405 before any key is claimed.
+fn serves(issuer: &Issuer, req: &Request) -> bool {
+    let Some(path) = req.extensions().get::<MatchedPath>() else {
+        return false;
+    };
+    let operation = format!(
+        "{} {}",
+        req.method().as_str().to_ascii_lowercase(),
+        path.as_str()
+    );
+    issuer
+        .operations
+        .get()
+        .is_some_and(|ops| ops.contains(&operation))
+}
+
 /// Every POST or DELETE with an `Idempotency-Key`: the key is claimed before
 /// the request runs, so a retry racing the first attempt waits for it
 /// (`request_in_progress`, 503 with `Retry-After`) and a later retry gets the
@@ -35,6 +52,7 @@ const TOKEN_BEARING: [&str; 2] = [paths::LOGIN_FINISH, paths::SESSION_REFRESH];
 pub async fn idempotency(State(issuer): State<Arc<Issuer>>, req: Request, next: Next) -> Response {
     if req.method() != Method::POST && req.method() != Method::DELETE
         || TOKEN_BEARING.contains(&req.uri().path())
+        || !serves(&issuer, &req)
     {
         return next.run(req).await;
     }

@@ -66,6 +66,9 @@ pub struct Issuer {
     pub(crate) openapi_json: OnceLock<String>,
     /// This process's Prometheus metrics (`/metrics`).
     pub metrics: crate::metrics::Metrics,
+    /// Every operation the API has, as `post /v1/login/start`: what the
+    /// idempotency middleware acts on (a wrong method is 405, not a claim).
+    pub(crate) operations: OnceLock<Vec<String>>,
 }
 
 /// HMAC of a document's kind and normalised number (DESIGN §2: the server
@@ -168,6 +171,7 @@ impl Issuer {
             clock_offset: AtomicI64::new(0),
             openapi_json: OnceLock::new(),
             metrics: crate::metrics::Metrics::new(),
+            operations: OnceLock::new(),
         });
         issuer.reload_trust().await?;
         Ok(issuer)

@@ -119,6 +119,93 @@ async fn unknown_endpoints_and_methods_are_typed_errors() {
         ErrorCode::MethodNotAllowed,
     )
     .await;
+    // A method the path does not have is 405 before any Idempotency-Key
+    // is looked at: the same key reused on it is no idempotency matter
+    // (found by schemathesis, issue 18).
+    let r = w
+        .http
+        .post(w.url("/v1/login/start"))
+        .header("idempotency-key", "same-key")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    refused(
+        r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidRequest,
+    )
+    .await;
+    let r = w
+        .http
+        .delete(w.url("/v1/login/start"))
+        .header("idempotency-key", "same-key")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    refused(
+        r,
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+    )
+    .await;
+}
+
+/// The face simulator, like a vendor's SDK, signs only a challenge of the
+/// server's own shape (schemathesis found it signing an empty nonce).
+#[tokio::test]
+async fn the_face_simulator_refuses_a_challenge_not_of_the_servers_shape() {
+    let w = world().await;
+    let challenge = w
+        .challenge("张小明", &resident_id("11010519491231002"))
+        .await;
+    let broken = [
+        FaceChallenge {
+            nonce: String::new(),
+            ..challenge.clone()
+        },
+        FaceChallenge {
+            challenge_id: "not-hex".into(),
+            ..challenge.clone()
+        },
+        FaceChallenge {
+            vendor: FaceVendorParams {
+                subject: String::new(),
+                ..challenge.vendor.clone()
+            },
+            ..challenge.clone()
+        },
+    ];
+    for challenge in broken {
+        let r = w
+            .post(
+                "/v1/face-simulator/capture",
+                None,
+                &SimulateCaptureRequest {
+                    challenge,
+                    capture: FaceCapture::Match,
+                },
+            )
+            .await;
+        refused(
+            r,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidEncoding,
+        )
+        .await;
+    }
+    let r = w
+        .post(
+            "/v1/face-simulator/capture",
+            None,
+            &SimulateCaptureRequest {
+                challenge,
+                capture: FaceCapture::Match,
+            },
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
 }
 
 #[tokio::test]

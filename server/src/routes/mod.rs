@@ -32,6 +32,8 @@ mod authority;
 mod checkpoint;
 /// Own and dependents' codes, sync, printing, health declarations.
 mod codes;
+/// Who may call each operation and every refusal it can answer with.
+mod contract;
 /// Guardianship consent: join requests, approve, decline (DESIGN §2).
 mod guardians;
 /// Real-name login, the face-verification handoff, sessions.
@@ -70,7 +72,42 @@ struct ApiDoc;
 
 /// The router with its OpenAPI document.
 pub fn router(issuer: Arc<Issuer>) -> Router {
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, openapi) = api();
+    let _ = issuer.openapi_json.set(openapi_document(&openapi));
+    let _ = issuer.operations.set(
+        openapi
+            .paths
+            .paths
+            .iter()
+            .flat_map(|(path, item)| {
+                let methods = serde_json::to_value(item).unwrap_or_default();
+                let methods: Vec<String> = methods
+                    .as_object()
+                    .map(|m| m.keys().cloned().collect())
+                    .unwrap_or_default();
+                methods.into_iter().map(move |m| format!("{m} {path}"))
+            })
+            .collect(),
+    );
+    router
+        .fallback(|| async { ApiError::NoSuchEndpoint })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(issuer.clone(), idempotency))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            issuer.policy.body_limit,
+        ))
+        .layer(middleware::from_fn_with_state(
+            issuer.clone(),
+            crate::connections::request_limits,
+        ))
+        .layer(middleware::from_fn_with_state(issuer.clone(), observe))
+        .layer(trace_layer())
+        .with_state(issuer)
+}
+
+/// Every operation's route, and the document its annotations make.
+fn api() -> (Router<Arc<Issuer>>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(meta::healthz))
         .routes(routes!(meta::readyz))
         .routes(routes!(meta::openapi_json))
@@ -94,24 +131,15 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .routes(routes!(authority::impose_control))
         .routes(routes!(authority::release_control))
         .routes(routes!(authority::list_controls))
-        .split_for_parts();
-    let _ = issuer
-        .openapi_json
-        .set(openapi.to_json().expect("the document serialises"));
-    router
-        .fallback(|| async { ApiError::NoSuchEndpoint })
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(middleware::from_fn_with_state(issuer.clone(), idempotency))
-        .layer(axum::extract::DefaultBodyLimit::max(
-            issuer.policy.body_limit,
-        ))
-        .layer(middleware::from_fn_with_state(
-            issuer.clone(),
-            crate::connections::request_limits,
-        ))
-        .layer(middleware::from_fn_with_state(issuer.clone(), observe))
-        .layer(trace_layer())
-        .with_state(issuer)
+        .split_for_parts()
+}
+
+/// The served OpenAPI document: the handlers' annotations completed with
+/// the contract every operation shares (security, refusals, headers).
+fn openapi_document(openapi: &utoipa::openapi::OpenApi) -> String {
+    let mut doc = serde_json::to_value(openapi).expect("the document serialises");
+    contract::complete(&mut doc);
+    serde_json::to_string(&doc).expect("the document serialises")
 }
 
 /// `GET /metrics` alone: merged into the API's router, or served on the
