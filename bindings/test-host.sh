@@ -12,7 +12,10 @@
 #    Compose compiler and runs its screens under Robolectric against the
 #    library and a server of their own (android/ui-tests, Maven);
 # 6. runs the Python smoke test (standard library only);
-# 7. stops the server, whatever happened.
+# 7. checks the OpenAPI document from outside: schemathesis and a generated
+#    client against a server of its own (server/contract/run.sh, pinned
+#    tools from PyPI in a virtual environment);
+# 8. stops the server, whatever happened.
 #
 # Needs only the toolchains: Rust, JDK 17+, Maven, Python 3.
 set -euo pipefail
@@ -98,5 +101,8 @@ PY
 echo "== Python smoke test"
 # Standard library only: no pip, no venv needed.
 python3 bindings/tests/python/smoke_test.py "$url" "$root_key"
+
+echo "== The API contract, checked from outside (server/contract)"
+server/contract/run.sh "$server"
 
 echo "== all host binding tests passed"
