@@ -155,7 +155,9 @@ class ErrorsTest {
 
     @Test
     fun `a face check that outlasts the server's challenge asks to start again`() = runBlocking<Unit> {
-        ServerProcess(dir.resolve("server"), "--face-challenge-ttl-seconds", "1").use { server ->
+        // Three seconds: long enough for the prompt second login to finish
+        // on a loaded machine (one second failed CI), short enough to wait out.
+        ServerProcess(dir.resolve("server"), "--face-challenge-ttl-seconds", "3").use { server ->
             server.start()
             val phone = Phone(dir.resolve("phone"), serverUrl = server.url, rootKey = server.rootKey)
             val person = People.adult()
