@@ -73,22 +73,11 @@ struct ApiDoc;
 /// The router with its OpenAPI document.
 pub fn router(issuer: Arc<Issuer>) -> Router {
     let (router, openapi) = api();
-    let _ = issuer.openapi_json.set(openapi_document(&openapi));
-    let _ = issuer.operations.set(
-        openapi
-            .paths
-            .paths
-            .iter()
-            .flat_map(|(path, item)| {
-                let methods = serde_json::to_value(item).unwrap_or_default();
-                let methods: Vec<String> = methods
-                    .as_object()
-                    .map(|m| m.keys().cloned().collect())
-                    .unwrap_or_default();
-                methods.into_iter().map(move |m| format!("{m} {path}"))
-            })
-            .collect(),
-    );
+    let doc = openapi_document(&openapi);
+    let _ = issuer.operations.set(operations(&doc));
+    let _ = issuer
+        .openapi_json
+        .set(serde_json::to_string(&doc).expect("the document serialises"));
     router
         .fallback(|| async { ApiError::NoSuchEndpoint })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -136,10 +125,27 @@ fn api() -> (Router<Arc<Issuer>>, utoipa::openapi::OpenApi) {
 
 /// The served OpenAPI document: the handlers' annotations completed with
 /// the contract every operation shares (security, refusals, headers).
-fn openapi_document(openapi: &utoipa::openapi::OpenApi) -> String {
+fn openapi_document(openapi: &utoipa::openapi::OpenApi) -> serde_json::Value {
     let mut doc = serde_json::to_value(openapi).expect("the document serialises");
     contract::complete(&mut doc);
-    serde_json::to_string(&doc).expect("the document serialises")
+    doc
+}
+
+/// Every operation the document states, as `post /v1/login/start`.
+fn operations(doc: &serde_json::Value) -> Vec<String> {
+    let Some(paths) = doc["paths"].as_object() else {
+        return Vec::new();
+    };
+    paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(_, op)| op.get("operationId").is_some())
+                .map(move |(method, _)| format!("{method} {path}"))
+        })
+        .collect()
 }
 
 /// `GET /metrics` alone: merged into the API's router, or served on the
