@@ -122,34 +122,28 @@ async fn unknown_endpoints_and_methods_are_typed_errors() {
     // A method the path does not have is 405 before any Idempotency-Key
     // is looked at: the same key reused on it is no idempotency matter
     // (found by schemathesis, issue 18).
-    let r = w
-        .http
-        .post(w.url("/v1/login/start"))
-        .header("idempotency-key", "same-key")
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
-    refused(
-        r,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::InvalidRequest,
-    )
-    .await;
-    let r = w
-        .http
-        .delete(w.url("/v1/login/start"))
-        .header("idempotency-key", "same-key")
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
-    refused(
-        r,
-        StatusCode::METHOD_NOT_ALLOWED,
-        ErrorCode::MethodNotAllowed,
-    )
-    .await;
+    for (method, status, code) in [
+        (
+            reqwest::Method::POST,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidRequest,
+        ),
+        (
+            reqwest::Method::DELETE,
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::MethodNotAllowed,
+        ),
+    ] {
+        let r = w
+            .http
+            .request(method, w.url("/v1/login/start"))
+            .header("idempotency-key", "same-key")
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .unwrap();
+        refused(r, status, code).await;
+    }
 }
 
 /// The face simulator, like a vendor's SDK, signs only a challenge of the
