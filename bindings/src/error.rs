@@ -231,6 +231,7 @@ pub enum ErrorCode {
     NotTheExecutingOrganisation,
     OutsideDistrict,
     RecipientMayNotExecute,
+    RecipientNotFound,
     ControlAlreadyActive,
     ControlNotActive,
     IdempotencyKeyReused,

@@ -229,6 +229,52 @@ pub enum Command {
         #[arg(long, env = "SUIKANG_AUTHORITY_TOKEN")]
         token: String,
     },
+    /// Authority: hand the execution of a control over to another
+    /// organisation of a kind that executes it (audited); it releases it
+    /// from then on.
+    HandOver {
+        document: String,
+        #[arg(long, value_enum, default_value_t = Kind::ResidentId)]
+        kind: Kind,
+        #[arg(long, value_enum)]
+        reason: Reason,
+        /// The receiving organisation, as its authority account names it.
+        #[arg(long)]
+        to: String,
+        #[arg(long, env = "SUIKANG_AUTHORITY_TOKEN")]
+        token: String,
+    },
+    /// A residents'/village committee or property company (问题二): apply
+    /// for people living in its own district, list the codes it holds. With
+    /// the institution account's token (`suikang-server create-institution`).
+    #[command(subcommand)]
+    Institution(InstitutionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InstitutionCommand {
+    /// Apply for a code (green) for someone living in the institution's
+    /// district, who has no smartphone.
+    ApplyProxy {
+        name: String,
+        document: String,
+        #[arg(long, value_enum, default_value_t = Kind::ResidentId)]
+        kind: Kind,
+        #[arg(long, value_enum)]
+        relationship: Rel,
+        /// The district the person lives in: a GB/T 2260 code or a name
+        /// (440104, 越秀区, yuexiu). It must be the institution's own.
+        #[arg(long)]
+        district: String,
+        /// The institution account's token.
+        #[arg(long, env = "SUIKANG_INSTITUTION_TOKEN", hide_env_values = true)]
+        token: String,
+    },
+    /// The codes the institution holds: code id, colour, masked name.
+    Codes {
+        #[arg(long, env = "SUIKANG_INSTITUTION_TOKEN", hide_env_values = true)]
+        token: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

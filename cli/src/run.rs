@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use suikang_core::print::PageFormat;
 use suikang_core::verifier::Verdict;
-use suikang_core::{App, AuthorityConsole, CoreError, RetryPolicy, Screen, SubmitOutcome};
+use suikang_core::{
+    App, AuthorityConsole, CoreError, InstitutionDesk, RetryPolicy, Screen, SubmitOutcome,
+};
 use suikang_protocol::api::{FaceCapture, KeyAreaTravel};
 use time::Date;
 use time::macros::format_description;
 
-use crate::args::{CheckpointCommand, Cli, ColorChoice, Command, PrintFormat};
+use crate::args::{CheckpointCommand, Cli, ColorChoice, Command, InstitutionCommand, PrintFormat};
 use crate::draw::{self, Style};
 use crate::home::{Home, HomeError, Settings, parse_root};
 use crate::json;
@@ -420,6 +422,74 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
                 after.color
             );
         }
+        Command::HandOver {
+            document,
+            kind,
+            reason,
+            to,
+            token,
+        } => {
+            let console = AuthorityConsole::new(
+                &server_url(home, server)?,
+                &token,
+                RetryPolicy::default(),
+                Arc::new(suikang_core::SystemClock),
+            )?;
+            let after = console
+                .hand_over(kind.into(), &document, reason.into(), &to)
+                .await?;
+            outln!(
+                "handed over · 已移交: {} now executed by {}",
+                after.masked_document,
+                to.trim()
+            );
+        }
+        Command::Institution(command) => match command {
+            InstitutionCommand::ApplyProxy {
+                name,
+                document,
+                kind,
+                relationship,
+                district,
+                token,
+            } => {
+                let desk = InstitutionDesk::new(
+                    &server_url(home, server)?,
+                    &token,
+                    RetryPolicy::default(),
+                )?;
+                let applied = desk
+                    .apply_proxy(
+                        &name,
+                        kind.into(),
+                        &document,
+                        relationship.into(),
+                        &district,
+                    )
+                    .await?;
+                outln!(
+                    "applied · 已代申领: code {} {}",
+                    applied.code_id,
+                    applied.color.name_zh()
+                );
+            }
+            InstitutionCommand::Codes { token } => {
+                let desk = InstitutionDesk::new(
+                    &server_url(home, server)?,
+                    &token,
+                    RetryPolicy::default(),
+                )?;
+                for code in desk.codes().await?.dependents {
+                    outln!(
+                        "{}  {}  {}  {}",
+                        code.code_id,
+                        code.color.name_zh(),
+                        code.masked_name,
+                        code.masked_document
+                    );
+                }
+            }
+        },
         Command::Release {
             document,
             kind,

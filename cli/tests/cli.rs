@@ -256,6 +256,107 @@ async fn a_checkpoint_terminal_verifies_online_with_its_token_and_no_sign_in() {
     assert_eq!(exit_code(&gate.run(&["verify", qr, "--online"])), 4);
 }
 
+/// 问题二 and DESIGN §2: a committee acts from the terminal with its token,
+/// only for people living in its own district; a district hands a home
+/// isolation over to a hospital, which then releases it (问题十).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_committee_applies_in_its_district_and_a_district_hands_a_control_over() {
+    let (server, t) = terminal().await;
+    let committee = server
+        .create_institution(
+            suikang_protocol::Relationship::ResidentsCommittee,
+            "beijing-street",
+            "440104",
+        )
+        .await
+        .unwrap();
+    let elder = "440104194003080028";
+    let apply = |district: &str| {
+        t.run(&[
+            "institution",
+            "apply-proxy",
+            "李秀英",
+            elder,
+            "--relationship",
+            "residents-committee",
+            "--district",
+            district,
+            "--token",
+            &committee,
+        ])
+    };
+    let elsewhere = apply("海珠区");
+    assert_eq!(exit_code(&elsewhere), 1);
+    assert!(
+        String::from_utf8_lossy(&elsewhere.stderr).contains("own district"),
+        "{}",
+        String::from_utf8_lossy(&elsewhere.stderr)
+    );
+    let applied = apply("yuexiu");
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert!(String::from_utf8_lossy(&applied.stdout).contains("绿码"));
+    let codes = t.ok(&["institution", "codes", "--token", &committee]);
+    assert!(codes.contains("李*英"), "{codes}");
+    assert!(!codes.contains(elder), "masked only");
+
+    let district = server
+        .create_authority(AuthorityRole::District, "yuexiu-district", "440104")
+        .await
+        .unwrap();
+    let hospital = server
+        .create_authority(
+            AuthorityRole::MedicalInstitution,
+            "guangzhou-eighth-hospital",
+            "440111",
+        )
+        .await
+        .unwrap();
+    t.ok(&[
+        "impose",
+        elder,
+        "--reason",
+        "home-isolation",
+        "--token",
+        &district,
+    ]);
+    let handed = t.ok(&[
+        "hand-over",
+        elder,
+        "--reason",
+        "home-isolation",
+        "--to",
+        "guangzhou-eighth-hospital",
+        "--token",
+        &district,
+    ]);
+    assert!(handed.contains("guangzhou-eighth-hospital"), "{handed}");
+    let refused = t.run(&[
+        "release",
+        elder,
+        "--reason",
+        "home-isolation",
+        "--token",
+        &district,
+    ]);
+    assert_eq!(exit_code(&refused), 1, "the district no longer executes it");
+    t.ok(&[
+        "release",
+        elder,
+        "--reason",
+        "home-isolation",
+        "--token",
+        &hospital,
+    ]);
+    assert!(
+        t.ok(&["institution", "codes", "--token", &committee])
+            .contains("绿码")
+    );
+}
+
 #[test]
 fn every_command_explains_itself() {
     let help = |args: &[&str]| {
@@ -290,6 +391,8 @@ fn every_command_explains_itself() {
         "impose",
         "release",
         "checkpoint",
+        "hand-over",
+        "institution",
     ] {
         assert!(top.contains(command), "{command} is listed");
         assert!(help(&[command]).contains("Usage"), "{command} --help");

@@ -732,6 +732,7 @@ impl App {
             relationship,
             co_resident_declared,
             reason,
+            residence_district: None,
         };
         let key = idempotency_key();
         let response = self
@@ -762,6 +763,7 @@ impl App {
             code_id: code_id.map(str::to_owned),
             symptoms,
             travel_from_key_area,
+            district: None,
         };
         self.submit(Action::Declare(request)).await
     }

@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 use suikang_protocol::api::{
-    ControlsResponse, DocumentInput, ImposeControlRequest, ListControlsRequest,
-    ReleaseControlRequest, paths,
+    ControlsResponse, DocumentInput, HandOverControlRequest, ImposeControlRequest,
+    ListControlsRequest, ReleaseControlRequest, paths,
 };
 
 use suikang_protocol::{ControlReason, Document, DocumentKind};
@@ -75,6 +75,24 @@ impl AuthorityConsole {
             reason,
         };
         self.post(paths::RELEASE_CONTROL, &request).await
+    }
+
+    /// Hands the execution of `reason` over to `to_organisation` (an
+    /// authority account of a kind that executes it; DESIGN §2, audited).
+    pub async fn hand_over(
+        &self,
+        kind: DocumentKind,
+        number: &str,
+        reason: ControlReason,
+        to_organisation: &str,
+    ) -> Result<ControlsResponse, CoreError> {
+        let request = HandOverControlRequest {
+            document: self.document(kind, number)?,
+            reason,
+            to_organisation: to_organisation.trim().to_owned(),
+        };
+        self.post(paths::HAND_OVER_CONTROL, &request)
+            .await
     }
 
     /// The person's active controls.

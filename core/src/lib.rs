@@ -25,6 +25,8 @@ pub mod face;
 pub mod guardians;
 /// HTTP to the issuing server: retries, ETags, network state, TLS.
 pub mod http;
+/// A committee's or property company's desk: apply for its district's people.
+pub mod institution;
 /// Actions taken offline, delivered once when the network returns.
 pub mod outbox;
 /// The printed code (打印版): a dependent's page as PNG, SVG and PDF.
@@ -53,6 +55,7 @@ pub use display::{ReasonLabel, Rgba};
 pub use error::CoreError;
 pub use face::{FaceVerifier, FaceVerifierError};
 pub use http::{NetworkState, RetryPolicy};
+pub use institution::InstitutionDesk;
 pub use print::{PageFonts, PrintablePage, render_svg};
 #[cfg(feature = "render")]
 pub use print::{render_pdf, render_png};

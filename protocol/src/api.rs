@@ -57,6 +57,8 @@ pub mod paths {
     pub const IMPOSE_CONTROL: &str = "/v1/authority/controls/impose";
     pub const RELEASE_CONTROL: &str = "/v1/authority/controls/release";
     pub const LIST_CONTROLS: &str = "/v1/authority/controls/list";
+    pub const HAND_OVER_CONTROL: &str = "/v1/authority/controls/hand-over";
+    pub const SYMPTOM_DECLARATIONS: &str = "/v1/authority/declarations/symptoms";
 
     /// [`DEPENDENT`] for one code.
     pub fn dependent(code_id: &str) -> String {
@@ -213,10 +215,13 @@ pub enum ErrorCode {
     MayNotRelease,
     /// 403: only the organisation that executed the control may lift it.
     NotTheExecutingOrganisation,
-    /// 403: only a community of the control's district may lift it.
+    /// 403: only a community of the control's district may lift it; an
+    /// institution acts only for people living in its own district.
     OutsideDistrict,
     /// 403: the organisation taking over a control may not execute it.
     RecipientMayNotExecute,
+    /// 404: no authority account has the organisation named to take over.
+    RecipientNotFound,
     /// 409: that control is already active on the person.
     ControlAlreadyActive,
     /// 404: that control is not active on the person.
@@ -548,6 +553,12 @@ pub struct ApplyProxyRequest {
     /// recorded. Not needed for elders (≥ 60) and children (< 18).
     #[serde(default)]
     pub reason: Option<crate::proxy::DeviceReason>,
+    /// The district the dependent lives in (GB/T 2260 code or name). A
+    /// committee or property company must state it and it must be its own
+    /// (DESIGN §2: 所在居村民委员会); a relative may. The first statement
+    /// is recorded and counts from then on.
+    #[serde(default)]
+    pub residence_district: Option<String>,
 }
 
 impl std::fmt::Debug for ApplyProxyRequest {
@@ -831,6 +842,11 @@ pub struct HealthDeclarationRequest {
     pub symptoms: Vec<Symptom>,
     #[serde(default)]
     pub travel_from_key_area: Option<KeyAreaTravel>,
+    /// Where the person is now (GB/T 2260 code or name): that district's
+    /// authorities see declared symptoms. Without it, the district of
+    /// arrival, else the recorded residence.
+    #[serde(default)]
+    pub district: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -844,6 +860,46 @@ pub struct HealthDeclarationResponse {
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub recorded_at: OffsetDateTime,
+    /// What the resident should do now, from the server (zh-CN and en).
+    #[serde(default)]
+    pub next_steps_zh: String,
+    #[serde(default)]
+    pub next_steps_en: String,
+}
+
+/// Ask for the symptom declarations made in the authority's district (a
+/// city-level authority: the whole city) since a number of days back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ListSymptomDeclarationsRequest {
+    /// 1 to 30; default 7.
+    #[serde(default)]
+    pub days: Option<u8>,
+}
+
+/// One symptom declaration, as the district's authorities see it: masked
+/// identity only, no phone, no full number.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SymptomDeclarationView {
+    pub declaration_id: i64,
+    pub masked_name: Option<String>,
+    pub masked_document: String,
+    pub code_id: Option<String>,
+    pub symptoms: Vec<Symptom>,
+    pub district: String,
+    /// holder, guardian or institution.
+    pub declared_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub declared_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct SymptomDeclarationsResponse {
+    pub declarations: Vec<SymptomDeclarationView>,
 }
 
 // ---------------------------------------------------------------- online verification
@@ -922,6 +978,19 @@ pub struct ImposeControlRequest {
 pub struct ReleaseControlRequest {
     pub document: DocumentInput,
     pub reason: ControlReason,
+}
+
+/// Hand the execution of a control over to another organisation (DESIGN
+/// §2, audited): whoever may release it may hand it over, to an authority
+/// account of a kind that executes the reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct HandOverControlRequest {
+    pub document: DocumentInput,
+    pub reason: ControlReason,
+    /// The receiving organisation, as its authority account names it.
+    pub to_organisation: String,
 }
 
 /// Look up a person's controls. A POST, so the document number stays out of

@@ -102,6 +102,16 @@ pub enum ApiError {
     RelationshipMismatch,
     #[error("no person with that document is known")]
     PersonNotFound,
+    #[error(
+        "a residents'/village committee or property company acts only for people living in its own district"
+    )]
+    InstitutionOutsideDistrict,
+    #[error(
+        "a committee or property company must state the district the person lives in (residence_district)"
+    )]
+    ResidenceDistrictMissing,
+    #[error("no authority account has that organisation: it cannot take the control over")]
+    RecipientNotFound,
     #[error("{0}")]
     OutsideRights(RightsError),
     #[error("that control is already active")]
@@ -168,6 +178,9 @@ impl ApiError {
             HolderHasOwnCode => ErrorCode::HolderHasOwnCode,
             RelationshipMismatch => ErrorCode::RelationshipMismatch,
             PersonNotFound => ErrorCode::PersonNotFound,
+            InstitutionOutsideDistrict => ErrorCode::OutsideDistrict,
+            ResidenceDistrictMissing => ErrorCode::InvalidRequest,
+            RecipientNotFound => ErrorCode::RecipientNotFound,
             OutsideRights(RightsError::MayNotImpose { .. }) => ErrorCode::MayNotImpose,
             OutsideRights(RightsError::MayNotRelease { .. }) => ErrorCode::MayNotRelease,
             OutsideRights(RightsError::NotTheExecutingOrganisation { .. }) => {

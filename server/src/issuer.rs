@@ -276,6 +276,7 @@ impl Issuer {
             masked_name,
             name_key,
             birth_date: document.birth_date(),
+            residence_district: None,
         })
     }
 
@@ -447,6 +448,7 @@ impl Issuer {
                 AccountKind::Institution(relationship) => Caller::Institution {
                     id: account.id,
                     relationship,
+                    district: account.district,
                 },
                 AccountKind::Checkpoint => Caller::Checkpoint { id: account.id },
             });
@@ -490,6 +492,8 @@ pub enum Caller {
     Institution {
         id: AccountId,
         relationship: Relationship,
+        /// Its district: it acts only for people living there (DESIGN §2).
+        district: String,
     },
     /// An authority account (district, CDC, medical institution, community).
     Authority(Authority),

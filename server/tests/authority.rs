@@ -342,3 +342,157 @@ async fn the_audit_log_records_every_act_and_cannot_be_changed() {
     assert!(conn.execute("DELETE FROM audit_log", []).is_err());
     assert_eq!(store.audit_log(person.id).await.unwrap(), log);
 }
+
+fn hand_over(number: &str, reason: ControlReason, to: &str) -> HandOverControlRequest {
+    HandOverControlRequest {
+        document: doc(number),
+        reason,
+        to_organisation: to.into(),
+    }
+}
+
+/// DESIGN §2: execution can be handed over to another organisation of an
+/// allowed kind, audited. A district's home isolation passes to the hospital
+/// now caring for the person: from then on the hospital releases it and the
+/// district no longer may; a CDC (which does not execute home isolation), an
+/// organisation without an account, or a district that does not execute it
+/// are refused.
+#[tokio::test]
+async fn a_district_hands_a_home_isolation_over_to_a_hospital_which_then_releases_it() {
+    let w = world().await;
+    let (zhang, _) = w.resident_with_code("张小明", ZHANG_ID).await;
+    let yuexiu = w
+        .authority(AuthorityRole::District, "yuexiu-district", "440104")
+        .await;
+    let haizhu = w
+        .authority(AuthorityRole::District, "haizhu-district", "440105")
+        .await;
+    let hospital = w
+        .authority(
+            AuthorityRole::MedicalInstitution,
+            "guangzhou-eighth-hospital",
+            "440111",
+        )
+        .await;
+    let _cdc = w
+        .authority(AuthorityRole::Cdc, "guangzhou-cdc", "440100")
+        .await;
+    let _: ControlsResponse = ok(w
+        .post(
+            "/v1/authority/controls/impose",
+            Some(&yuexiu),
+            &impose(ZHANG_ID, ControlReason::HomeIsolation),
+        )
+        .await)
+    .await;
+    let path = "/v1/authority/controls/hand-over";
+    for (token, to, status, code) in [
+        (
+            &haizhu,
+            "guangzhou-eighth-hospital",
+            StatusCode::FORBIDDEN,
+            ErrorCode::NotTheExecutingOrganisation,
+        ),
+        (
+            &yuexiu,
+            "guangzhou-cdc",
+            StatusCode::FORBIDDEN,
+            ErrorCode::RecipientMayNotExecute,
+        ),
+        (
+            &yuexiu,
+            "a-hospital-nobody-created",
+            StatusCode::NOT_FOUND,
+            ErrorCode::RecipientNotFound,
+        ),
+    ] {
+        refused(
+            w.post(
+                path,
+                Some(token),
+                &hand_over(ZHANG_ID, ControlReason::HomeIsolation, to),
+            )
+            .await,
+            status,
+            code,
+        )
+        .await;
+    }
+    refused(
+        w.post(
+            path,
+            Some(&zhang.tokens.access_token),
+            &hand_over(
+                ZHANG_ID,
+                ControlReason::HomeIsolation,
+                "guangzhou-eighth-hospital",
+            ),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::WrongAccountKind,
+    )
+    .await;
+    let after: ControlsResponse = ok(w
+        .post(
+            path,
+            Some(&yuexiu),
+            &hand_over(
+                ZHANG_ID,
+                ControlReason::HomeIsolation,
+                "guangzhou-eighth-hospital",
+            ),
+        )
+        .await)
+    .await;
+    let executor = after.controls[0].executed_by.as_ref().unwrap();
+    assert_eq!(
+        (executor.role, executor.organisation.as_str()),
+        (
+            AuthorityRole::MedicalInstitution,
+            "guangzhou-eighth-hospital"
+        )
+    );
+    assert_eq!(after.color, Some(Color::Red), "still under control");
+    // Audited: who handed it over, the executor before and after.
+    let person = w
+        .server
+        .issuer
+        .store
+        .person_by_code(parse_code_id(after.code_id.as_deref().unwrap()).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let log = w.server.issuer.store.audit_log(person.id).await.unwrap();
+    let entry = &log.last().unwrap().entry;
+    assert_eq!(Some(log.last().unwrap().id), after.audit_id);
+    assert_eq!(entry.action, "hand_over");
+    assert!(entry.actor.contains("yuexiu-district"), "{}", entry.actor);
+    assert!(entry.before.contains("yuexiu-district"), "{}", entry.before);
+    assert!(
+        entry.after.contains("guangzhou-eighth-hospital"),
+        "{}",
+        entry.after
+    );
+    // The district no longer executes it: only the hospital releases it.
+    refused(
+        w.post(
+            "/v1/authority/controls/release",
+            Some(&yuexiu),
+            &release(ZHANG_ID, ControlReason::HomeIsolation),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::NotTheExecutingOrganisation,
+    )
+    .await;
+    let released: ControlsResponse = ok(w
+        .post(
+            "/v1/authority/controls/release",
+            Some(&hospital),
+            &release(ZHANG_ID, ControlReason::HomeIsolation),
+        )
+        .await)
+    .await;
+    assert_eq!(released.color, Some(Color::Blue));
+}

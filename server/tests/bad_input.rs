@@ -213,6 +213,7 @@ async fn a_retried_application_returns_the_first_answer_and_acts_once() {
         relationship: Relationship::AdultRelative,
         co_resident_declared: true,
         reason: None,
+        residence_district: None,
     };
     let send = |key: &'static str, body: &ApplyProxyRequest| {
         w.http
@@ -261,6 +262,7 @@ async fn a_retried_application_returns_the_first_answer_and_acts_once() {
             arrived_on: time::OffsetDateTime::now_utc().date() - time::Duration::days(3),
             district: "440104".into(),
         }),
+        district: None,
     };
     let post = || {
         w.http
@@ -397,6 +399,7 @@ async fn a_retry_after_a_token_refresh_is_the_same_request_and_acts_once() {
                     code_id: None,
                     symptoms: vec![Symptom::Fever],
                     travel_from_key_area: None,
+                    district: None,
                 })
                 .send()
                 .await
@@ -437,6 +440,7 @@ async fn a_retried_removal_of_a_dependent_replays_its_first_answer() {
                 relationship: Relationship::AdultRelative,
                 co_resident_declared: true,
                 reason: None,
+                residence_district: None,
             },
         )
         .await)

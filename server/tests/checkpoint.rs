@@ -291,6 +291,7 @@ async fn a_printed_green_page_of_a_confirmed_case_is_stop_online_without_reasons
                 relationship: suikang_protocol::Relationship::AdultRelative,
                 co_resident_declared: true,
                 reason: None,
+                residence_district: None,
             },
         )
         .await)

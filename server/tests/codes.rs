@@ -9,8 +9,8 @@ use common::*;
 use reqwest::StatusCode;
 use suikang_protocol::api::*;
 use suikang_protocol::{
-    Binding, Color, ControlReason, Presentation, Relationship, SignedCredential, TrustList,
-    VerificationPolicy, verify,
+    AuthorityRole, Binding, Color, ControlReason, Presentation, Relationship, SignedCredential,
+    TrustList, VerificationPolicy, verify,
 };
 use suikang_server::Policy;
 use time::{Duration, OffsetDateTime};
@@ -27,6 +27,7 @@ fn proxy(
         relationship,
         co_resident_declared: co_resident,
         reason: None,
+        residence_district: None,
     }
 }
 
@@ -273,12 +274,15 @@ async fn a_relative_holds_a_limited_number_of_dependents_a_committee_many() {
             .post(
                 "/v1/codes/apply-proxy",
                 Some(&committee),
-                &proxy(
-                    "王老太",
-                    &elder_id(n),
-                    Relationship::ResidentsCommittee,
-                    false,
-                ),
+                &ApplyProxyRequest {
+                    residence_district: Some("440104".into()),
+                    ..proxy(
+                        "王老太",
+                        &elder_id(n),
+                        Relationship::ResidentsCommittee,
+                        false,
+                    )
+                },
             )
             .await)
         .await;
@@ -459,6 +463,7 @@ async fn declaring_arrival_from_a_key_area_turns_the_code_red() {
                 code_id: None,
                 symptoms: vec![Symptom::Cough],
                 travel_from_key_area: None,
+                district: None,
             },
         )
         .await)
@@ -476,6 +481,7 @@ async fn declaring_arrival_from_a_key_area_turns_the_code_red() {
                     arrived_on: OffsetDateTime::now_utc().date() - Duration::days(3),
                     district: "440104".into(),
                 }),
+                district: None,
             },
         )
         .await)
@@ -498,6 +504,7 @@ async fn declaring_arrival_from_a_key_area_turns_the_code_red() {
                 code_id: None,
                 symptoms: vec![],
                 travel_from_key_area: None,
+                district: None,
             },
         )
         .await,
@@ -522,6 +529,7 @@ async fn declaring_arrival_from_a_key_area_turns_the_code_red() {
                 code_id: Some(elder.code_id.clone()),
                 symptoms: vec![Symptom::Fever],
                 travel_from_key_area: None,
+                district: None,
             },
         )
         .await)
@@ -534,6 +542,7 @@ async fn declaring_arrival_from_a_key_area_turns_the_code_red() {
                 code_id: Some(elder.code_id),
                 symptoms: vec![],
                 travel_from_key_area: None,
+                district: None,
             },
         )
         .await,
@@ -608,4 +617,179 @@ async fn a_committees_long_list_of_codes_comes_in_pages_that_add_up_to_all() {
         )
         .await;
     }
+}
+
+#[tokio::test]
+async fn a_committee_acts_only_for_people_living_in_its_own_district() {
+    let w = world().await;
+    let yuexiu = w
+        .server
+        .create_institution(Relationship::ResidentsCommittee, "beijing-street", "440104")
+        .await
+        .unwrap();
+    let haizhu = w
+        .server
+        .create_institution(
+            Relationship::ResidentsCommittee,
+            "binjiang-street",
+            "440105",
+        )
+        .await
+        .unwrap();
+    let elder = elder_id(3);
+    let as_committee = |district: Option<&str>| ApplyProxyRequest {
+        residence_district: district.map(str::to_owned),
+        ..proxy("王老太", &elder, Relationship::ResidentsCommittee, false)
+    };
+    refused(
+        w.post("/v1/codes/apply-proxy", Some(&yuexiu), &as_committee(None))
+            .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidRequest,
+    )
+    .await;
+    refused(
+        w.post(
+            "/v1/codes/apply-proxy",
+            Some(&yuexiu),
+            &as_committee(Some("haizhu")),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::OutsideDistrict,
+    )
+    .await;
+    // The district by name is the same district as by code.
+    let applied: ApplyResponse = ok(w
+        .post(
+            "/v1/codes/apply-proxy",
+            Some(&yuexiu),
+            &as_committee(Some("越秀区")),
+        )
+        .await)
+    .await;
+    assert_eq!(applied.color, Color::Green);
+    // Haizhu's committee, saying she lives in Haizhu: her recorded
+    // residence (Yuexiu) counts, and the answer says only that it is not
+    // its district.
+    refused(
+        w.post(
+            "/v1/codes/apply-proxy",
+            Some(&haizhu),
+            &as_committee(Some("440105")),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::OutsideDistrict,
+    )
+    .await;
+    assert!(w.codes(&haizhu).await.dependents.is_empty());
+    assert_eq!(w.codes(&yuexiu).await.dependents.len(), 1);
+}
+
+#[tokio::test]
+async fn declared_symptoms_are_recorded_advised_and_listed_for_the_districts_authorities() {
+    let w = world().await;
+    let (zhang, _) = w.resident_with_code("张小明", ZHANG_ID).await;
+    let declared: HealthDeclarationResponse = ok(w
+        .post(
+            "/v1/health-declarations",
+            Some(&zhang.tokens.access_token),
+            &HealthDeclarationRequest {
+                code_id: None,
+                symptoms: vec![Symptom::Fever, Symptom::Cough],
+                travel_from_key_area: None,
+                district: Some("海珠区".into()),
+            },
+        )
+        .await)
+    .await;
+    assert_eq!(
+        declared.color,
+        Color::Blue,
+        "symptoms do not turn a code red"
+    );
+    assert!(declared.controls_imposed.is_empty());
+    assert!(
+        declared.next_steps_zh.contains("发热门诊"),
+        "{}",
+        declared.next_steps_zh
+    );
+    assert!(
+        declared.next_steps_en.contains("fever clinic"),
+        "{}",
+        declared.next_steps_en
+    );
+    let list = |token: String| {
+        let w = &w;
+        async move {
+            let r: SymptomDeclarationsResponse = ok(w
+                .post(
+                    "/v1/authority/declarations/symptoms",
+                    Some(&token),
+                    &ListSymptomDeclarationsRequest { days: None },
+                )
+                .await)
+            .await;
+            r.declarations
+        }
+    };
+    let haizhu = w
+        .authority(AuthorityRole::District, "haizhu-district", "440105")
+        .await;
+    let seen = list(haizhu).await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].symptoms, [Symptom::Fever, Symptom::Cough]);
+    assert_eq!(
+        (seen[0].masked_name.as_deref(), seen[0].district.as_str()),
+        (Some("张*明"), "440105")
+    );
+    assert!(!serde_json::to_string(&seen).unwrap().contains(ZHANG_ID));
+    let cdc = w
+        .authority(AuthorityRole::Cdc, "guangzhou-cdc", "440100")
+        .await;
+    assert_eq!(
+        list(cdc).await.len(),
+        1,
+        "the city's CDC sees the whole city"
+    );
+    let yuexiu = w
+        .authority(AuthorityRole::District, "yuexiu-district", "440104")
+        .await;
+    assert!(list(yuexiu).await.is_empty());
+    // A declaration without symptoms is not on the list; nor may a resident
+    // read the list.
+    let quiet: HealthDeclarationResponse = ok(w
+        .post(
+            "/v1/health-declarations",
+            Some(&zhang.tokens.access_token),
+            &HealthDeclarationRequest {
+                code_id: None,
+                symptoms: vec![],
+                travel_from_key_area: None,
+                district: Some("440105".into()),
+            },
+        )
+        .await)
+    .await;
+    assert!(
+        quiet.next_steps_en.contains("nothing else"),
+        "{}",
+        quiet.next_steps_en
+    );
+    let haizhu2 = w
+        .authority(AuthorityRole::Community, "binjiang-community", "440105")
+        .await;
+    assert_eq!(list(haizhu2).await.len(), 1);
+    refused(
+        w.post(
+            "/v1/authority/declarations/symptoms",
+            Some(&zhang.tokens.access_token),
+            &ListSymptomDeclarationsRequest { days: None },
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::WrongAccountKind,
+    )
+    .await;
 }

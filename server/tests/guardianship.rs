@@ -17,6 +17,7 @@ fn proxy(name: &str, number: &str) -> ApplyProxyRequest {
         relationship: Relationship::AdultRelative,
         co_resident_declared: true,
         reason: None,
+        residence_district: None,
     }
 }
 
@@ -116,6 +117,7 @@ async fn a_declared_arrival_names_a_real_district_and_a_recent_date() {
             arrived_on,
             district: district.into(),
         }),
+        district: None,
     };
     for (district, arrived_on, code) in [
         ("火星", today, ErrorCode::UnknownDistrict),

@@ -25,6 +25,8 @@ mod housekeeping;
 mod join_requests;
 #[path = "login.rs"]
 mod login;
+#[path = "refusals.rs"]
+mod refusals;
 
 /// A scenario file that is not included above would run on SQLite only.
 #[test]

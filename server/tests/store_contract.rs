@@ -38,6 +38,7 @@ contract_tests!(
     a_dependent_who_applies_keeps_the_code,
     dependents_are_limited_and_removable,
     controls_are_audited,
+    hand_over_accounts_and_residence,
     challenges_answer_once,
     sessions_rotate_and_detect_reuse,
     accounts_are_found_by_token,

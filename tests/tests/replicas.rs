@@ -91,6 +91,7 @@ async fn a_phone_signs_in_on_one_replica_and_carries_on_through_the_other() {
                     arrived_on: time::OffsetDateTime::now_utc().date() - time::Duration::days(3),
                     district: "440104".into(),
                 }),
+                district: None,
             },
         )
         .await)
@@ -162,6 +163,7 @@ async fn an_idempotency_key_claimed_on_one_replica_is_honoured_on_the_other() {
         code_id: None,
         symptoms: vec![Symptom::Fever],
         travel_from_key_area: None,
+        district: None,
     };
     let post = |w: &World| {
         w.http
@@ -187,6 +189,7 @@ async fn replicas_racing_one_proxy_application_give_one_code() {
         relationship: Relationship::AdultRelative,
         co_resident_declared: true,
         reason: None,
+        residence_district: None,
     };
     let (a, b) = tokio::join!(
         r.a.post("/v1/codes/apply-proxy", Some(token), &apply),

@@ -170,6 +170,7 @@ async fn main() {
                 relationship: Relationship::AdultRelative,
                 co_resident_declared: true,
                 reason: None,
+                residence_district: None,
             })
             .send()
             .await

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use suikang_protocol::api::*;
-use suikang_protocol::{Color, Control, ControlReasons, Executor, may_impose, may_release};
+use suikang_protocol::{
+    Authority, Color, Control, ControlReasons, Executor, hand_over, may_impose, may_release,
+};
 
 use super::{ApiJson, ControlChange, audit_entry};
 use crate::error::ApiError;
@@ -140,6 +142,122 @@ pub(super) async fn release_control(
             ))
         }
     }
+}
+
+/// Hand the execution of a control over to another organisation of a kind
+/// that executes it (DESIGN §2: "execution can be handed over … (audited)"):
+/// a district's home isolation to the hospital that now cares for the
+/// person, a community's arrival control to another of the same district.
+/// Whoever may release the control may hand it over (protocol `hand_over`);
+/// the receiver must have an authority account, so the control never ends
+/// up with nobody who could release it.
+#[utoipa::path(post, path = paths::HAND_OVER_CONTROL, tag = "authority", security(("bearer" = [])), request_body = HandOverControlRequest,
+    responses((status = 200, body = ControlsResponse),
+        (status = 403, description = "may_not_release, not_the_executing_organisation, outside_district, recipient_may_not_execute, wrong_account_kind", body = ErrorBody),
+        (status = 404, description = "person_not_found, control_not_active, recipient_not_found", body = ErrorBody),
+        (status = 422, description = "invalid_document_number", body = ErrorBody)))]
+pub(super) async fn hand_over_control(
+    State(issuer): State<Arc<Issuer>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<HandOverControlRequest>,
+) -> Result<Json<ControlsResponse>, ApiError> {
+    let authority = caller.authority()?;
+    let person = known_person(&issuer, &req.document).await?;
+    let before = issuer.store.active_controls(person.id).await?;
+    let active = before
+        .iter()
+        .find(|c| c.control.reason == req.reason)
+        .ok_or(ApiError::ControlNotActive)?;
+    let recipient = issuer
+        .store
+        .authority_by_organisation(req.to_organisation.trim().to_owned())
+        .await?
+        .and_then(|a| match a.kind {
+            AccountKind::Authority(role) => Some(Authority {
+                role,
+                organisation: a.organisation,
+                district: a.district,
+            }),
+            _ => None,
+        })
+        .ok_or(ApiError::RecipientNotFound)?;
+    let after = hand_over(
+        authority,
+        &active.control,
+        &before.iter().map(|c| c.control.clone()).collect::<Vec<_>>(),
+        &recipient,
+    )
+    .map_err(ApiError::OutsideRights)?;
+    // The audit line: who handed what over, the executor before and after.
+    let audit = AuditEntry {
+        actor: serde_json::to_string(authority).unwrap_or_default(),
+        action: "hand_over".into(),
+        person: person.id,
+        reason: req.reason,
+        before: serde_json::to_string(&active.control.executor).unwrap_or_default(),
+        after: serde_json::to_string(&after.executor).unwrap_or_default(),
+        at: issuer.now(),
+    };
+    match issuer
+        .store
+        .hand_over_control(person.id, req.reason, after.executor, audit)
+        .await?
+    {
+        HandOverOutcome::NotActive => Err(ApiError::ControlNotActive),
+        HandOverOutcome::HandedOver { audit_id } => {
+            tracing::info!(role = ?authority.role, reason = ?req.reason, audit_id, "control handed over");
+            Ok(Json(
+                controls_response(&issuer, &person, Some(audit_id)).await?,
+            ))
+        }
+    }
+}
+
+/// The symptom declarations of the authority's district (a city-level
+/// authority: the whole city) in the last `days` (default 7), newest first:
+/// what a district would follow up (问题六: health changes are declared).
+/// Masked identity only.
+#[utoipa::path(post, path = paths::SYMPTOM_DECLARATIONS, tag = "authority", security(("bearer" = [])), request_body = ListSymptomDeclarationsRequest,
+    responses((status = 200, body = SymptomDeclarationsResponse),
+        (status = 403, description = "wrong_account_kind", body = ErrorBody),
+        (status = 422, description = "invalid_request (days not 1 to 30)", body = ErrorBody)))]
+pub(super) async fn symptom_declarations(
+    State(issuer): State<Arc<Issuer>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<ListSymptomDeclarationsRequest>,
+) -> Result<Json<SymptomDeclarationsResponse>, ApiError> {
+    let authority = caller.authority()?;
+    let days = req.days.unwrap_or(7);
+    if !(1..=30).contains(&days) {
+        return Err(ApiError::InvalidRequest("days: 1 to 30".into()));
+    }
+    let prefix = match suikang_protocol::find_district(&authority.district) {
+        Ok(d) if d.is_city() => d.code_text()[..4].to_owned(),
+        Ok(d) => d.code_text(),
+        // An account made with a district nobody knows sees nothing.
+        Err(_) => {
+            return Ok(Json(SymptomDeclarationsResponse {
+                declarations: vec![],
+            }));
+        }
+    };
+    let since = issuer.now() - time::Duration::days(i64::from(days));
+    let records = issuer.store.symptom_declarations(prefix, since).await?;
+    Ok(Json(SymptomDeclarationsResponse {
+        declarations: records
+            .into_iter()
+            .map(|r| SymptomDeclarationView {
+                declaration_id: r.id,
+                masked_name: r.person.masked_name.clone(),
+                masked_document: r.person.masked_document.clone(),
+                code_id: r.person.code.map(|c| code_id_text(c.code_id)),
+                symptoms: serde_json::from_str(&r.declaration.symptoms).unwrap_or_default(),
+                district: r.declaration.district.unwrap_or_default(),
+                declared_by: r.declaration.declared_by,
+                declared_at: r.declaration.at,
+            })
+            .collect(),
+    }))
 }
 
 /// A person's active controls.

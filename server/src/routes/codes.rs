@@ -196,7 +196,15 @@ pub(super) async fn apply_proxy(
     let guardian = caller.guardian()?;
     let now = issuer.now();
     let document = issuer.parse_document(&req.document)?;
-    let facts = issuer.facts(&document, Some(&req.name))?;
+    let mut facts = issuer.facts(&document, Some(&req.name))?;
+    // DESIGN §2, Places: a declared residence district is a known one, kept
+    // by its code; the first declaration is recorded and counts from then.
+    let declared = req
+        .residence_district
+        .as_deref()
+        .map(|d| district_code(d).map_err(|_| ApiError::UnknownDistrict))
+        .transpose()?;
+    facts.residence_district = declared.clone();
     let max = match &caller {
         Caller::Resident(session) => {
             if req.relationship.is_institution() {
@@ -219,9 +227,28 @@ pub(super) async fn apply_proxy(
             .map_err(ApiError::GuardianRefused)?;
             Some(issuer.policy.max_relative_dependents)
         }
-        Caller::Institution { relationship, .. } => {
+        Caller::Institution {
+            relationship,
+            district,
+            ..
+        } => {
             if *relationship != req.relationship {
                 return Err(ApiError::RelationshipMismatch);
+            }
+            // 问题二: 所在居村民委员会 — the committee (or property company)
+            // of the place the dependent lives, not any in the city (issue
+            // 11, finding 6). A residence already recorded counts; else the
+            // one stated now, which an institution must state.
+            let recorded = issuer
+                .store
+                .person_by_doc(facts.doc_key)
+                .await?
+                .and_then(|p| p.residence_district);
+            let lives_in = recorded
+                .or(declared)
+                .ok_or(ApiError::ResidenceDistrictMissing)?;
+            if district_code(district).ok().as_deref() != Some(lives_in.as_str()) {
+                return Err(ApiError::InstitutionOutsideDistrict);
             }
             None
         }
@@ -285,6 +312,19 @@ pub(super) async fn apply_proxy(
             }
             // Registered, the right name, and nobody holds the code (the
             // last guardian left): this application takes it up again.
+        }
+    }
+    // Refused before anything is written (issue 11, finding 2): the store
+    // counts again in its transaction, for a race.
+    if let Some(max) = max {
+        let held = issuer
+            .store
+            .codes_snapshot(None, guardian)
+            .await?
+            .dependents;
+        let already = held.iter().any(|(d, _)| d.person.doc_key == facts.doc_key);
+        if !already && held.len() as u32 >= max {
+            return Err(ApiError::TooManyDependents);
         }
     }
     let dependent = issuer.store.upsert_person(facts, now).await?;
@@ -415,6 +455,15 @@ pub(super) async fn health_declaration(
             return Err(ApiError::ArrivalDateOutOfRange);
         }
     }
+    // Whose authorities see it: where the person says they are, else the
+    // district of arrival, else where they are recorded to live.
+    let district = match req.district.as_deref() {
+        Some(d) => Some(district_code(d).map_err(|_| ApiError::UnknownDistrict)?),
+        None => travel
+            .as_ref()
+            .map(|t| t.district.clone())
+            .or(person.residence_district.clone()),
+    };
     let declaration_id = issuer
         .store
         .record_declaration(Declaration {
@@ -427,6 +476,7 @@ pub(super) async fn health_declaration(
                 .transpose()
                 .map_err(|_| ApiError::Internal)?,
             at: now,
+            district,
         })
         .await?;
     let mut imposed = Vec::new();
@@ -437,13 +487,67 @@ pub(super) async fn health_declaration(
     }
     let controls = issuer.store.active_controls(person.id).await?;
     let reasons: ControlReasons = controls.iter().map(|c| c.control.reason).collect();
+    let (next_steps_zh, next_steps_en) = next_steps(&req.symptoms, travel.as_ref());
     Ok(Json(HealthDeclarationResponse {
         declaration_id,
         code_id: code_id_text(code.code_id),
         color: Color::of(code.applied_by, reasons),
         controls_imposed: imposed,
         recorded_at: now,
+        next_steps_zh,
+        next_steps_en,
     }))
+}
+
+/// What the resident is told to do after a declaration.
+///
+/// Declared symptoms do not turn the code red. The seed's red code is for
+/// people under epidemic-control management in named categories (问题三:
+/// isolation, close contact, suspected or confirmed case, nucleic-acid
+/// positive, arrival from a key area), each lifted by the organisation that
+/// manages it (问题十: suspected cases by a medical institution). A cough
+/// reported by the holder is none of these: it is the health change 问题六
+/// asks them to declare. So it is recorded, the district's authorities see
+/// it (`/v1/authority/declarations/symptoms`), and the resident is sent to a
+/// fever clinic, where a medical institution decides — and imposes
+/// "suspected case" if so. Arrival from a key area does impose its control
+/// (DESIGN §2), and 问题十 tells the person to contact their community.
+fn next_steps(symptoms: &[Symptom], travel: Option<&KeyAreaTravel>) -> (String, String) {
+    let mut zh: Vec<String> = Vec::new();
+    let mut en: Vec<String> = Vec::new();
+    if !symptoms.is_empty() {
+        zh.push(
+            "您申报了身体不适症状：请佩戴口罩，避免乘坐公共交通工具，尽快到就近医院的发热门诊就诊，\
+             并如实告知医生近期旅居史。自报症状不改变穗康码颜色；如医疗机构诊断为疑似或确诊病例，将由其赋红码。"
+                .to_owned(),
+        );
+        en.push(
+            "You declared symptoms: wear a mask, avoid public transport, and go to the fever clinic \
+             of the nearest hospital soon, telling the doctor where you have been. Declared symptoms \
+             do not change your code's colour; if a medical institution diagnoses a suspected or \
+             confirmed case, it puts your code under control."
+                .to_owned(),
+        );
+    }
+    if let Some(travel) = travel {
+        let place = suikang_protocol::find_district(&travel.district)
+            .map(|d| d.name_zh)
+            .unwrap_or("所在区");
+        zh.push(format!(
+            "您申报了重点疫区抵穗：穗康码已转为红码。请按{place}的指引主动联系所在社区，由社区解除或安排疫情防控管理。"
+        ));
+        en.push(format!(
+            "You declared an arrival from a key epidemic area: your code is red now. Follow the \
+             district's guidance and contact your community ({}): it releases the control or \
+             arranges the measures.",
+            travel.district
+        ));
+    }
+    if zh.is_empty() {
+        zh.push("已记录您的健康申报，无需其他操作。".to_owned());
+        en.push("Your health declaration is recorded; nothing else to do.".to_owned());
+    }
+    (zh.join(""), en.join(" "))
 }
 
 /// Whose health a declaration is about: the code named (the caller's own,

@@ -119,6 +119,8 @@ fn api() -> (Router<Arc<Issuer>>, utoipa::openapi::OpenApi) {
         .routes(routes!(checkpoint::trust_list))
         .routes(routes!(authority::impose_control))
         .routes(routes!(authority::release_control))
+        .routes(routes!(authority::hand_over_control))
+        .routes(routes!(authority::symptom_declarations))
         .routes(routes!(authority::list_controls))
         .split_for_parts()
 }

@@ -3,7 +3,8 @@
 //! store runs the very same functions.
 
 use suikang_protocol::{
-    AppliedBy, Authority, AuthorityRole, CodeId, Control, ControlReason, DocumentKind, Relationship,
+    AppliedBy, Authority, AuthorityRole, CodeId, Control, ControlReason, DocumentKind, Executor,
+    Relationship,
 };
 use time::{Duration, OffsetDateTime, macros::datetime};
 
@@ -19,6 +20,7 @@ fn facts(n: u8) -> PersonFacts {
         masked_name: Some("张*明".into()),
         name_key: Some(NameKey([n.wrapping_add(50); 32])),
         birth_date: Some(time::macros::date!(1980 - 01 - 01)),
+        residence_district: None,
     }
 }
 
@@ -255,6 +257,134 @@ pub async fn controls_are_audited(store: &dyn Store) {
             .map(|r| r.entry.action.as_str())
             .collect::<Vec<_>>(),
         ["impose", "release"]
+    );
+}
+
+/// A control's execution is handed over in place (the control stays
+/// active, its executor changes) with an audit line; a control not active
+/// is not. Authority accounts are found by organisation; a checkpoint
+/// account is read back as one. The first declared residence district
+/// stays.
+pub async fn hand_over_accounts_and_residence(store: &dyn Store) {
+    let p = store
+        .upsert_person(
+            PersonFacts {
+                residence_district: Some("440104".into()),
+                ..facts(2)
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(p.residence_district.as_deref(), Some("440104"));
+    let again = store
+        .upsert_person(
+            PersonFacts {
+                residence_district: Some("440105".into()),
+                ..facts(2)
+            },
+            T0,
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.residence_district.as_deref(), Some("440104"));
+    let district = Authority {
+        role: AuthorityRole::District,
+        organisation: "yuexiu-district".into(),
+        district: "440104".into(),
+    };
+    let hospital = Authority {
+        role: AuthorityRole::MedicalInstitution,
+        organisation: "eighth-hospital".into(),
+        district: "440111".into(),
+    };
+    let control = Control::imposed_by(&district, ControlReason::HomeIsolation);
+    store
+        .impose_control(
+            p.id,
+            control,
+            audit(p.id, ControlReason::HomeIsolation, "impose"),
+        )
+        .await
+        .unwrap();
+    let handed = store
+        .hand_over_control(
+            p.id,
+            ControlReason::HomeIsolation,
+            Executor::Authority(hospital.clone()),
+            audit(p.id, ControlReason::HomeIsolation, "hand_over"),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(handed, HandOverOutcome::HandedOver { .. }));
+    let active = store.active_controls(p.id).await.unwrap();
+    assert_eq!(active.len(), 1);
+    assert_eq!(active[0].control.executor, Executor::Authority(hospital));
+    assert_eq!(
+        store
+            .hand_over_control(
+                p.id,
+                ControlReason::CloseContact,
+                Executor::HealthDeclaration,
+                audit(p.id, ControlReason::CloseContact, "hand_over"),
+            )
+            .await
+            .unwrap(),
+        HandOverOutcome::NotActive
+    );
+    let actions: Vec<String> = store
+        .audit_log(p.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.entry.action)
+        .collect();
+    assert_eq!(actions, ["impose", "hand_over"]);
+
+    for (n, kind, organisation) in [
+        (21, AccountKind::Checkpoint, "metro-gate"),
+        (
+            22,
+            AccountKind::Authority(AuthorityRole::MedicalInstitution),
+            "eighth-hospital",
+        ),
+    ] {
+        store
+            .create_account(NewAccount {
+                kind,
+                organisation: organisation.into(),
+                district: "440111".into(),
+                display_name: organisation.into(),
+                token: TokenHash([n; 32]),
+                at: T0,
+            })
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store
+            .account_by_token(TokenHash([21; 32]))
+            .await
+            .unwrap()
+            .map(|a| a.kind),
+        Some(AccountKind::Checkpoint)
+    );
+    let found = store
+        .authority_by_organisation("eighth-hospital".into())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        found.kind,
+        AccountKind::Authority(AuthorityRole::MedicalInstitution)
+    );
+    assert_eq!(
+        store
+            .authority_by_organisation("metro-gate".into())
+            .await
+            .unwrap(),
+        None,
+        "a checkpoint is no authority"
     );
 }
 

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use suikang_protocol::{
-    AppliedBy, AuthorityRole, CodeId, Control, ControlReason, DocumentKind, Relationship,
+    AppliedBy, AuthorityRole, CodeId, Control, ControlReason, DocumentKind, Executor, Relationship,
 };
 use time::{Date, OffsetDateTime};
 
@@ -101,6 +101,9 @@ pub struct Person {
     /// When the code's colour or controls last changed: credentials are
     /// issued in periods counted from here.
     pub status_changed_at: OffsetDateTime,
+    /// The district the person lives in (GB/T 2260), as first declared by
+    /// a guardian: an institution acts only for its own district's people.
+    pub residence_district: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,6 +121,8 @@ pub struct PersonFacts {
     pub masked_name: Option<String>,
     pub name_key: Option<NameKey>,
     pub birth_date: Option<Date>,
+    /// A declared residence district; a recorded one is never replaced.
+    pub residence_district: Option<String>,
 }
 
 /// Who holds dependents: a resident, or an institution account.
@@ -401,6 +406,12 @@ pub enum ReleaseOutcome {
     NotActive,
 }
 
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HandOverOutcome {
+    HandedOver { audit_id: i64 },
+    NotActive,
+}
+
 /// Why a session ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SessionEnd {
@@ -566,6 +577,16 @@ pub struct Declaration {
     pub symptoms: String,
     pub travel: Option<String>,
     pub at: OffsetDateTime,
+    /// Where the person was (GB/T 2260 code): whose authorities see it.
+    pub district: Option<String>,
+}
+
+/// A declaration with symptoms, with the masked identity of its person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SymptomRecord {
+    pub id: i64,
+    pub declaration: Declaration,
+    pub person: Person,
 }
 
 /// How long a claimed idempotency key may stay unfinished before a retry
@@ -700,6 +721,16 @@ pub trait Store: Send + Sync + 'static {
         reason: ControlReason,
         audit: AuditEntry,
     ) -> StoreFuture<'_, ReleaseOutcome>;
+    /// Records `executor` as the one executing the person's active
+    /// `reason` (DESIGN §2, hand-over) and appends `audit`, in one
+    /// transaction.
+    fn hand_over_control(
+        &self,
+        person: PersonId,
+        reason: ControlReason,
+        executor: Executor,
+        audit: AuditEntry,
+    ) -> StoreFuture<'_, HandOverOutcome>;
     fn audit_log(&self, person: PersonId) -> StoreFuture<'_, Vec<AuditRecord>>;
 
     // ---- login
@@ -742,9 +773,19 @@ pub trait Store: Send + Sync + 'static {
         account: AccountId,
         at: OffsetDateTime,
     ) -> StoreFuture<'_, RevokeOutcome>;
+    /// The authority account of an organisation (the first made, if several).
+    fn authority_by_organisation(&self, organisation: String) -> StoreFuture<'_, Option<Account>>;
 
     // ---- declarations
     fn record_declaration(&self, declaration: Declaration) -> StoreFuture<'_, i64>;
+    /// Declarations with symptoms since `since` whose district starts with
+    /// `district_prefix` (a district's code, or a city's first four digits),
+    /// newest first.
+    fn symptom_declarations(
+        &self,
+        district_prefix: String,
+        since: OffsetDateTime,
+    ) -> StoreFuture<'_, Vec<SymptomRecord>>;
 
     // ---- idempotency
     /// Claims `key` for a request before it runs, so a retry racing the

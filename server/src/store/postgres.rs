@@ -214,6 +214,12 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE accounts ADD COLUMN previous_token_hash BYTEA UNIQUE;
     ALTER TABLE accounts ADD COLUMN previous_token_until BIGINT;
     "#,
+    // 4: as SQLite's 4, the residence district a guardian declares.
+    r#"
+    ALTER TABLE people ADD COLUMN residence_district TEXT;
+    ALTER TABLE declarations ADD COLUMN district TEXT;
+    CREATE INDEX declarations_district ON declarations(district, at);
+    "#,
 ];
 
 /// Key of the advisory lock that lets one replica at a time migrate.
@@ -503,7 +509,10 @@ fn blob32(bytes: Vec<u8>, what: &'static str) -> Result<[u8; 32], StoreError> {
 }
 
 const PERSON_COLUMNS: &str = "p.id, p.doc_key, p.doc_kind, p.masked_document, p.masked_name, \
-     p.birth_date, p.code_id, p.applied_by, p.status_changed_at, p.name_key";
+     p.birth_date, p.code_id, p.applied_by, p.status_changed_at, p.name_key, p.residence_district";
+/// How many columns [`PERSON_COLUMNS`] selects: a column selected after
+/// them has this index.
+const PERSON_WIDTH: usize = 11;
 
 fn name_key_from(bytes: Option<Vec<u8>>) -> Result<Option<NameKey>, StoreError> {
     bytes
@@ -536,6 +545,7 @@ fn person_from_row(row: &Row) -> R<Person> {
             .transpose()?,
         code,
         status_changed_at: from_ts(row.try_get(8)?)?,
+        residence_district: row.try_get(10)?,
     })
 }
 
@@ -598,7 +608,7 @@ async fn dependents_of<C: GenericClient>(c: &C, g: Guardian) -> R<Vec<Dependent>
         .map(|r| {
             Ok(Dependent {
                 person: person_from_row(r)?,
-                relationship: enum_from::<Relationship>(r.try_get(10)?, "relationship")?,
+                relationship: enum_from::<Relationship>(r.try_get(PERSON_WIDTH)?, "relationship")?,
             })
         })
         .collect()
@@ -925,13 +935,14 @@ impl Store for PgStore {
             transaction!(self, |tx| {
                 let sql = format!(
                     "INSERT INTO people AS p (doc_key, doc_kind, masked_document, masked_name, \
-                     birth_date, status_changed_at, created_at, name_key) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6, $7) \
+                     birth_date, status_changed_at, created_at, name_key, residence_district) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) \
                      ON CONFLICT (doc_key) DO UPDATE SET \
                      masked_name = coalesce(excluded.masked_name, p.masked_name), \
                      name_key = CASE WHEN excluded.masked_name IS NULL THEN p.name_key \
                      ELSE excluded.name_key END, \
-                     birth_date = coalesce(p.birth_date, excluded.birth_date) \
+                     birth_date = coalesce(p.birth_date, excluded.birth_date), \
+                     residence_district = coalesce(p.residence_district, excluded.residence_district) \
                      RETURNING {PERSON_COLUMNS}"
                 );
                 let row = one(
@@ -945,6 +956,7 @@ impl Store for PgStore {
                         &facts.birth_date.map(date_text),
                         &ts(at),
                         &facts.name_key.map(|k| k.0.to_vec()),
+                        &facts.residence_district,
                     ],
                 )
                 .await?;
@@ -1377,6 +1389,37 @@ impl Store for PgStore {
         })
     }
 
+    fn hand_over_control(
+        &self,
+        person: PersonId,
+        reason: ControlReason,
+        executor: Executor,
+        audit: AuditEntry,
+    ) -> StoreFuture<'_, HandOverOutcome> {
+        Box::pin(async move {
+            let audit = &audit;
+            let executor =
+                serde_json::to_string(&executor).map_err(|e| StoreError::Backend(e.to_string()))?;
+            let executor = &executor;
+            transaction!(self, |tx| {
+                lock_person(&tx, person).await?;
+                let n = exec(
+                    &tx,
+                    "UPDATE controls SET executor = $3 WHERE person_id = $1 AND reason = $2 \
+                     AND released_at IS NULL",
+                    &[&person.0, &enum_text(&reason), executor],
+                )
+                .await?;
+                if n == 0 {
+                    HandOverOutcome::NotActive
+                } else {
+                    let audit_id = append_audit(&tx, audit).await?;
+                    HandOverOutcome::HandedOver { audit_id }
+                }
+            })
+        })
+    }
+
     fn audit_log(&self, person: PersonId) -> StoreFuture<'_, Vec<AuditRecord>> {
         Box::pin(self.read(async move |c| {
             all(
@@ -1465,6 +1508,7 @@ impl Store for PgStore {
                         .try_get::<_, Option<&str>>(5)?
                         .map(date_from)
                         .transpose()?,
+                    residence_district: None,
                 },
                 id,
                 expires_at,
@@ -1782,22 +1826,74 @@ impl Store for PgStore {
         })
     }
 
+    fn authority_by_organisation(&self, organisation: String) -> StoreFuture<'_, Option<Account>> {
+        Box::pin(self.read(async move |c| {
+            opt(
+                c,
+                &format!(
+                    "SELECT {ACCOUNT_COLUMNS} FROM accounts \
+                     WHERE kind = 'authority' AND organisation = $1 ORDER BY id LIMIT 1"
+                ),
+                &[&organisation],
+            )
+            .await?
+            .as_ref()
+            .map(account_from_row)
+            .transpose()
+        }))
+    }
+
     fn record_declaration(&self, d: Declaration) -> StoreFuture<'_, i64> {
         Box::pin(self.read(async move |c| {
             Ok(one(
                 c,
-                "INSERT INTO declarations (person_id, declared_by, symptoms, travel, at) \
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO declarations (person_id, declared_by, symptoms, travel, at, district) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 &[
                     &d.person.0,
                     &d.declared_by,
                     &d.symptoms,
                     &d.travel,
                     &ts(d.at),
+                    &d.district,
                 ],
             )
             .await?
             .try_get(0)?)
+        }))
+    }
+
+    fn symptom_declarations(
+        &self,
+        district_prefix: String,
+        since: OffsetDateTime,
+    ) -> StoreFuture<'_, Vec<SymptomRecord>> {
+        Box::pin(self.read(async move |c| {
+            let sql = format!(
+                "SELECT {PERSON_COLUMNS}, d.id, d.declared_by, d.symptoms, d.travel, d.at, d.district \
+                 FROM declarations d JOIN people p ON p.id = d.person_id \
+                 WHERE d.symptoms <> '[]' AND d.at >= $2 AND starts_with(d.district, $1) \
+                 ORDER BY d.at DESC, d.id DESC"
+            );
+            all(c, &sql, &[&district_prefix, &ts(since)])
+                .await?
+                .iter()
+                .map(|r| {
+                    let person = person_from_row(r)?;
+                    Ok(SymptomRecord {
+                        id: r.try_get(PERSON_WIDTH)?,
+                        declaration: Declaration {
+                            person: person.id,
+                            declared_by: r.try_get(PERSON_WIDTH + 1)?,
+                            symptoms: r.try_get(PERSON_WIDTH + 2)?,
+                            travel: r.try_get(PERSON_WIDTH + 3)?,
+                            at: from_ts(r.try_get(PERSON_WIDTH + 4)?)?,
+                            district: r.try_get(PERSON_WIDTH + 5)?,
+                        },
+                        person,
+                    })
+                })
+                .collect()
         }))
     }
 

@@ -186,6 +186,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE accounts ADD COLUMN previous_token_until INTEGER;
     CREATE UNIQUE INDEX accounts_previous_token ON accounts(previous_token_hash);
     "#,
+    // 4: the residence district a guardian declares (institutions act only
+    // for their own district's people).
+    r#"
+    ALTER TABLE people ADD COLUMN residence_district TEXT;
+    ALTER TABLE declarations ADD COLUMN district TEXT;
+    CREATE INDEX declarations_district ON declarations(district, at);
+    "#,
 ];
 
 const READERS: usize = 4;
@@ -363,7 +370,10 @@ fn blob32(bytes: Vec<u8>, what: &'static str) -> Result<[u8; 32], StoreError> {
 }
 
 const PERSON_COLUMNS: &str = "id, doc_key, doc_kind, masked_document, masked_name, birth_date, \
-     code_id, applied_by, status_changed_at, name_key";
+     code_id, applied_by, status_changed_at, name_key, residence_district";
+/// How many columns [`PERSON_COLUMNS`] selects: a column selected after
+/// them has this index.
+const PERSON_WIDTH: usize = 11;
 
 fn person_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Person, StoreError>> {
     let id: i64 = row.get(0)?;
@@ -376,6 +386,7 @@ fn person_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Person, StoreError>
     let applied_by: Option<String> = row.get(7)?;
     let changed: i64 = row.get(8)?;
     let name_key: Option<Vec<u8>> = row.get(9)?;
+    let residence_district: Option<String> = row.get(10)?;
     Ok((|| {
         let code = match (code_id, applied_by) {
             (Some(c), Some(a)) => Some(CodeRecord {
@@ -397,6 +408,7 @@ fn person_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Person, StoreError>
             birth_date: birth.as_deref().map(date_from).transpose()?,
             code,
             status_changed_at: from_ts(changed)?,
+            residence_district,
         })
     })())
 }
@@ -456,7 +468,7 @@ fn load_dependents(conn: &Connection, g: Guardian) -> Result<Vec<Dependent>, Sto
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![kind, id], |r| {
-        Ok((person_from_row(r)?, r.get::<_, String>(10)?))
+        Ok((person_from_row(r)?, r.get::<_, String>(PERSON_WIDTH)?))
     })?;
     let mut out = Vec::new();
     for row in rows {
@@ -725,12 +737,14 @@ impl Store for SqliteStore {
         self.write(move |tx| {
             tx.prepare_cached(
                 "INSERT INTO people (doc_key, doc_kind, masked_document, masked_name, birth_date, \
-                 status_changed_at, created_at, name_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7) \
+                 status_changed_at, created_at, name_key, residence_district) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8) \
                  ON CONFLICT(doc_key) DO UPDATE SET \
                  masked_name = coalesce(excluded.masked_name, masked_name), \
                  name_key = CASE WHEN excluded.masked_name IS NULL THEN name_key \
                  ELSE excluded.name_key END, \
-                 birth_date = coalesce(birth_date, excluded.birth_date)",
+                 birth_date = coalesce(birth_date, excluded.birth_date), \
+                 residence_district = coalesce(residence_district, excluded.residence_district)",
             )?
             .execute(params![
                 facts.doc_key.0.to_vec(),
@@ -739,7 +753,8 @@ impl Store for SqliteStore {
                 facts.masked_name,
                 facts.birth_date.map(date_text),
                 ts(at),
-                facts.name_key.map(|k| k.0.to_vec())
+                facts.name_key.map(|k| k.0.to_vec()),
+                facts.residence_district
             ])?;
             query_person(tx, "doc_key = ?1", facts.doc_key.0.to_vec())?
                 .ok_or(StoreError::Corrupt("person vanished"))
@@ -1145,6 +1160,32 @@ impl Store for SqliteStore {
         })
     }
 
+    fn hand_over_control(
+        &self,
+        person: PersonId,
+        reason: ControlReason,
+        executor: Executor,
+        audit: AuditEntry,
+    ) -> StoreFuture<'_, HandOverOutcome> {
+        self.write(move |tx| {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE controls SET executor = ?3 WHERE person_id = ?1 AND reason = ?2 \
+                     AND released_at IS NULL",
+                )?
+                .execute(params![
+                    person.0,
+                    enum_text(&reason),
+                    serde_json::to_string(&executor).map_err(backend)?
+                ])?;
+            if n == 0 {
+                return Ok(HandOverOutcome::NotActive);
+            }
+            let audit_id = append_audit(tx, &audit)?;
+            Ok(HandOverOutcome::HandedOver { audit_id })
+        })
+    }
+
     fn audit_log(&self, person: PersonId) -> StoreFuture<'_, Vec<AuditRecord>> {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
@@ -1252,6 +1293,7 @@ impl Store for SqliteStore {
                         .map(|k| blob32(k, "name_key").map(NameKey))
                         .transpose()?,
                     birth_date: birth.as_deref().map(date_from).transpose()?,
+                    residence_district: None,
                 },
                 expires_at,
             }))
@@ -1497,20 +1539,83 @@ impl Store for SqliteStore {
         })
     }
 
+    fn authority_by_organisation(&self, organisation: String) -> StoreFuture<'_, Option<Account>> {
+        self.read(move |c| {
+            c.prepare_cached(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM accounts \
+                 WHERE kind = 'authority' AND organisation = ?1 ORDER BY id LIMIT 1"
+            ))?
+            .query_row([organisation], account_from_row)
+            .optional()?
+            .transpose()
+        })
+    }
+
     fn record_declaration(&self, d: Declaration) -> StoreFuture<'_, i64> {
         self.write(move |tx| {
             tx.prepare_cached(
-                "INSERT INTO declarations (person_id, declared_by, symptoms, travel, at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO declarations (person_id, declared_by, symptoms, travel, at, district) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![
                 d.person.0,
                 d.declared_by,
                 d.symptoms,
                 d.travel,
-                ts(d.at)
+                ts(d.at),
+                d.district
             ])?;
             Ok(tx.last_insert_rowid())
+        })
+    }
+
+    fn symptom_declarations(
+        &self,
+        district_prefix: String,
+        since: OffsetDateTime,
+    ) -> StoreFuture<'_, Vec<SymptomRecord>> {
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT {}, d.id, d.declared_by, d.symptoms, d.travel, d.at, d.district \
+                 FROM declarations d JOIN people p ON p.id = d.person_id \
+                 WHERE d.symptoms <> '[]' AND d.at >= ?2 AND substr(d.district, 1, length(?1)) = ?1 \
+                 ORDER BY d.at DESC, d.id DESC",
+                PERSON_COLUMNS
+                    .split(", ")
+                    .map(|c| format!("p.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![district_prefix, ts(since)], |r| {
+                Ok((
+                    person_from_row(r)?,
+                    r.get::<_, i64>(PERSON_WIDTH)?,
+                    r.get::<_, String>(PERSON_WIDTH + 1)?,
+                    r.get::<_, String>(PERSON_WIDTH + 2)?,
+                    r.get::<_, Option<String>>(PERSON_WIDTH + 3)?,
+                    r.get::<_, i64>(PERSON_WIDTH + 4)?,
+                    r.get::<_, Option<String>>(PERSON_WIDTH + 5)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (person, id, declared_by, symptoms, travel, at, district) = row?;
+                let person = person?;
+                out.push(SymptomRecord {
+                    id,
+                    declaration: Declaration {
+                        person: person.id,
+                        declared_by,
+                        symptoms,
+                        travel,
+                        at: from_ts(at)?,
+                        district,
+                    },
+                    person,
+                });
+            }
+            Ok(out)
         })
     }
 

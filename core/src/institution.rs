@@ -1,0 +1,87 @@
+//! The desk of a residents'/village committee or a property management
+//! company (DESIGN §1; 问题二: 所在居村民委员会、物业服务企业代为申领): it
+//! applies for the codes of the people of its own district who have no
+//! smartphone, and lists the codes it holds. The server checks the district;
+//! this is the client the committee's app (and the CLI) uses, with the
+//! institution account's token instead of a resident's sign-in.
+
+use suikang_protocol::api::{
+    ApplyProxyRequest, ApplyResponse, CodesResponse, DocumentInput, paths,
+};
+use suikang_protocol::{Document, DocumentKind, Relationship, mask_name};
+use time::OffsetDateTime;
+
+use crate::error::CoreError;
+use crate::http::{Http, Reply, RetryPolicy};
+use crate::outbox::idempotency_key;
+
+/// An institution account's session with the issuing server.
+pub struct InstitutionDesk {
+    http: Http,
+    token: String,
+}
+
+impl InstitutionDesk {
+    /// `token`: the institution account's bearer token, from the server's
+    /// admin (`suikang-server create-institution`).
+    pub fn new(
+        server_url: &str,
+        token: &str,
+        retry: RetryPolicy,
+    ) -> Result<InstitutionDesk, CoreError> {
+        crate::http::require_secure_url(server_url)?;
+        let http = Http::new(server_url, retry, None, &[]).map_err(CoreError::Storage)?;
+        Ok(InstitutionDesk {
+            http,
+            token: token.trim().to_owned(),
+        })
+    }
+
+    /// Applies for a resident of the institution's district (green).
+    /// `residence_district`: where they live, a GB/T 2260 code or a name
+    /// (`440104`, `越秀区`, `yuexiu`); it must be the institution's own.
+    pub async fn apply_proxy(
+        &self,
+        name: &str,
+        kind: DocumentKind,
+        number: &str,
+        relationship: Relationship,
+        residence_district: &str,
+    ) -> Result<ApplyResponse, CoreError> {
+        mask_name(name)?;
+        let document = Document::parse(kind, number, OffsetDateTime::now_utc().date())?;
+        let request = ApplyProxyRequest {
+            name: name.trim().to_owned(),
+            document: DocumentInput {
+                kind,
+                number: document.number().to_owned(),
+            },
+            relationship,
+            co_resident_declared: false,
+            reason: None,
+            residence_district: Some(residence_district.trim().to_owned()),
+        };
+        self.http
+            .post(
+                paths::APPLY_PROXY,
+                Some(&self.token),
+                &request,
+                &idempotency_key(),
+            )
+            .await
+            .map_err(CoreError::from)
+    }
+
+    /// The codes the institution holds, with their colours now.
+    pub async fn codes(&self) -> Result<CodesResponse, CoreError> {
+        match self
+            .http
+            .get(paths::CODES, Some(&self.token), None)
+            .await
+            .map_err(CoreError::from)?
+        {
+            Reply::Fresh { body, .. } => Ok(body),
+            Reply::NotModified => Err(CoreError::BadServerResponse),
+        }
+    }
+}
