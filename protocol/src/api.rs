@@ -268,6 +268,7 @@ impl ErrorCode {
             | C::NoCodeYet
             | C::PersonNotFound
             | C::JoinRequestNotFound
+            | C::RecipientNotFound
             | C::ControlNotActive
             | C::FaceSimulatorDisabled => 404,
             C::MethodNotAllowed => 405,

@@ -22,6 +22,7 @@ fn proxy(name: &str, number: &str) -> ApplyProxyRequest {
         relationship: Relationship::AdultRelative,
         co_resident_declared: true,
         reason: None,
+        residence_district: None,
     }
 }
 

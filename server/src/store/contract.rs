@@ -357,6 +357,7 @@ pub async fn hand_over_accounts_and_residence(store: &dyn Store) {
                 display_name: organisation.into(),
                 token: TokenHash([n; 32]),
                 at: T0,
+                expires_at: T0 + Duration::days(90),
             })
             .await
             .unwrap();
@@ -366,7 +367,7 @@ pub async fn hand_over_accounts_and_residence(store: &dyn Store) {
             .account_by_token(TokenHash([21; 32]))
             .await
             .unwrap()
-            .map(|a| a.kind),
+            .map(|a| a.account.kind),
         Some(AccountKind::Checkpoint)
     );
     let found = store
