@@ -91,8 +91,7 @@ impl AuthorityConsole {
             reason,
             to_organisation: to_organisation.trim().to_owned(),
         };
-        self.post(paths::HAND_OVER_CONTROL, &request)
-            .await
+        self.post(paths::HAND_OVER_CONTROL, &request).await
     }
 
     /// The person's active controls.

@@ -343,6 +343,8 @@ async fn the_openapi_document_and_the_router_agree() {
         "POST /v1/authority/controls/impose",
         "POST /v1/authority/controls/release",
         "POST /v1/authority/controls/list",
+        "POST /v1/authority/controls/hand-over",
+        "POST /v1/authority/declarations/symptoms",
     ];
     expected.sort();
     assert_eq!(documented, expected);
