@@ -232,6 +232,7 @@ pub enum ErrorCode {
     OutsideDistrict,
     RecipientMayNotExecute,
     RecipientNotFound,
+    ResidenceDistrictRequired,
     ControlAlreadyActive,
     ControlNotActive,
     IdempotencyKeyReused,

@@ -222,6 +222,9 @@ pub enum ErrorCode {
     RecipientMayNotExecute,
     /// 404: no authority account has the organisation named to take over.
     RecipientNotFound,
+    /// 422: a committee or property company applying must state the
+    /// district the person lives in.
+    ResidenceDistrictRequired,
     /// 409: that control is already active on the person.
     ControlAlreadyActive,
     /// 404: that control is not active on the person.
@@ -259,7 +262,8 @@ impl ErrorCode {
             | C::CoResidenceNotDeclared
             | C::CannotProxyForSelf
             | C::RelationshipMismatch
-            | C::IdempotencyKeyReused => 422,
+            | C::IdempotencyKeyReused
+            | C::ResidenceDistrictRequired => 422,
             C::UnsupportedMediaType => 415,
             C::PayloadTooLarge => 413,
             C::NoSuchEndpoint
@@ -876,7 +880,40 @@ pub struct HealthDeclarationResponse {
 pub struct ListSymptomDeclarationsRequest {
     /// 1 to 30; default 7.
     #[serde(default)]
-    pub days: Option<u8>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<u8>, minimum = 1, maximum = 30))]
+    pub days: Option<LookbackDays>,
+}
+
+/// How many days back a list reaches: 1 to 30 (a declaration older than a
+/// month is not followed up). Refused when reading the request otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct LookbackDays(u8);
+
+impl LookbackDays {
+    pub const MAX: u8 = 30;
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl TryFrom<u8> for LookbackDays {
+    type Error = String;
+
+    fn try_from(days: u8) -> Result<Self, Self::Error> {
+        if (1..=Self::MAX).contains(&days) {
+            Ok(Self(days))
+        } else {
+            Err(format!("days is 1 to {}", Self::MAX))
+        }
+    }
+}
+
+impl From<LookbackDays> for u8 {
+    fn from(days: LookbackDays) -> u8 {
+        days.0
+    }
 }
 
 /// One symptom declaration, as the district's authorities see it: masked

@@ -179,7 +179,7 @@ impl ApiError {
             RelationshipMismatch => ErrorCode::RelationshipMismatch,
             PersonNotFound => ErrorCode::PersonNotFound,
             InstitutionOutsideDistrict => ErrorCode::OutsideDistrict,
-            ResidenceDistrictMissing => ErrorCode::InvalidRequest,
+            ResidenceDistrictMissing => ErrorCode::ResidenceDistrictRequired,
             RecipientNotFound => ErrorCode::RecipientNotFound,
             OutsideRights(RightsError::MayNotImpose { .. }) => ErrorCode::MayNotImpose,
             OutsideRights(RightsError::MayNotRelease { .. }) => ErrorCode::MayNotRelease,

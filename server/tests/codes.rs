@@ -566,12 +566,15 @@ async fn a_committees_long_list_of_codes_comes_in_pages_that_add_up_to_all() {
             .post(
                 "/v1/codes/apply-proxy",
                 Some(&committee),
-                &proxy(
-                    "王老太",
-                    &elder_id(n),
-                    Relationship::ResidentsCommittee,
-                    false,
-                ),
+                &ApplyProxyRequest {
+                    residence_district: Some("440104".into()),
+                    ..proxy(
+                        "王老太",
+                        &elder_id(n),
+                        Relationship::ResidentsCommittee,
+                        false,
+                    )
+                },
             )
             .await)
         .await;
@@ -645,7 +648,7 @@ async fn a_committee_acts_only_for_people_living_in_its_own_district() {
         w.post("/v1/codes/apply-proxy", Some(&yuexiu), &as_committee(None))
             .await,
         StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorCode::InvalidRequest,
+        ErrorCode::ResidenceDistrictRequired,
     )
     .await;
     refused(

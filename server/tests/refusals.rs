@@ -662,9 +662,9 @@ async fn every_refusal_of_every_mutating_endpoint_leaves_the_database_unchanged(
             E::HolderHasOwnCode,
         ),
         (
-            "a stranger for a registered elder (a join request at most)",
+            "a stranger naming a registered elder wrongly",
             &li_token,
-            proxy("李秀英", &grandmother, Relationship::AdultRelative),
+            proxy("李秀兰", &grandmother, Relationship::AdultRelative),
             S::CONFLICT,
             E::JoinRequestPending,
         ),
@@ -690,7 +690,7 @@ async fn every_refusal_of_every_mutating_endpoint_leaves_the_database_unchanged(
             &committee,
             proxy("王小明", &child, Relationship::ResidentsCommittee),
             S::UNPROCESSABLE_ENTITY,
-            E::InvalidRequest,
+            E::ResidenceDistrictRequired,
         ),
         (
             "a committee naming an unknown district",
@@ -726,6 +726,23 @@ async fn every_refusal_of_every_mutating_endpoint_leaves_the_database_unchanged(
         )
         .await;
     }
+    // The registered name: the same answer, and a join request for the
+    // guardian to decide is all that is written (DESIGN §2).
+    p.refused_changing_only(
+        "codes/apply-proxy, a stranger naming a registered elder rightly",
+        async || {
+            w.post(
+                "/v1/codes/apply-proxy",
+                Some(&li_token),
+                &proxy("李秀英", &grandmother, Relationship::AdultRelative),
+            )
+            .await
+        },
+        S::CONFLICT,
+        E::JoinRequestPending,
+        &["join_requests", "guardianship_log"],
+    )
+    .await;
     let with_reason = ApplyProxyRequest {
         reason: Some(DeviceReason::Other {
             text: "\u{202e}".repeat(3),
@@ -783,6 +800,104 @@ async fn every_refusal_of_every_mutating_endpoint_leaves_the_database_unchanged(
             },
             status,
             code,
+        )
+        .await;
+    }
+
+    // ---- join requests: approve and decline
+    // 李四's request for the grandmother (made above) waits for 张小明; 张小明
+    // asks to join 周老太, whom 赵一 holds, while holding his one allowed
+    // dependent already.
+    let zhao = no_code_token.clone();
+    let _: ApplyResponse = ok(w
+        .post(
+            "/v1/codes/apply-proxy",
+            Some(&zhao),
+            &proxy("周老太", &elder_id(2), Relationship::AdultRelative),
+        )
+        .await)
+    .await;
+    let r = w
+        .post(
+            "/v1/codes/apply-proxy",
+            Some(&zhang_token),
+            &proxy("周老太", &elder_id(2), Relationship::AdultRelative),
+        )
+        .await;
+    assert_eq!(r.status(), S::CONFLICT, "张小明 asks to join 周老太");
+    let pending = |token: String| {
+        let w = &w;
+        async move {
+            let listed: JoinRequestsResponse =
+                ok(w.get("/v1/join-requests", Some(&token)).await).await;
+            assert_eq!(listed.requests.len(), 1, "one request waits");
+            listed.requests[0].request_id.clone()
+        }
+    };
+    let li_asks = pending(zhang_token.clone()).await;
+    let zhang_asks = pending(zhao.clone()).await;
+    let decide = async |token: &str, id: &str, verb: &str| {
+        w.post(
+            &format!("/v1/join-requests/{id}/{verb}"),
+            Some(token),
+            &DecideJoinRequest {},
+        )
+        .await
+    };
+    for verb in ["approve", "decline"] {
+        for (what, token, id, status, code) in [
+            (
+                "by someone who is not the dependent's guardian",
+                li_token.as_str(),
+                li_asks.as_str(),
+                S::FORBIDDEN,
+                E::NotYourDependent,
+            ),
+            (
+                "of a request nobody made",
+                zhang_token.as_str(),
+                "00000000000000ff",
+                S::NOT_FOUND,
+                E::JoinRequestNotFound,
+            ),
+            (
+                "of a malformed request id",
+                zhang_token.as_str(),
+                "xyz",
+                S::NOT_FOUND,
+                E::JoinRequestNotFound,
+            ),
+            (
+                "by an authority",
+                cdc.as_str(),
+                li_asks.as_str(),
+                S::FORBIDDEN,
+                E::WrongAccountKind,
+            ),
+        ] {
+            p.refused_unchanged(
+                &format!("join-requests/{verb}, {what}"),
+                async || decide(token, id, verb).await,
+                status,
+                code,
+            )
+            .await;
+        }
+    }
+    p.refused_unchanged(
+        "join-requests/approve, a requester holding as many dependents as allowed",
+        async || decide(&zhao, &zhang_asks, "approve").await,
+        S::CONFLICT,
+        E::TooManyDependents,
+    )
+    .await;
+    let _: serde_json::Value = ok(decide(&zhang_token, &li_asks, "decline").await).await;
+    for verb in ["approve", "decline"] {
+        p.refused_unchanged(
+            &format!("join-requests/{verb}, a request decided already"),
+            async || decide(&zhang_token, &li_asks, verb).await,
+            S::CONFLICT,
+            E::JoinRequestAlreadyDecided,
         )
         .await;
     }
