@@ -400,7 +400,7 @@ pub async fn challenges_answer_once(store: &dyn Store) {
     store.create_challenge(ch.clone()).await.unwrap();
     assert_eq!(
         store.take_challenge("c1".into(), T0).await.unwrap(),
-        TakeChallenge::Open(ch.clone())
+        TakeChallenge::Open(Box::new(ch.clone()))
     );
     assert_eq!(
         store.take_challenge("c1".into(), T0).await.unwrap(),

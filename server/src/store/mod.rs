@@ -490,7 +490,7 @@ pub struct Challenge {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TakeChallenge {
-    Open(Challenge),
+    Open(Box<Challenge>),
     NotFound,
     AlreadyUsed,
     Expired,

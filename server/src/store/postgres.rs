@@ -1496,7 +1496,7 @@ impl Store for PgStore {
             if at >= expires_at {
                 return Ok(TakeChallenge::Expired);
             }
-            Ok(TakeChallenge::Open(Challenge {
+            Ok(TakeChallenge::Open(Box::new(Challenge {
                 nonce: blob32(r.try_get(0)?, "nonce")?,
                 person: PersonFacts {
                     doc_key: DocKey(blob32(r.try_get(1)?, "doc_key")?),
@@ -1512,7 +1512,7 @@ impl Store for PgStore {
                 },
                 id,
                 expires_at,
-            }))
+            })))
         }))
     }
 

@@ -1281,7 +1281,7 @@ impl Store for SqliteStore {
             if at >= expires_at {
                 return Ok(TakeChallenge::Expired);
             }
-            Ok(TakeChallenge::Open(Challenge {
+            Ok(TakeChallenge::Open(Box::new(Challenge {
                 id,
                 nonce: blob32(nonce, "nonce")?,
                 person: PersonFacts {
@@ -1296,7 +1296,7 @@ impl Store for SqliteStore {
                     residence_district: None,
                 },
                 expires_at,
-            }))
+            })))
         })
     }
 
