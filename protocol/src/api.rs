@@ -886,8 +886,9 @@ pub struct ListSymptomDeclarationsRequest {
 
 /// How many days back a list reaches: 1 to 30 (a declaration older than a
 /// month is not followed up). Refused when reading the request otherwise.
+/// Read as a JSON number, so `9.0` is the 9 it equals in JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "u8", into = "u8")]
+#[serde(try_from = "f64", into = "u8")]
 pub struct LookbackDays(u8);
 
 impl LookbackDays {
@@ -898,14 +899,14 @@ impl LookbackDays {
     }
 }
 
-impl TryFrom<u8> for LookbackDays {
+impl TryFrom<f64> for LookbackDays {
     type Error = String;
 
-    fn try_from(days: u8) -> Result<Self, Self::Error> {
-        if (1..=Self::MAX).contains(&days) {
-            Ok(Self(days))
+    fn try_from(days: f64) -> Result<Self, Self::Error> {
+        if days.fract() == 0.0 && (1.0..=f64::from(Self::MAX)).contains(&days) {
+            Ok(Self(days as u8))
         } else {
-            Err(format!("days is 1 to {}", Self::MAX))
+            Err(format!("days is a whole number from 1 to {}", Self::MAX))
         }
     }
 }
@@ -1251,7 +1252,27 @@ mod schemas {
 
 #[cfg(test)]
 mod tests {
-    use super::KeyAreaTravel;
+    use super::{KeyAreaTravel, ListSymptomDeclarationsRequest};
+
+    /// An authority asks 1 to 30 days back, as a JSON number (9.0 is 9);
+    /// anything else is refused when the request is read.
+    #[test]
+    fn days_back_are_a_whole_number_from_1_to_30() {
+        let read = |json: &str| {
+            serde_json::from_str::<ListSymptomDeclarationsRequest>(json)
+                .map(|r| r.days.map(|d| d.get()))
+        };
+        assert_eq!(read(r#"{}"#).unwrap(), None);
+        assert_eq!(read(r#"{"days": 1}"#).unwrap(), Some(1));
+        assert_eq!(read(r#"{"days": 9.0}"#).unwrap(), Some(9));
+        assert_eq!(read(r#"{"days": 30}"#).unwrap(), Some(30));
+        for bad in ["0", "31", "9.5", "-1", "1e9", "\"7\""] {
+            assert!(read(&format!(r#"{{"days": {bad}}}"#)).is_err(), "{bad}");
+        }
+        let request: ListSymptomDeclarationsRequest =
+            serde_json::from_str(r#"{"days": 7}"#).unwrap();
+        assert_eq!(serde_json::to_string(&request).unwrap(), r#"{"days":7}"#);
+    }
 
     /// Issue 18: the arrival date travels as `YYYY-MM-DD`, as the OpenAPI
     /// document says; the `[year, day-of-year]` pair older clients sent is
