@@ -2,7 +2,7 @@
 //! cache is intact, the last good code still shows, and a declaration made
 //! during the fault reaches the server exactly once.
 
-mod support;
+use suikang_testkit as support;
 
 use std::time::Duration as StdDuration;
 

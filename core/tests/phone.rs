@@ -1,7 +1,7 @@
 //! A resident's and a guardian's phone against the real server on loopback:
 //! login with the face handoff, sync, restart, offline, another device.
 
-mod support;
+use suikang_testkit as support;
 
 use suikang_core::{CoreError, NetworkState, SubmitOutcome};
 use suikang_protocol::api::{CodeRole, FaceCapture, Symptom};

@@ -2,7 +2,7 @@
 //! a guardian switching codes, a dependent turning red and green, an
 //! inspector refusing screenshots and copies, a printed page, a gate camera.
 
-mod support;
+use suikang_testkit as support;
 
 use std::sync::{Arc, Mutex};
 

@@ -1,7 +1,7 @@
 //! TLS the way a deployment runs it: the server behind a certificate of its
 //! own CA, the phone trusting that CA and pinning the server's public key.
 
-mod support;
+use suikang_testkit as support;
 
 use std::sync::Arc;
 

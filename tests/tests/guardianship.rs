@@ -4,8 +4,7 @@
 //! guardian declines; her son asks, the guardian approves, and both hold
 //! the same code.
 
-#[path = "../../core/tests/support/mod.rs"]
-mod support;
+use suikang_testkit as support;
 
 use suikang_core::{App, CoreError, Screen};
 use suikang_protocol::api::{ErrorCode, JoinDecision};

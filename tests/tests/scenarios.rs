@@ -1,8 +1,7 @@
 //! The story of DESIGN §1 end to end: real issuers on loopback, real phones
 //! (the core), a real checkpoint.
 
-#[path = "../../core/tests/support/mod.rs"]
-mod support;
+use suikang_testkit as support;
 
 use suikang_core::verifier::Verdict;
 use suikang_core::{App, Clock, CoreError, SubmitOutcome};

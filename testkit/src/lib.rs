@@ -1,7 +1,8 @@
-//! What the core's tests stand on: a real server in process on loopback, the
-//! server crate's face simulator behind the `FaceVerifier` trait, a clock
-//! the test moves, and a fault-injecting TCP proxy.
-#![allow(dead_code)]
+//! `suikang-testkit`: what the core's and the end-to-end tests stand on — a
+//! real server in process on loopback, the server crate's face simulator
+//! behind the core's `FaceVerifier` trait, a clock the test moves, a phone
+//! with an in-memory keystore, and a fault-injecting TCP proxy. A
+//! dev-dependency only.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
