@@ -10,8 +10,7 @@
 //!
 //! Only the gate camera: `cargo bench -p suikang-core -- gate`.
 
-#[path = "../tests/support/frames.rs"]
-mod frames;
+use suikang_testkit::frames;
 
 use std::sync::Arc;
 

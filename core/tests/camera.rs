@@ -3,8 +3,7 @@
 //! read at least every frame rqrr read on its own (the reader before it),
 //! and must never read a wrong text.
 
-#[path = "support/frames.rs"]
-mod frames;
+use suikang_testkit::frames;
 
 use frames::{GATE, HEIGHT, WIDTH};
 use suikang_core::QrMatrix;

@@ -2,24 +2,17 @@
 //! cache is intact, the last good code still shows, and a declaration made
 //! during the fault reaches the server exactly once.
 
-use suikang_testkit as support;
-
 use std::time::Duration as StdDuration;
 
 use suikang_core::{App, NetworkState};
-use suikang_protocol::DocumentKind;
 use suikang_protocol::api::Symptom;
-use support::*;
+use suikang_testkit::*;
 
 async fn setup() -> (Server, FaultProxy, Phone, App) {
     let server = Server::start().await;
     let proxy = FaultProxy::start(server.running.addr).await;
-    let phone = Phone::new(&proxy.url(), server.root());
-    let app = phone.open();
-    app.login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
-        .await
-        .unwrap();
-    app.apply_self().await.unwrap();
+    let (phone, app) =
+        Phone::with_own_code(&proxy.url(), server.root(), RESIDENT_NAME, RESIDENT_ID).await;
     (server, proxy, phone, app)
 }
 

@@ -1,28 +1,16 @@
 //! A resident's and a guardian's phone against the real server on loopback:
 //! login with the face handoff, sync, restart, offline, another device.
 
-use suikang_testkit as support;
-
 use suikang_core::{CoreError, NetworkState, SubmitOutcome};
 use suikang_protocol::api::{CodeRole, FaceCapture, Symptom};
 use suikang_protocol::{Color, DocumentKind, Relationship, TrustList, VerificationPolicy, verify};
-use support::*;
+use suikang_testkit::*;
 use time::Duration;
-
-async fn signed_in_phone(server: &Server) -> (Phone, suikang_core::App) {
-    let phone = Phone::new(&server.url(), server.root());
-    let app = phone.open();
-    app.login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
-        .await
-        .unwrap();
-    app.apply_self().await.unwrap();
-    (phone, app)
-}
 
 #[tokio::test]
 async fn a_resident_signs_in_with_a_face_check_and_gets_a_blue_code_that_verifies() {
     let server = Server::start().await;
-    let (phone, app) = signed_in_phone(&server).await;
+    let (phone, app) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
     let status = app.status().unwrap();
     assert!(status.signed_in);
     assert_eq!(status.session.as_ref().unwrap().masked_name, "张*明");
@@ -168,7 +156,7 @@ async fn a_restart_restores_the_session_and_shows_the_code_without_the_network()
 #[tokio::test]
 async fn a_credential_past_its_expiry_says_refresh_needed_until_a_sync() {
     let server = Server::start().await;
-    let (phone, app) = signed_in_phone(&server).await;
+    let (phone, app) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
     phone.clock.advance(Duration::hours(25));
     let code = &app.codes().unwrap()[0];
     assert!(code.refresh_needed);
@@ -202,7 +190,7 @@ async fn a_credential_past_its_expiry_says_refresh_needed_until_a_sync() {
 #[tokio::test]
 async fn access_tokens_refresh_by_rotation() {
     let server = Server::start().await;
-    let (phone, app) = signed_in_phone(&server).await;
+    let (phone, app) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
     server.running.advance_clock(Duration::hours(2));
     phone.clock.advance(Duration::hours(2));
     app.sync().await.unwrap();
@@ -215,7 +203,7 @@ async fn access_tokens_refresh_by_rotation() {
 #[tokio::test]
 async fn signing_in_on_another_phone_ends_this_ones_session() {
     let server = Server::start().await;
-    let (_first_phone, first) = signed_in_phone(&server).await;
+    let (_first_phone, first) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
     let second_phone = Phone::new(&server.url(), server.root());
     let second = second_phone.open();
     second
@@ -241,7 +229,7 @@ async fn signing_in_on_another_phone_ends_this_ones_session() {
 #[tokio::test]
 async fn a_guardian_adds_a_grandmother_whose_code_is_green_and_then_removes_her() {
     let server = Server::start().await;
-    let (_phone, app) = signed_in_phone(&server).await;
+    let (_phone, app) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
     app.apply_proxy(
         GRANDMOTHER_NAME,
         DocumentKind::ResidentId,
@@ -281,7 +269,7 @@ async fn a_guardian_adds_a_grandmother_whose_code_is_green_and_then_removes_her(
 #[tokio::test]
 async fn a_relative_without_declared_co_residence_is_refused_and_nothing_changes() {
     let server = Server::start().await;
-    let (_phone, app) = signed_in_phone(&server).await;
+    let (_phone, app) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
     let refused = app
         .apply_proxy(
             GRANDMOTHER_NAME,
@@ -337,7 +325,7 @@ async fn a_declaration_made_offline_is_queued_and_delivered_once_when_the_networ
 #[tokio::test]
 async fn declaring_arrival_from_a_key_area_turns_the_code_red_after_the_sync() {
     let server = Server::start().await;
-    let (phone, app) = signed_in_phone(&server).await;
+    let (phone, app) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
     let travel = suikang_protocol::api::KeyAreaTravel {
         area: "key area".into(),
         arrived_on: phone.clock.now().date(),
@@ -379,7 +367,7 @@ async fn declaring_before_applying_says_no_code_yet_and_keeps_nothing_queued() {
 #[tokio::test]
 async fn the_cache_file_holds_no_personal_data_in_the_clear() {
     let server = Server::start().await;
-    let (phone, app) = signed_in_phone(&server).await;
+    let (phone, app) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
     app.apply_proxy(
         GRANDMOTHER_NAME,
         DocumentKind::ResidentId,
@@ -426,7 +414,7 @@ async fn the_cache_file_holds_no_personal_data_in_the_clear() {
 #[tokio::test]
 async fn a_lost_keystore_key_resets_the_cache_and_the_next_sync_fills_it() {
     let server = Server::start().await;
-    let (phone, app) = signed_in_phone(&server).await;
+    let (phone, app) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
     drop(app);
     use suikang_core::SecretStore;
     phone.secrets.delete("cache-data-key").unwrap();
@@ -518,7 +506,7 @@ async fn a_plain_http_server_that_is_not_on_loopback_is_refused_before_any_reque
 async fn a_replaced_device_key_asks_for_a_new_login_not_a_sync() {
     use suikang_core::{Banner, Screen, SecretStore};
     let server = Server::start().await;
-    let (phone, app) = signed_in_phone(&server).await;
+    let (phone, app) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
     drop(app);
     // The keystore was restored from elsewhere: another key under the name.
     phone.secrets.save("device-key", &[9; 32]).unwrap();

@@ -2,8 +2,6 @@
 //! a guardian switching codes, a dependent turning red and green, an
 //! inspector refusing screenshots and copies, a printed page, a gate camera.
 
-use suikang_testkit as support;
-
 use std::sync::{Arc, Mutex};
 
 use suikang_core::{App, Banner, Clock, CoreError, Screen, ScreenListener, Verdict};
@@ -11,7 +9,7 @@ use suikang_protocol::api::{CodeRole, ControlsResponse, DocumentInput, ImposeCon
 use suikang_protocol::{
     AuthorityRole, Color, ControlReason, DocumentKind, Presentation, Refusal, Relationship,
 };
-use support::*;
+use suikang_testkit::*;
 use time::Duration;
 
 const SISTER_NAME: &str = "王小红";

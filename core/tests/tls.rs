@@ -1,15 +1,13 @@
 //! TLS the way a deployment runs it: the server behind a certificate of its
 //! own CA, the phone trusting that CA and pinning the server's public key.
 
-use suikang_testkit as support;
-
 use std::sync::Arc;
 
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use suikang_core::{App, AppConfig, CoreError, SecretStore};
 use suikang_protocol::DocumentKind;
-use support::*;
+use suikang_testkit::*;
 use tokio::net::{TcpListener, TcpStream};
 
 struct Pki {

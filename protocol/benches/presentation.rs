@@ -8,15 +8,12 @@
 //! - the first scan of an issuer key (its table is built then);
 //! - load a signed list of 50 issuers.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use suikang_protocol::{Presentation, TrustList, VerificationPolicy, verify};
-use support::*;
+use suikang_testkit::credentials::*;
 
 fn make_and_sign(c: &mut Criterion) {
     let credential = sign(largest_credential(), SUIKANG_KEY_SEED);

@@ -4,16 +4,13 @@
 //! phone core and the CLI tell the same story over the network in later
 //! parts of the project.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
-
 use qrcode::render::unicode::Dense1x2;
 use qrcode::{EcLevel, QrCode};
 use suikang_protocol::{
     AppliedBy, Authority, AuthorityRole, Control, ControlReason, Presentation, Refusal, TrustList,
     VerificationPolicy, may_impose, may_release, verify,
 };
-use support::*;
+use suikang_testkit::credentials::*;
 use time::Duration;
 
 fn main() {

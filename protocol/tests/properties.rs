@@ -1,15 +1,13 @@
 //! Property tests: every credential round-trips through the QR text, and no
 //! input, however hostile, makes a decoder panic.
 
-mod support;
-
 use proptest::prelude::*;
 use suikang_protocol::payload::{Payload, decode_payload};
 use suikang_protocol::{
     AppliedBy, Binding, CodeId, ControlReasons, Credential, IssuerId, KeyId, Presentation,
     TrustList, VerificationPolicy, mask_name, verify,
 };
-use support::*;
+use suikang_testkit::credentials::*;
 use time::{Duration, OffsetDateTime};
 
 fn name() -> impl Strategy<Value = String> {

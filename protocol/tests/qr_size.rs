@@ -1,10 +1,8 @@
 //! DESIGN §4: the whole presentation fits QR version 10 at level M.
 
-mod support;
-
 use qrcode::{EcLevel, QrCode, Version};
 use suikang_protocol::Presentation;
-use support::*;
+use suikang_testkit::credentials::*;
 
 #[test]
 fn the_largest_realistic_presentation_fits_qr_version_10_at_level_m() {

@@ -8,8 +8,6 @@
 //! Ed25519 over the listed bytes as an outside implementation would — and
 //! fails if regenerating would change any file.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -24,7 +22,7 @@ use suikang_protocol::{
     Binding, ControlReason, Credential, Document, DocumentKind, IssuerId, KeyId, Presentation,
     SignedCredential, TrustList, TrustListError, VerificationPolicy, mask_name, verify,
 };
-use support::*;
+use suikang_testkit::credentials::*;
 use time::format_description::well_known::Rfc3339;
 use time::macros::date;
 use time::{Duration, OffsetDateTime};

@@ -1,13 +1,11 @@
 //! A checkpoint verifying codes offline (DESIGN §1 and §4), as scenarios.
 
-mod support;
-
 use suikang_protocol::presentation::PresentationError;
 use suikang_protocol::{
     AppliedBy, Color, ControlReason, Presentation, Refusal, TrustList, TrustListError,
     VerificationPolicy, verify,
 };
-use support::*;
+use suikang_testkit::credentials::*;
 use time::Duration;
 
 fn check(qr: &str, at: time::OffsetDateTime) -> Result<suikang_protocol::VerifiedCode, Refusal> {

@@ -3,7 +3,6 @@
 //! under light that falls off across the frame, with sensor grain — for the
 //! reading tests and the benchmark. Deterministic: the same pose gives the
 //! same pixels.
-#![allow(dead_code)]
 
 use suikang_core::QrMatrix;
 

@@ -4,22 +4,16 @@
 //! guardian declines; her son asks, the guardian approves, and both hold
 //! the same code.
 
-use suikang_testkit as support;
-
 use suikang_core::{App, CoreError, Screen};
 use suikang_protocol::api::{ErrorCode, JoinDecision};
 use suikang_protocol::{Color, DocumentKind, Relationship};
-use support::*;
+use suikang_testkit::*;
 
 const STRANGER: (&str, &str) = ("陈大文", "440106197504120012");
 const SON: (&str, &str) = ("王建国", "440105198007150024");
 
 async fn signed_in(server: &Server, (name, id): (&str, &str)) -> (Phone, App) {
-    let phone = Phone::new(&server.url(), server.root());
-    let app = phone.open();
-    app.login(name, DocumentKind::ResidentId, id).await.unwrap();
-    app.apply_self().await.unwrap();
-    (phone, app)
+    server.resident(name, id).await
 }
 
 async fn ask_to_join(app: &App) -> CoreError {

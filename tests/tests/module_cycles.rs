@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Every crate of the workspace with modules of its own.
-const CRATES: &[&str] = &["protocol", "core", "server", "bindings", "cli"];
+const CRATES: &[&str] = &["protocol", "core", "server", "bindings", "cli", "testkit"];
 
 type Graph = BTreeMap<String, BTreeSet<String>>;
 

@@ -6,14 +6,11 @@
 //! The replicas run in process on loopback, on a fresh database of this
 //! binary's throw-away cluster, sharing the key files as real replicas do.
 
-#[path = "../../server/tests/common/mod.rs"]
-mod common;
-
-use common::*;
 use reqwest::StatusCode;
 use suikang_protocol::api::*;
 use suikang_protocol::{AuthorityRole, Color, ControlReason, Relationship};
 use suikang_server::{InProcessOptions, IssuerProfile, start_in_process};
+use suikang_testkit::api::*;
 
 /// Replica A and replica B of one issuer, and the key directory they share.
 struct Replicas {

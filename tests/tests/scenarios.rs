@@ -1,13 +1,11 @@
 //! The story of DESIGN §1 end to end: real issuers on loopback, real phones
 //! (the core), a real checkpoint.
 
-use suikang_testkit as support;
-
 use suikang_core::verifier::Verdict;
-use suikang_core::{App, Clock, CoreError, SubmitOutcome};
+use suikang_core::{Clock, CoreError, SubmitOutcome};
 use suikang_protocol::api::Symptom;
 use suikang_protocol::{DocumentKind, Refusal, Relationship};
-use support::*;
+use suikang_testkit::*;
 use time::Duration;
 
 #[tokio::test]
@@ -44,14 +42,6 @@ async fn the_demo_story_runs_from_sign_in_to_the_refused_screenshot() {
     }
 }
 
-async fn resident_on(url: &str, root: [u8; 32], name: &str, id: &str) -> (Phone, App) {
-    let phone = Phone::new(url, root);
-    let app = phone.open();
-    app.login(name, DocumentKind::ResidentId, id).await.unwrap();
-    app.apply_self().await.unwrap();
-    (phone, app)
-}
-
 #[tokio::test]
 async fn two_issuers_under_one_root_verify_each_others_codes_offline() {
     let root = ed25519_dalek::SigningKey::from_bytes(&[21; 32]);
@@ -60,8 +50,8 @@ async fn two_issuers_under_one_root_verify_each_others_codes_offline() {
         .await
         .unwrap();
     let (_p1, guangzhou) =
-        resident_on(&suikang.base_url(), root_pub, RESIDENT_NAME, RESIDENT_ID).await;
-    let (_p2, shenzhen) = resident_on(
+        Phone::with_own_code(&suikang.base_url(), root_pub, RESIDENT_NAME, RESIDENT_ID).await;
+    let (_p2, shenzhen) = Phone::with_own_code(
         &yuekang.base_url(),
         root_pub,
         GRANDMOTHER_NAME,
@@ -84,7 +74,8 @@ async fn two_issuers_under_one_root_verify_each_others_codes_offline() {
 #[tokio::test]
 async fn a_code_signed_with_a_rotated_key_verifies_until_that_keys_window_ends() {
     let server = Server::start().await;
-    let (phone, app) = resident_on(&server.url(), server.root(), RESIDENT_NAME, RESIDENT_ID).await;
+    let (phone, app) =
+        Phone::with_own_code(&server.url(), server.root(), RESIDENT_NAME, RESIDENT_ID).await;
     let old = app.present(None).unwrap().qr_text;
     let old_key = suikang_protocol::decode_payload(&old)
         .unwrap()
@@ -177,9 +168,9 @@ async fn a_code_signed_with_a_rotated_key_verifies_until_that_keys_window_ends()
 async fn signing_in_on_a_second_phone_makes_the_first_report_signed_in_elsewhere() {
     let server = Server::start().await;
     let (_first_phone, first) =
-        resident_on(&server.url(), server.root(), RESIDENT_NAME, RESIDENT_ID).await;
+        Phone::with_own_code(&server.url(), server.root(), RESIDENT_NAME, RESIDENT_ID).await;
     let (_second_phone, second) =
-        resident_on(&server.url(), server.root(), RESIDENT_NAME, RESIDENT_ID).await;
+        Phone::with_own_code(&server.url(), server.root(), RESIDENT_NAME, RESIDENT_ID).await;
     assert_eq!(
         first.sync().await.unwrap_err(),
         CoreError::SignedInElsewhere
@@ -211,7 +202,7 @@ fn token_of(phone: &Phone) -> String {
 async fn a_guardian_cannot_see_print_or_change_another_guardians_dependent() {
     let server = Server::start().await;
     let (_a_phone, guardian_a) =
-        resident_on(&server.url(), server.root(), RESIDENT_NAME, RESIDENT_ID).await;
+        Phone::with_own_code(&server.url(), server.root(), RESIDENT_NAME, RESIDENT_ID).await;
     guardian_a
         .apply_proxy(
             GRANDMOTHER_NAME,
@@ -224,7 +215,7 @@ async fn a_guardian_cannot_see_print_or_change_another_guardians_dependent() {
         .await
         .unwrap();
     let grandmother = guardian_a.codes().unwrap()[1].code_id.clone();
-    let (b_phone, guardian_b) = resident_on(
+    let (b_phone, guardian_b) = Phone::with_own_code(
         &server.url(),
         server.root(),
         CHILD_NAME,
@@ -282,7 +273,8 @@ async fn a_guardian_cannot_see_print_or_change_another_guardians_dependent() {
 async fn declarations_sent_through_a_faulty_network_arrive_exactly_once() {
     let server = Server::start().await;
     let proxy = FaultProxy::start(server.running.addr).await;
-    let (_phone, app) = resident_on(&proxy.url(), server.root(), RESIDENT_NAME, RESIDENT_ID).await;
+    let (_phone, app) =
+        Phone::with_own_code(&proxy.url(), server.root(), RESIDENT_NAME, RESIDENT_ID).await;
     let faults = [
         Fault::DropMidResponse,
         Fault::DropBeforeResponse,

@@ -1,7 +1,7 @@
-//! Fixtures shared by the protocol's tests, benchmarks, examples and the
+//! The protocol's fixtures, for its tests, benchmarks, examples and the
 //! test-vector generator: keys from fixed seeds, a trust list with Suikang
-//! and Yuekang, and credentials for the people of DESIGN §1.
-#![allow(dead_code)]
+//! and Yuekang, and credentials for the people of DESIGN §1. Deterministic:
+//! the test vectors are made from them.
 
 use ed25519_dalek::SigningKey;
 use suikang_protocol::{
