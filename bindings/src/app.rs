@@ -262,13 +262,12 @@ impl App {
 
     /// The codes on this phone, one's own first. From the cache.
     pub async fn codes(&self) -> Result<Vec<CodeSummary>> {
-        self.blocking(|core| Ok(core.codes()?.into_iter().map(Into::into).collect()))
-            .await
+        self.blocking(|core| Ok(core.codes()?)).await
     }
 
     /// Applies for one's own code (blue).
     pub async fn apply_self(&self) -> Result<ApplyResult> {
-        self.on_runtime(|core| async move { Ok(core.apply_self().await?.into()) })
+        self.on_runtime(|core| async move { Ok(core.apply_self().await?) })
             .await
     }
 
@@ -296,8 +295,7 @@ impl App {
                     co_resident_declared,
                     reason,
                 )
-                .await?
-                .into())
+                .await?)
         })
         .await
     }
@@ -305,31 +303,20 @@ impl App {
     /// The requests to join the guardians of this guardian's dependents,
     /// oldest first (DESIGN §2, guardianship consent).
     pub async fn pending_join_requests(&self) -> Result<Vec<JoinRequest>> {
-        self.on_runtime(|core| async move {
-            Ok(core
-                .pending_join_requests()
-                .await?
-                .into_iter()
-                .map(Into::into)
-                .collect())
-        })
-        .await
+        self.on_runtime(|core| async move { Ok(core.pending_join_requests().await?) })
+            .await
     }
 
     /// Approves a join request: the requester becomes a guardian.
     pub async fn approve_join_request(&self, request_id: String) -> Result<JoinDecisionResult> {
-        self.on_runtime(
-            |core| async move { Ok(core.approve_join_request(&request_id).await?.into()) },
-        )
-        .await
+        self.on_runtime(|core| async move { Ok(core.approve_join_request(&request_id).await?) })
+            .await
     }
 
     /// Declines a join request: the requester learns nothing more.
     pub async fn decline_join_request(&self, request_id: String) -> Result<JoinDecisionResult> {
-        self.on_runtime(
-            |core| async move { Ok(core.decline_join_request(&request_id).await?.into()) },
-        )
-        .await
+        self.on_runtime(|core| async move { Ok(core.decline_join_request(&request_id).await?) })
+            .await
     }
 
     /// A health declaration (健康申报) for one's own code (`code_id` null)
@@ -426,13 +413,12 @@ impl App {
 
     /// Verifies a scanned QR text, offline, against the cached trust list.
     pub async fn verify(&self, qr_text: String) -> Result<CheckResult> {
-        self.blocking(move |core| Ok(core.verify(&qr_text)?.into()))
-            .await
+        self.blocking(move |core| Ok(core.verify(&qr_text)?)).await
     }
 
     /// Verifies the code in a camera frame or photo (PNG or JPEG).
     pub async fn verify_image(&self, image: Vec<u8>) -> Result<CheckResult> {
-        self.blocking(move |core| Ok(core.verify_image(&image)?.into()))
+        self.blocking(move |core| Ok(core.verify_image(&image)?))
             .await
     }
 
@@ -508,6 +494,6 @@ pub fn document_kind_label(
 /// The clock text the code screen shows (Beijing time, to the second), for
 /// a UI that ticks it every second between screens.
 #[uniffi::export]
-pub fn clock_text(at: std::time::SystemTime) -> String {
-    suikang_core::display::clock_text(time::OffsetDateTime::from(at))
+pub fn clock_text(at: crate::model::Timestamp) -> String {
+    suikang_core::display::clock_text(at)
 }

@@ -1,15 +1,29 @@
 //! The values the apps draw, as uniffi records and enums: the code screen,
-//! the checkpoint's result, the app's status, the codes. Plain data copied
-//! from the core's values; no rule is decided here.
+//! the checkpoint's result, the app's status, the codes. No rule is decided
+//! here.
 //!
-//! Times are `SystemTime` (Kotlin `java.time.Instant`, Swift `Date`, Python
-//! `datetime`), durations `Duration`.
+//! The core's and the protocol's own types cross the FFI as they are:
+//! `#[uniffi::remote(..)]` restates each one's shape (the compiler checks it
+//! against the real type), so nothing is copied field by field. A record
+//! stays a copy here only where the apps get a different shape: texts added
+//! (`CodeScreen`'s banner), nested values flattened (`Session`,
+//! `OnlineCheckResult`), counts as `u32`, or an input the apps fill in
+//! (`KeyAreaTravel`).
+//!
+//! Times are `Timestamp` (Kotlin `java.time.Instant`, Swift `Date`, Python
+//! `datetime`), lengths of time `TimeSpan` (`java.time.Duration`,
+//! `TimeInterval`, `timedelta`).
 
 use std::time::{Duration, SystemTime};
 
+// The core's records that cross as they are.
+pub use suikang_core::codes::CodeSummary;
+pub use suikang_core::display::{ReasonLabel, Rgba};
+pub use suikang_core::screen::CardColors;
+pub use suikang_core::{CheckResult, QrMatrix};
+
 use suikang_core::app::AppStatus as CoreAppStatus;
-use suikang_core::codes::CodeSummary as CoreCodeSummary;
-use suikang_core::display::{self as core_display, Language, ReasonLabel as CoreReasonLabel};
+use suikang_core::display::Language;
 use suikang_core::print::PageFormat;
 use suikang_core::screen as core_screen;
 use suikang_core::{Banner, ScreenAction, Verdict};
@@ -27,10 +41,26 @@ pub(crate) fn instant(t: OffsetDateTime) -> SystemTime {
     t.into()
 }
 
-/// A negative age (a clock ahead of the issuer's) reads as zero.
-fn duration(d: time::Duration) -> Duration {
-    Duration::try_from(d).unwrap_or(Duration::ZERO)
-}
+// ---------------------------------------------------------------- times
+
+/// A point in time (the core keeps `OffsetDateTime`, in UTC).
+pub type Timestamp = OffsetDateTime;
+
+uniffi::custom_type!(Timestamp, SystemTime, {
+    remote,
+    lower: |t| t.into(),
+    try_lift: |t| Ok(t.into()),
+});
+
+/// A length of time, such as a code's age.
+pub type TimeSpan = time::Duration;
+
+uniffi::custom_type!(TimeSpan, Duration, {
+    remote,
+    // A negative age (a clock ahead of the issuer's) reads as zero.
+    lower: |d| Duration::try_from(d).unwrap_or(Duration::ZERO),
+    try_lift: |d| Ok(time::Duration::try_from(d)?),
+});
 
 // ---------------------------------------------------------------- the protocol's enums
 
@@ -174,7 +204,7 @@ pub enum SubmitOutcome {
 // ---------------------------------------------------------------- the code screen
 
 /// A colour, 8 bits a channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct Rgba {
     pub r: u8,
     pub g: u8,
@@ -182,19 +212,8 @@ pub struct Rgba {
     pub a: u8,
 }
 
-impl From<core_display::Rgba> for Rgba {
-    fn from(c: core_display::Rgba) -> Self {
-        Rgba {
-            r: c.r,
-            g: c.g,
-            b: c.b,
-            a: c.a,
-        }
-    }
-}
-
 /// The card in the code's colour; the QR dark on a light panel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct CardColors {
     pub card: Rgba,
     pub on_card: Rgba,
@@ -204,7 +223,7 @@ pub struct CardColors {
 
 /// The QR code: `size × size` modules row by row, 1 for dark; draw
 /// `quiet_zone` light modules around it.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct QrMatrix {
     pub size: u32,
     pub modules: Vec<u8>,
@@ -231,23 +250,12 @@ fn banner(b: Option<Banner>) -> Option<BannerText> {
 }
 
 /// A control reason with its labels.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct ReasonLabel {
     pub reason: ControlReason,
     pub zh: String,
     pub zh_hant: String,
     pub en: String,
-}
-
-impl From<CoreReasonLabel> for ReasonLabel {
-    fn from(r: CoreReasonLabel) -> Self {
-        ReasonLabel {
-            reason: r.reason,
-            zh: r.zh,
-            zh_hant: r.zh_hant,
-            en: r.en,
-        }
-    }
 }
 
 /// Everything the code screen shows (问题五).
@@ -277,15 +285,15 @@ pub struct CodeScreen {
     pub issuer_name_zh: String,
     pub issuer_name_en: String,
     /// The live clock, to the second; `clock_text` in Beijing time.
-    pub now: SystemTime,
+    pub now: Timestamp,
     pub clock_text: String,
-    pub last_synced_at: Option<SystemTime>,
+    pub last_synced_at: Option<Timestamp>,
     pub last_synced_text: Option<String>,
     pub banner: Option<BannerText>,
     pub network: NetworkState,
     /// Ask for the screen again at this time (a fresh presentation).
-    pub refresh_at: SystemTime,
-    pub credential_expires_at: Option<SystemTime>,
+    pub refresh_at: Timestamp,
+    pub credential_expires_at: Option<Timestamp>,
     pub actions: Vec<ScreenAction>,
 }
 
@@ -330,17 +338,8 @@ impl From<core_screen::CodeScreen> for CodeScreen {
             role: c.role,
             relationship: c.relationship,
             color: c.color,
-            colors: CardColors {
-                card: c.colors.card.into(),
-                on_card: c.colors.on_card.into(),
-                qr_dark: c.colors.qr_dark.into(),
-                qr_light: c.colors.qr_light.into(),
-            },
-            qr: QrMatrix {
-                size: c.qr.size,
-                modules: c.qr.modules,
-                quiet_zone: c.qr.quiet_zone,
-            },
+            colors: c.colors,
+            qr: c.qr,
             qr_text: c.qr_text,
             title_zh: c.title_zh,
             title_zh_hant: c.title_zh_hant,
@@ -350,17 +349,17 @@ impl From<core_screen::CodeScreen> for CodeScreen {
             status_zh: c.status_zh,
             status_zh_hant: c.status_zh_hant,
             status_en: c.status_en,
-            reasons: c.reasons.into_iter().map(Into::into).collect(),
+            reasons: c.reasons,
             issuer_name_zh: c.issuer_name_zh,
             issuer_name_en: c.issuer_name_en,
-            now: instant(c.now),
+            now: c.now,
             clock_text: c.clock_text,
-            last_synced_at: c.last_synced_at.map(instant),
+            last_synced_at: c.last_synced_at,
             last_synced_text: c.last_synced_text,
             banner: banner(c.banner),
             network: c.network,
-            refresh_at: instant(c.refresh_at),
-            credential_expires_at: c.credential_expires_at.map(instant),
+            refresh_at: c.refresh_at,
+            credential_expires_at: c.credential_expires_at,
             actions: c.actions,
         }
     }
@@ -369,7 +368,7 @@ impl From<core_screen::CodeScreen> for CodeScreen {
 // ---------------------------------------------------------------- codes and status
 
 /// One code as the app lists it.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct CodeSummary {
     pub code_id: String,
     pub role: CodeRole,
@@ -379,26 +378,9 @@ pub struct CodeSummary {
     pub masked_name: String,
     pub masked_document: String,
     pub document_kind: DocumentKind,
-    pub credential_expires_at: Option<SystemTime>,
+    pub credential_expires_at: Option<Timestamp>,
     /// Verifiers will refuse it until a sync refreshes it.
     pub refresh_needed: bool,
-}
-
-impl From<CoreCodeSummary> for CodeSummary {
-    fn from(c: CoreCodeSummary) -> Self {
-        CodeSummary {
-            code_id: c.code_id,
-            role: c.role,
-            relationship: c.relationship,
-            color: c.color,
-            controls: c.controls,
-            masked_name: c.masked_name,
-            masked_document: c.masked_document,
-            document_kind: c.document_kind,
-            credential_expires_at: c.credential_expires_at.map(instant),
-            refresh_needed: c.refresh_needed,
-        }
-    }
 }
 
 /// Who is signed in, masked.
@@ -430,7 +412,7 @@ pub struct AppStatus {
     pub signed_in_elsewhere: bool,
     pub session: Option<Session>,
     pub network: NetworkState,
-    pub last_synced_at: Option<SystemTime>,
+    pub last_synced_at: Option<Timestamp>,
     pub queued_actions: u32,
     pub cache_recovery: Option<CacheRecovery>,
 }
@@ -442,7 +424,7 @@ impl From<CoreAppStatus> for AppStatus {
             signed_in_elsewhere: s.signed_in_elsewhere,
             session: s.session.map(Into::into),
             network: s.network,
-            last_synced_at: s.last_synced_at.map(instant),
+            last_synced_at: s.last_synced_at,
             queued_actions: u32::try_from(s.queued_actions).unwrap_or(u32::MAX),
             cache_recovery: s.cache_recovery,
         }
@@ -471,25 +453,18 @@ impl From<CoreSyncReport> for SyncReport {
     }
 }
 
+/// The code an application produced, or found (一人一码): the server's
+/// `ApplyResponse`.
+pub type ApplyResult = ApplyResponse;
+
 /// The code an application produced, or found (一人一码).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct ApplyResult {
     pub code_id: String,
     pub color: Color,
     pub applied_by: AppliedBy,
     /// False when the person already had this code.
     pub created: bool,
-}
-
-impl From<ApplyResponse> for ApplyResult {
-    fn from(r: ApplyResponse) -> Self {
-        ApplyResult {
-            code_id: r.code_id,
-            color: r.color,
-            applied_by: r.applied_by,
-            created: r.created,
-        }
-    }
 }
 
 /// Why a dependent cannot use a smart device (问题二), recorded with the
@@ -514,9 +489,12 @@ pub enum JoinDecision {
     Declined,
 }
 
+/// A join request as the server lists it (`JoinRequestView`).
+pub type JoinRequest = JoinRequestView;
+
 /// A request to join a dependent's guardians, as a guardian sees it: who
 /// asked (masked), how related, when. Never the requester's document.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct JoinRequest {
     pub request_id: String,
     pub code_id: String,
@@ -524,41 +502,19 @@ pub struct JoinRequest {
     pub requester_masked_name: String,
     pub relationship: Relationship,
     pub co_resident_declared: bool,
-    pub requested_at: SystemTime,
+    pub requested_at: Timestamp,
 }
 
-impl From<JoinRequestView> for JoinRequest {
-    fn from(r: JoinRequestView) -> Self {
-        JoinRequest {
-            request_id: r.request_id,
-            code_id: r.code_id,
-            dependent_masked_name: r.dependent_masked_name,
-            requester_masked_name: r.requester_masked_name,
-            relationship: r.relationship,
-            co_resident_declared: r.co_resident_declared,
-            requested_at: instant(r.requested_at),
-        }
-    }
-}
+/// The server's record of a decision (`JoinDecisionResponse`).
+pub type JoinDecisionResult = JoinDecisionResponse;
 
 /// A decision on a join request, as recorded.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct JoinDecisionResult {
     pub request_id: String,
     pub code_id: String,
     pub decision: JoinDecision,
-    pub decided_at: SystemTime,
-}
-
-impl From<JoinDecisionResponse> for JoinDecisionResult {
-    fn from(r: JoinDecisionResponse) -> Self {
-        JoinDecisionResult {
-            request_id: r.request_id,
-            code_id: r.code_id,
-            decision: r.decision,
-            decided_at: instant(r.decided_at),
-        }
-    }
+    pub decided_at: Timestamp,
 }
 
 /// Travel from a key epidemic area, for a health declaration.
@@ -582,7 +538,7 @@ pub enum PageFormat {
 // ---------------------------------------------------------------- the checkpoint
 
 /// The result screen an inspector reads at a glance.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct CheckResult {
     pub verdict: Verdict,
     pub headline_zh: String,
@@ -599,34 +555,10 @@ pub struct CheckResult {
     pub reasons: Vec<ReasonLabel>,
     /// A printed page (打印版): compare the ID closely.
     pub printed: bool,
-    pub credential_age: Option<Duration>,
-    pub presentation_age: Option<Duration>,
+    pub credential_age: Option<TimeSpan>,
+    pub presentation_age: Option<TimeSpan>,
     pub trust_list_stale: bool,
-    pub checked_at: SystemTime,
-}
-
-impl From<suikang_core::CheckResult> for CheckResult {
-    fn from(c: suikang_core::CheckResult) -> Self {
-        CheckResult {
-            verdict: c.verdict,
-            headline_zh: c.headline_zh,
-            headline_zh_hant: c.headline_zh_hant,
-            headline_en: c.headline_en,
-            refusal: c.refusal,
-            color: c.color,
-            card: c.card.map(Into::into),
-            masked_name: c.masked_name,
-            masked_document: c.masked_document,
-            issuer_name_zh: c.issuer_name_zh,
-            issuer_name_en: c.issuer_name_en,
-            reasons: c.reasons.into_iter().map(Into::into).collect(),
-            printed: c.printed,
-            credential_age: c.credential_age.map(duration),
-            presentation_age: c.presentation_age.map(duration),
-            trust_list_stale: c.trust_list_stale,
-            checked_at: instant(c.checked_at),
-        }
-    }
+    pub checked_at: Timestamp,
 }
 
 /// The issuing server's answer to an online check.
