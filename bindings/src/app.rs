@@ -491,6 +491,22 @@ pub fn document_kind_label(
     .to_owned()
 }
 
+/// A banner's text in a language (the code screen and the sign-in screen
+/// carry the banner; the app shows it in the person's language).
+#[uniffi::export]
+pub fn banner_text(
+    banner: suikang_core::Banner,
+    language: suikang_core::display::Language,
+) -> String {
+    use suikang_core::display::Language;
+    match language {
+        Language::ZhHans => banner.text_zh(),
+        Language::ZhHant => banner.text_zh_hant(),
+        Language::En => banner.text_en(),
+    }
+    .to_owned()
+}
+
 /// The clock text the code screen shows (Beijing time, to the second), for
 /// a UI that ticks it every second between screens.
 #[uniffi::export]

@@ -12,13 +12,14 @@ pub mod error;
 pub mod model;
 
 pub use app::{
-    App, AppConfig, NetworkPolicy, TaskHandle, clock_text, document_kind_label, language_for_locale,
+    App, AppConfig, NetworkPolicy, TaskHandle, banner_text, clock_text, document_kind_label,
+    language_for_locale,
 };
 pub use callbacks::{FaceChallenge, FaceVerifier, ScreenListener, SecretStore, SignedFaceResult};
 pub use error::SuikangError;
 pub use model::{
-    AppStatus, ApplyResult, BannerText, CardColors, CheckResult, CodeScreen, CodeSummary,
-    KeyAreaTravel, OnlineCheckResult, QrMatrix, ReasonLabel, Rgba, Screen, Session, SyncReport,
+    AppStatus, ApplyResult, CardColors, CheckResult, CodeScreen, CodeSummary, KeyAreaTravel,
+    OnlineCheckResult, QrMatrix, ReasonLabel, Rgba, Screen, Session, SyncReport,
 };
 
 uniffi::setup_scaffolding!("suikang");

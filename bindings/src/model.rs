@@ -5,8 +5,8 @@
 //! The core's and the protocol's own types cross the FFI as they are:
 //! `#[uniffi::remote(..)]` restates each one's shape (the compiler checks it
 //! against the real type), so nothing is copied field by field. A record
-//! stays a copy here only where the apps get a different shape: texts added
-//! (`CodeScreen`'s banner), nested values flattened (`Session`,
+//! stays a copy here only where the apps get a different shape: nested
+//! values flattened (`Session`,
 //! `OnlineCheckResult`), counts as `u32`, or an input the apps fill in
 //! (`KeyAreaTravel`).
 //!
@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime};
 // The core's records that cross as they are.
 pub use suikang_core::codes::CodeSummary;
 pub use suikang_core::display::{ReasonLabel, Rgba};
-pub use suikang_core::screen::CardColors;
+pub use suikang_core::screen::{CardColors, CodeScreen};
 pub use suikang_core::{CheckResult, QrMatrix};
 
 use suikang_core::app::AppStatus as CoreAppStatus;
@@ -230,25 +230,6 @@ pub struct QrMatrix {
     pub quiet_zone: u32,
 }
 
-/// The banner above the code, with its texts.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct BannerText {
-    pub kind: Banner,
-    pub zh: String,
-    /// Traditional Chinese (Hong Kong, Macao, Taiwan visitors).
-    pub zh_hant: String,
-    pub en: String,
-}
-
-fn banner(b: Option<Banner>) -> Option<BannerText> {
-    b.map(|kind| BannerText {
-        kind,
-        zh: kind.text_zh().to_owned(),
-        zh_hant: kind.text_zh_hant().to_owned(),
-        en: kind.text_en().to_owned(),
-    })
-}
-
 /// A control reason with its labels.
 #[uniffi::remote(Record)]
 pub struct ReasonLabel {
@@ -258,8 +239,9 @@ pub struct ReasonLabel {
     pub en: String,
 }
 
-/// Everything the code screen shows (问题五).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+/// Everything the code screen shows (问题五). The banner's text in the
+/// person's language: `banner_text`.
+#[uniffi::remote(Record)]
 pub struct CodeScreen {
     pub code_id: String,
     /// Which code, counting from 0 (one's own first), of how many.
@@ -289,7 +271,7 @@ pub struct CodeScreen {
     pub clock_text: String,
     pub last_synced_at: Option<Timestamp>,
     pub last_synced_text: Option<String>,
-    pub banner: Option<BannerText>,
+    pub banner: Option<Banner>,
     pub network: NetworkState,
     /// Ask for the screen again at this time (a fresh presentation).
     pub refresh_at: Timestamp,
@@ -304,11 +286,11 @@ pub struct CodeScreen {
 pub enum Screen {
     /// Nobody is signed in (or the session was ended elsewhere).
     SignedOut {
-        banner: Option<BannerText>,
+        banner: Option<Banner>,
     },
     /// Signed in, no code yet: apply for one.
     NoCode {
-        banner: Option<BannerText>,
+        banner: Option<Banner>,
     },
     Code {
         code: CodeScreen,
@@ -318,49 +300,9 @@ pub enum Screen {
 impl From<core_screen::Screen> for Screen {
     fn from(s: core_screen::Screen) -> Self {
         match s {
-            core_screen::Screen::SignedOut { banner: b } => Screen::SignedOut { banner: banner(b) },
-            core_screen::Screen::NoCode { banner: b } => Screen::NoCode { banner: banner(b) },
-            core_screen::Screen::Code(c) => Screen::Code {
-                code: CodeScreen::from(*c),
-            },
-        }
-    }
-}
-
-impl From<core_screen::CodeScreen> for CodeScreen {
-    fn from(c: core_screen::CodeScreen) -> Self {
-        CodeScreen {
-            code_id: c.code_id,
-            index: c.index,
-            count: c.count,
-            has_previous: c.has_previous,
-            has_next: c.has_next,
-            role: c.role,
-            relationship: c.relationship,
-            color: c.color,
-            colors: c.colors,
-            qr: c.qr,
-            qr_text: c.qr_text,
-            title_zh: c.title_zh,
-            title_zh_hant: c.title_zh_hant,
-            title_en: c.title_en,
-            masked_name: c.masked_name,
-            masked_document: c.masked_document,
-            status_zh: c.status_zh,
-            status_zh_hant: c.status_zh_hant,
-            status_en: c.status_en,
-            reasons: c.reasons,
-            issuer_name_zh: c.issuer_name_zh,
-            issuer_name_en: c.issuer_name_en,
-            now: c.now,
-            clock_text: c.clock_text,
-            last_synced_at: c.last_synced_at,
-            last_synced_text: c.last_synced_text,
-            banner: banner(c.banner),
-            network: c.network,
-            refresh_at: c.refresh_at,
-            credential_expires_at: c.credential_expires_at,
-            actions: c.actions,
+            core_screen::Screen::SignedOut { banner } => Screen::SignedOut { banner },
+            core_screen::Screen::NoCode { banner } => Screen::NoCode { banner },
+            core_screen::Screen::Code(code) => Screen::Code { code: *code },
         }
     }
 }

@@ -19,10 +19,10 @@ struct RootView: View {
 }
 
 struct BannerView: View {
-    let banner: BannerText?
+    let banner: Banner?
     var body: some View {
         if let banner {
-            Text(Locale.current.language.languageCode?.identifier == "zh" ? banner.zh : banner.en)
+            Text(bannerText(banner: banner, language: Locale.current.language.languageCode?.identifier == "zh" ? .zhHans : .en))
                 .frame(maxWidth: .infinity)
                 .padding(12)
                 .background(Color(red: 1, green: 0.95, blue: 0.8))
@@ -139,7 +139,7 @@ struct CodeView: View {
 /// 实名认证 and the handoff to the vendor's face check.
 struct LoginView: View {
     @EnvironmentObject var model: AppModel
-    let banner: BannerText?
+    let banner: Banner?
     @State private var name = ""
     @State private var number = ""
 

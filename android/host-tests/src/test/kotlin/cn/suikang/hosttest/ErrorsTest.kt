@@ -104,7 +104,7 @@ class ErrorsTest {
             assertEquals(FailureKind.SIGN_IN_AGAIN, e.kind())
             val screen = first.screen()
             assertTrue(screen is Screen.SignedOut)
-            assertEquals(cn.suikang.ffi.Banner.SIGNED_IN_ELSEWHERE, (screen as Screen.SignedOut).banner?.kind)
+            assertEquals(cn.suikang.ffi.Banner.SIGNED_IN_ELSEWHERE, (screen as Screen.SignedOut).banner)
         }
     }
 

@@ -43,7 +43,7 @@ class OfflineTest {
                 assertThrows<SuikangException.NetworkUnavailable> { runBlocking { app.sync() } }
                 val offline = app.screen().code()
                 assertEquals(NetworkState.OFFLINE, offline.network)
-                assertEquals(Banner.OFFLINE, offline.banner?.kind)
+                assertEquals(Banner.OFFLINE, offline.banner)
                 assertEquals(online.codeId, offline.codeId)
                 val card = (app.screen().toHomeState(Language.EN) as HomeState.Code).card
                 assertTrue(card.banner!!.text.startsWith("Offline"))

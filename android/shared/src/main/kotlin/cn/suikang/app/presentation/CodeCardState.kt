@@ -1,10 +1,11 @@
 package cn.suikang.app.presentation
 
-import cn.suikang.ffi.BannerText
+import cn.suikang.ffi.Banner
 import cn.suikang.ffi.CodeScreen
 import cn.suikang.ffi.Rgba
 import cn.suikang.ffi.Screen
 import cn.suikang.ffi.ScreenAction
+import cn.suikang.ffi.bannerText
 import cn.suikang.ffi.languageForLocale
 import cn.suikang.ffi.Language as CoreLanguage
 import java.time.Instant
@@ -31,6 +32,13 @@ enum class Language {
         ZH -> zh
         ZH_HANT -> zhHant
         EN -> en
+    }
+
+    /** The core's name for this language, for the texts the core looks up. */
+    val core: CoreLanguage get() = when (this) {
+        ZH -> CoreLanguage.ZH_HANS
+        ZH_HANT -> CoreLanguage.ZH_HANT
+        EN -> CoreLanguage.EN
     }
 }
 
@@ -118,8 +126,8 @@ sealed interface HomeState {
     data class Code(val card: CodeCardState) : HomeState
 }
 
-fun BannerText.toState(language: Language): BannerState = BannerState(
-    text = language.pick(zh, zhHant, en),
+fun Banner.toState(language: Language): BannerState = BannerState(
+    text = bannerText(this, language.core),
     isWarning = true,
 )
 
