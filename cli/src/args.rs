@@ -275,6 +275,26 @@ pub enum InstitutionCommand {
         #[arg(long, env = "SUIKANG_INSTITUTION_TOKEN", hide_env_values = true)]
         token: String,
     },
+    /// Join requests waiting for the institution's decision: for the codes
+    /// it holds and, a committee, for the people living in its district.
+    Requests {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, env = "SUIKANG_INSTITUTION_TOKEN", hide_env_values = true)]
+        token: String,
+    },
+    /// Approve a join request (its id from `institution requests`).
+    Approve {
+        request_id: String,
+        #[arg(long, env = "SUIKANG_INSTITUTION_TOKEN", hide_env_values = true)]
+        token: String,
+    },
+    /// Decline a join request: the requester learns nothing more.
+    Decline {
+        request_id: String,
+        #[arg(long, env = "SUIKANG_INSTITUTION_TOKEN", hide_env_values = true)]
+        token: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -152,39 +152,21 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
             );
         }
         Command::Requests { json } => {
-            let requests = open(home, server)?.pending_join_requests().await?;
-            if json {
-                print_json(&requests);
-            } else if requests.is_empty() {
-                outln!("no requests waiting · 没有待处理的申请");
-            }
-            for r in requests.iter().filter(|_| !json) {
-                outln!(
-                    "{}  {} asks to join for {} ({})  {}  {}",
-                    r.request_id,
-                    r.requester_masked_name,
-                    r.dependent_masked_name,
-                    r.code_id,
-                    r.relationship.label_zh(),
-                    suikang_core::display::clock_text(r.requested_at)
-                );
-            }
+            print_requests(&open(home, server)?.pending_join_requests().await?, json);
         }
         Command::Approve { request_id } => {
-            let decided = open(home, server)?
-                .approve_join_request(&request_id)
-                .await?;
-            outln!(
-                "approved · 已同意: {} now holds code {} too",
-                decided.request_id,
-                decided.code_id
+            print_decision(
+                &open(home, server)?
+                    .approve_join_request(&request_id)
+                    .await?,
             );
         }
         Command::Decline { request_id } => {
-            let decided = open(home, server)?
-                .decline_join_request(&request_id)
-                .await?;
-            outln!("declined · 已拒绝: {}", decided.request_id);
+            print_decision(
+                &open(home, server)?
+                    .decline_join_request(&request_id)
+                    .await?,
+            );
         }
         Command::Declare {
             code,
@@ -453,11 +435,7 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
                 district,
                 token,
             } => {
-                let desk = InstitutionDesk::new(
-                    &server_url(home, server)?,
-                    &token,
-                    RetryPolicy::default(),
-                )?;
+                let desk = institution_desk(home, server, &token)?;
                 let applied = desk
                     .apply_proxy(
                         &name,
@@ -473,12 +451,20 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
                     applied.color.name_zh()
                 );
             }
+            InstitutionCommand::Requests { json, token } => {
+                let desk = institution_desk(home, server, &token)?;
+                print_requests(&desk.pending_join_requests().await?, json);
+            }
+            InstitutionCommand::Approve { request_id, token } => {
+                let desk = institution_desk(home, server, &token)?;
+                print_decision(&desk.approve_join_request(&request_id).await?);
+            }
+            InstitutionCommand::Decline { request_id, token } => {
+                let desk = institution_desk(home, server, &token)?;
+                print_decision(&desk.decline_join_request(&request_id).await?);
+            }
             InstitutionCommand::Codes { token } => {
-                let desk = InstitutionDesk::new(
-                    &server_url(home, server)?,
-                    &token,
-                    RetryPolicy::default(),
-                )?;
+                let desk = institution_desk(home, server, &token)?;
                 for code in desk.codes().await?.dependents {
                     outln!(
                         "{}  {}  {}  {}",
@@ -631,4 +617,53 @@ async fn watch_screen(app: App, style: Style) -> Result<ExitCode, HomeError> {
             _ = tokio::signal::ctrl_c() => return Ok(ExitCode::SUCCESS),
         }
     }
+}
+
+/// The join requests waiting, one a line (or as JSON).
+fn print_requests(requests: &[suikang_protocol::api::JoinRequestView], json: bool) {
+    if json {
+        print_json(&requests);
+        return;
+    }
+    if requests.is_empty() {
+        outln!("no requests waiting · 没有待处理的申请");
+    }
+    for r in requests {
+        outln!(
+            "{}  {} asks to join for {} ({})  {}  {}",
+            r.request_id,
+            r.requester_masked_name,
+            r.dependent_masked_name,
+            r.code_id,
+            r.relationship.label_zh(),
+            suikang_core::display::clock_text(r.requested_at)
+        );
+    }
+}
+
+/// What became of a join request.
+fn print_decision(decided: &suikang_protocol::api::JoinDecisionResponse) {
+    match decided.decision {
+        suikang_protocol::api::JoinDecision::Approved => outln!(
+            "approved · 已同意: {} now holds code {} too",
+            decided.request_id,
+            decided.code_id
+        ),
+        suikang_protocol::api::JoinDecision::Declined => {
+            outln!("declined · 已拒绝: {}", decided.request_id)
+        }
+    }
+}
+
+/// The institution account's desk at the configured server.
+fn institution_desk(
+    home: &Home,
+    server: Option<&str>,
+    token: &str,
+) -> Result<InstitutionDesk, HomeError> {
+    Ok(InstitutionDesk::new(
+        &server_url(home, server)?,
+        token,
+        RetryPolicy::default(),
+    )?)
 }

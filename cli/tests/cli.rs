@@ -355,6 +355,34 @@ async fn a_committee_applies_in_its_district_and_a_district_hands_a_control_over
         t.ok(&["institution", "codes", "--token", &committee])
             .contains("绿码")
     );
+
+    // Her son asks to join; the committee of her district sees the request
+    // and approves it (DESIGN §2), and the son then holds her code too.
+    t.ok(&["login", "张三明", "11010519491231002X"]);
+    let asked = t.run(&[
+        "apply-proxy",
+        "李秀英",
+        elder,
+        "--relationship",
+        "adult-relative",
+        "--co-resident",
+    ]);
+    assert!(
+        String::from_utf8_lossy(&asked.stderr).contains("join"),
+        "{}",
+        String::from_utf8_lossy(&asked.stderr)
+    );
+    let waiting = t.ok(&["institution", "requests", "--token", &committee]);
+    assert!(waiting.contains("张*明"), "{waiting}");
+    let request_id = waiting.split_whitespace().next().unwrap().to_owned();
+    let approved = t.ok(&["institution", "approve", &request_id, "--token", &committee]);
+    assert!(approved.contains("已同意"), "{approved}");
+    assert!(
+        t.ok(&["institution", "requests", "--token", &committee])
+            .contains("没有待处理的申请")
+    );
+    t.ok(&["sync"]);
+    assert!(t.ok(&["codes"]).contains("李*英"));
 }
 
 #[test]

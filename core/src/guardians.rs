@@ -54,13 +54,7 @@ impl App {
         request_id: &str,
         path: fn(&str) -> String,
     ) -> Result<JoinDecisionResponse, CoreError> {
-        let request_id = request_id.trim();
-        if parse_request_id(request_id).is_none() {
-            return Err(CoreError::Refused {
-                code: ErrorCode::JoinRequestNotFound,
-                message: "a join request id is 16 hex digits".into(),
-            });
-        }
+        let request_id = checked_request_id(request_id)?;
         let http = self.http()?;
         let path = path(request_id);
         let key = idempotency_key();
@@ -73,4 +67,17 @@ impl App {
         })
         .await
     }
+}
+
+/// A join request id as typed (trimmed), refused before any request when it
+/// cannot name one: the server would answer not-found for it anyway.
+pub(crate) fn checked_request_id(request_id: &str) -> Result<&str, CoreError> {
+    let request_id = request_id.trim();
+    if parse_request_id(request_id).is_none() {
+        return Err(CoreError::Refused {
+            code: ErrorCode::JoinRequestNotFound,
+            message: "a join request id is 16 hex digits".into(),
+        });
+    }
+    Ok(request_id)
 }

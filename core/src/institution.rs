@@ -1,17 +1,21 @@
 //! The desk of a residents'/village committee or a property management
 //! company (DESIGN §1; 问题二: 所在居村民委员会、物业服务企业代为申领): it
 //! applies for the codes of the people of its own district who have no
-//! smartphone, and lists the codes it holds. The server checks the district;
+//! smartphone, lists the codes it holds, and — a residents'/village
+//! committee — decides the join requests for the people recorded as living
+//! in its district (DESIGN §2). The server checks the district;
 //! this is the client the committee's app (and the CLI) uses, with the
 //! institution account's token instead of a resident's sign-in.
 
 use suikang_protocol::api::{
-    ApplyProxyRequest, ApplyResponse, CodesResponse, DocumentInput, paths,
+    ApplyProxyRequest, ApplyResponse, CodesResponse, DecideJoinRequest, DocumentInput,
+    JoinDecisionResponse, JoinRequestView, JoinRequestsResponse, paths,
 };
 use suikang_protocol::{Document, DocumentKind, Relationship, mask_name};
 use time::OffsetDateTime;
 
 use crate::error::CoreError;
+use crate::guardians::checked_request_id;
 use crate::http::{Http, Reply, RetryPolicy};
 use crate::outbox::idempotency_key;
 
@@ -83,5 +87,52 @@ impl InstitutionDesk {
             Reply::Fresh { body, .. } => Ok(body),
             Reply::NotModified => Err(CoreError::BadServerResponse),
         }
+    }
+
+    /// The join requests the institution decides: for the codes it holds,
+    /// and (a committee) for everyone recorded as living in its district.
+    pub async fn pending_join_requests(&self) -> Result<Vec<JoinRequestView>, CoreError> {
+        match self
+            .http
+            .get(paths::JOIN_REQUESTS, Some(&self.token), None)
+            .await
+            .map_err(CoreError::from)?
+        {
+            Reply::Fresh {
+                body: JoinRequestsResponse { requests },
+                ..
+            } => Ok(requests),
+            Reply::NotModified => Err(CoreError::BadServerResponse),
+        }
+    }
+
+    /// Approves a join request: the requester becomes a guardian.
+    pub async fn approve_join_request(
+        &self,
+        request_id: &str,
+    ) -> Result<JoinDecisionResponse, CoreError> {
+        let path = paths::approve_join_request(checked_request_id(request_id)?);
+        self.decide(&path).await
+    }
+
+    /// Declines a join request: the requester learns nothing more.
+    pub async fn decline_join_request(
+        &self,
+        request_id: &str,
+    ) -> Result<JoinDecisionResponse, CoreError> {
+        let path = paths::decline_join_request(checked_request_id(request_id)?);
+        self.decide(&path).await
+    }
+
+    async fn decide(&self, path: &str) -> Result<JoinDecisionResponse, CoreError> {
+        self.http
+            .post(
+                path,
+                Some(&self.token),
+                &DecideJoinRequest {},
+                &idempotency_key(),
+            )
+            .await
+            .map_err(CoreError::from)
     }
 }

@@ -517,6 +517,20 @@ impl Caller {
         }
     }
 
+    /// A residents'/village committee's district (canonical code): it
+    /// decides join requests for the people recorded as living there
+    /// (DESIGN §2). `None` for everyone else, property companies included.
+    pub fn committee_district(&self) -> Option<String> {
+        match self {
+            Caller::Institution {
+                relationship: Relationship::ResidentsCommittee | Relationship::VillageCommittee,
+                district,
+                ..
+            } => suikang_protocol::district_code(district).ok(),
+            _ => None,
+        }
+    }
+
     /// DESIGN §2, Online check: only a checkpoint account asks it.
     pub fn checkpoint(&self) -> Result<AccountId, ApiError> {
         match self {

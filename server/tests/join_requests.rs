@@ -359,3 +359,131 @@ async fn the_stated_reason_is_recorded_with_the_guardianship() {
         log[0].details
     );
 }
+
+/// DESIGN §2: an existing guardian *or the dependent's committee* approves.
+/// The daughter declared that her grandmother lives in Haizhu (440105);
+/// Haizhu's residents' committee sees the son's request and approves it;
+/// Yuexiu's committee and Haizhu's property company neither see nor decide
+/// it; a request for someone recorded nowhere stays the guardians' alone.
+#[tokio::test]
+async fn the_committee_of_the_dependents_district_decides_too() {
+    let w = world().await;
+    let grandmother = elder_id(8);
+    let (daughter, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    let (son, _) = w.resident_with_code("王建国", &elder_id(3)).await;
+    let (neighbour, _) = w.resident_with_code("陈大文", &elder_id(2)).await;
+    let held: ApplyResponse = ok(w
+        .post(
+            "/v1/codes/apply-proxy",
+            Some(&daughter.tokens.access_token),
+            &ApplyProxyRequest {
+                residence_district: Some("海珠区".into()),
+                ..proxy(GRANDMOTHER, &grandmother)
+            },
+        )
+        .await)
+    .await;
+    // Someone recorded nowhere: only her guardian decides.
+    let elsewhere = elder_id(9);
+    ok::<ApplyResponse>(
+        w.post(
+            "/v1/codes/apply-proxy",
+            Some(&daughter.tokens.access_token),
+            &proxy("钱老太", &elsewhere),
+        )
+        .await,
+    )
+    .await;
+    apply(&w, &neighbour.tokens.access_token, "钱老太", &elsewhere).await;
+    apply(&w, &son.tokens.access_token, GRANDMOTHER, &grandmother).await;
+
+    let committee = |kind, name: &'static str, district: &'static str| {
+        let w = &w;
+        async move {
+            w.server
+                .create_institution(kind, name, district)
+                .await
+                .unwrap()
+        }
+    };
+    let haizhu = committee(
+        Relationship::ResidentsCommittee,
+        "binjiang-committee",
+        "440105",
+    )
+    .await;
+    let yuexiu = committee(
+        Relationship::ResidentsCommittee,
+        "ximen-committee",
+        "440104",
+    )
+    .await;
+    let property = committee(
+        Relationship::PropertyManagement,
+        "binjiang-estate",
+        "440105",
+    )
+    .await;
+
+    let seen = requests(&w, &haizhu).await;
+    assert_eq!(
+        seen.len(),
+        1,
+        "the committee sees only its district's request"
+    );
+    assert_eq!(seen[0].code_id, held.code_id);
+    assert_eq!(seen[0].requester_masked_name, "王*国");
+    assert!(requests(&w, &yuexiu).await.is_empty());
+    assert!(requests(&w, &property).await.is_empty());
+    let id = seen[0].request_id.clone();
+    for outsider in [&yuexiu, &property] {
+        refused(
+            decide(&w, outsider, &id, "approve").await,
+            StatusCode::FORBIDDEN,
+            ErrorCode::NotYourDependent,
+        )
+        .await;
+    }
+    let other = requests(&w, &daughter.tokens.access_token)
+        .await
+        .into_iter()
+        .find(|r| r.code_id != held.code_id)
+        .expect("the neighbour's request for 钱老太");
+    refused(
+        decide(&w, &haizhu, &other.request_id, "approve").await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::NotYourDependent,
+    )
+    .await;
+
+    let decided: JoinDecisionResponse = ok(decide(&w, &haizhu, &id, "approve").await).await;
+    assert_eq!(decided.decision, JoinDecision::Approved);
+    assert_eq!(decided.code_id, held.code_id);
+    // The son holds her code now, the daughter still does, the committee
+    // does not (it decided; it holds nothing), and the log names it.
+    let son_holds = w.codes(&son.tokens.access_token).await.dependents;
+    assert_eq!(son_holds.len(), 1);
+    assert_eq!(son_holds[0].code_id, held.code_id);
+    assert_eq!(
+        w.codes(&daughter.tokens.access_token)
+            .await
+            .dependents
+            .len(),
+        2
+    );
+    assert!(w.codes(&haizhu).await.dependents.is_empty());
+    let person = person_of(&w, &held.code_id).await;
+    let log = w
+        .server
+        .issuer
+        .store
+        .guardianship_log(person)
+        .await
+        .unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == GuardianshipAction::JoinApproved
+                && matches!(e.actor, suikang_server::store::Guardian::Institution(_))),
+        "{log:?}"
+    );
+}

@@ -15,7 +15,8 @@ use crate::issuer::{Caller, Issuer};
 use crate::store::*;
 
 /// The join requests waiting for the caller's decision: for every dependent
-/// the caller holds, who asked (masked), how related, and when.
+/// the caller holds (a committee: also everyone recorded as living in its
+/// district), who asked (masked), how related, and when.
 #[utoipa::path(get, path = paths::JOIN_REQUESTS, tag = "guardians",
     responses((status = 200, body = JoinRequestsResponse)))]
 pub(super) async fn pending_join_requests(
@@ -25,7 +26,7 @@ pub(super) async fn pending_join_requests(
     let guardian = caller.guardian()?;
     let requests = issuer
         .store
-        .pending_join_requests(guardian)
+        .pending_join_requests(guardian, caller.committee_district())
         .await?
         .iter()
         .filter_map(view)
@@ -75,6 +76,7 @@ async fn decide(
         .decide_join_request(JoinDecisionInput {
             request: JoinRequestId(id),
             by,
+            committee_of: caller.committee_district(),
             approve,
             max_relative_dependents: issuer.policy.max_relative_dependents,
             at: now,

@@ -926,7 +926,7 @@ pub async fn join_requests_need_a_guardians_consent(store: &dyn Store) {
     );
     store.request_to_join(ask(2001, gr)).await.unwrap();
 
-    let waiting = store.pending_join_requests(g1).await.unwrap();
+    let waiting = store.pending_join_requests(g1, None).await.unwrap();
     assert_eq!(
         waiting.iter().map(|r| r.id).collect::<Vec<_>>(),
         [JoinRequestId(1001), JoinRequestId(2001)]
@@ -935,11 +935,18 @@ pub async fn join_requests_need_a_guardians_consent(store: &dyn Store) {
     assert_eq!(waiting[0].requester_masked_name, "张*明");
     assert_eq!(waiting[0].dependent_code, Some(CodeId(77)));
     assert_eq!(waiting[0].state, JoinState::Pending);
-    assert!(store.pending_join_requests(gs).await.unwrap().is_empty());
+    assert!(
+        store
+            .pending_join_requests(gs, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let decide = |id: u64, by: Guardian, approve: bool| JoinDecisionInput {
         request: JoinRequestId(id),
         by,
+        committee_of: None,
         approve,
         max_relative_dependents: 5,
         at: T0 + Duration::minutes(2),
@@ -981,7 +988,13 @@ pub async fn join_requests_need_a_guardians_consent(store: &dyn Store) {
     let held = store.dependent(gr, CodeId(77)).await.unwrap().unwrap();
     assert_eq!(held.relationship, Relationship::AdultRelative);
     assert_eq!(store.guardians_of(grandmother.id).await.unwrap(), [g1, gr]);
-    assert!(store.pending_join_requests(g1).await.unwrap().is_empty());
+    assert!(
+        store
+            .pending_join_requests(g1, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // The stranger asks again; both guardians leave: the proxy holding
     // ends, the code stays, the waiting request lapses.
@@ -1072,6 +1085,7 @@ pub async fn approval_keeps_the_requesters_limit(store: &dyn Store) {
             .decide_join_request(JoinDecisionInput {
                 request: JoinRequestId(1),
                 by: g,
+                committee_of: None,
                 approve: true,
                 max_relative_dependents: 1,
                 at: T0,

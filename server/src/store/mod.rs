@@ -283,6 +283,10 @@ pub struct JoinRequest {
 pub struct JoinDecisionInput {
     pub request: JoinRequestId,
     pub by: Guardian,
+    /// When `by` is a residents'/village committee: its district. It
+    /// decides for the people recorded as living there (DESIGN §2: an
+    /// existing guardian or the dependent's committee approves).
+    pub committee_of: Option<String>,
     pub approve: bool,
     /// Dependents a relative may hold: checked for the requester on approval.
     pub max_relative_dependents: u32,
@@ -688,7 +692,11 @@ pub trait Store: Send + Sync + 'static {
     fn request_to_join(&self, request: NewJoinRequest) -> StoreFuture<'_, JoinOutcome>;
     /// The waiting join requests for the dependents `guardian` holds,
     /// oldest first.
-    fn pending_join_requests(&self, guardian: Guardian) -> StoreFuture<'_, Vec<JoinRequest>>;
+    fn pending_join_requests(
+        &self,
+        guardian: Guardian,
+        committee_of: Option<String>,
+    ) -> StoreFuture<'_, Vec<JoinRequest>>;
     fn join_request(&self, id: JoinRequestId) -> StoreFuture<'_, Option<JoinRequest>>;
     /// Approves or declines a waiting request if `by` holds the dependent
     /// now: on approval the requester becomes a guardian on the request's

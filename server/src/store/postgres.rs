@@ -726,6 +726,29 @@ async fn append_guardianship_log<C: GenericClient>(
     Ok(())
 }
 
+/// A guardian of the dependent, or the committee of the district the
+/// dependent is recorded as living in.
+async fn may_decide<C: GenericClient>(
+    c: &C,
+    by: Guardian,
+    committee_of: Option<&str>,
+    dependent: PersonId,
+) -> R<bool> {
+    if is_guardian(c, by, dependent).await? {
+        return Ok(true);
+    }
+    let Some(district) = committee_of else {
+        return Ok(false);
+    };
+    Ok(opt(
+        c,
+        "SELECT 1 FROM people WHERE id = $1 AND residence_district = $2",
+        &[&dependent.0, &district],
+    )
+    .await?
+    .is_some())
+}
+
 async fn is_guardian<C: GenericClient>(c: &C, guardian: Guardian, dependent: PersonId) -> R<bool> {
     let (kind, id) = guardian.parts();
     Ok(opt(
@@ -852,7 +875,7 @@ async fn decide_locked<C: GenericClient>(
     d: &JoinDecisionInput,
     request: JoinRequest,
 ) -> R<DecideOutcome> {
-    if !is_guardian(tx, d.by, request.dependent).await? {
+    if !may_decide(tx, d.by, d.committee_of.as_deref(), request.dependent).await? {
         return Ok(DecideOutcome::NotYourDependent);
     }
     if request.state != JoinState::Pending {
@@ -1164,15 +1187,21 @@ impl Store for PgStore {
         })
     }
 
-    fn pending_join_requests(&self, guardian: Guardian) -> StoreFuture<'_, Vec<JoinRequest>> {
+    fn pending_join_requests(
+        &self,
+        guardian: Guardian,
+        committee_of: Option<String>,
+    ) -> StoreFuture<'_, Vec<JoinRequest>> {
         Box::pin(self.read(async move |c| {
             let (kind, id) = guardian.parts();
             let sql = format!(
-                "{JOIN_REQUEST_SELECT} WHERE j.state = 'pending' AND j.dependent_id IN \
+                "{JOIN_REQUEST_SELECT} WHERE j.state = 'pending' AND (j.dependent_id IN \
                  (SELECT dependent_id FROM guardianships WHERE guardian_kind = $1 \
-                 AND guardian_id = $2 AND removed_at IS NULL) ORDER BY j.requested_at, j.id"
+                 AND guardian_id = $2 AND removed_at IS NULL) \
+                 OR ($3::text IS NOT NULL AND p.residence_district = $3)) \
+                 ORDER BY j.requested_at, j.id"
             );
-            all(c, &sql, &[&kind, &id])
+            all(c, &sql, &[&kind, &id, &committee_of])
                 .await?
                 .iter()
                 .map(join_request_from_row)

@@ -611,6 +611,27 @@ fn append_guardianship_log(
     Ok(())
 }
 
+/// A guardian of the dependent, or the committee of the district the
+/// dependent is recorded as living in.
+fn may_decide(
+    conn: &Connection,
+    by: Guardian,
+    committee_of: Option<&str>,
+    dependent: PersonId,
+) -> Result<bool, StoreError> {
+    if is_guardian(conn, by, dependent)? {
+        return Ok(true);
+    }
+    let Some(district) = committee_of else {
+        return Ok(false);
+    };
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM people WHERE id = ?1 AND residence_district = ?2")?
+        .query_row(params![dependent.0, district], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 fn is_guardian(
     conn: &Connection,
     guardian: Guardian,
@@ -925,16 +946,22 @@ impl Store for SqliteStore {
         })
     }
 
-    fn pending_join_requests(&self, guardian: Guardian) -> StoreFuture<'_, Vec<JoinRequest>> {
+    fn pending_join_requests(
+        &self,
+        guardian: Guardian,
+        committee_of: Option<String>,
+    ) -> StoreFuture<'_, Vec<JoinRequest>> {
         self.read(move |c| {
             let (kind, id) = guardian.parts();
             let sql = format!(
-                "{JOIN_REQUEST_SELECT} WHERE j.state = 'pending' AND j.dependent_id IN \
+                "{JOIN_REQUEST_SELECT} WHERE j.state = 'pending' AND (j.dependent_id IN \
                  (SELECT dependent_id FROM guardianships WHERE guardian_kind = ?1 \
-                 AND guardian_id = ?2 AND removed_at IS NULL) ORDER BY j.requested_at, j.rowid"
+                 AND guardian_id = ?2 AND removed_at IS NULL) \
+                 OR (?3 IS NOT NULL AND p.residence_district = ?3)) \
+                 ORDER BY j.requested_at, j.rowid"
             );
             let mut stmt = c.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![kind, id], join_request_from_row)?;
+            let rows = stmt.query_map(params![kind, id, committee_of], join_request_from_row)?;
             let mut out = Vec::new();
             for row in rows {
                 out.push(row??);
@@ -952,7 +979,7 @@ impl Store for SqliteStore {
             let Some(request) = query_join_request(tx, d.request)? else {
                 return Ok(DecideOutcome::NotFound);
             };
-            if !is_guardian(tx, d.by, request.dependent)? {
+            if !may_decide(tx, d.by, d.committee_of.as_deref(), request.dependent)? {
                 return Ok(DecideOutcome::NotYourDependent);
             }
             if request.state != JoinState::Pending {
