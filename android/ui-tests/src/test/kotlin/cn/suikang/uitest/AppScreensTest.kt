@@ -97,6 +97,9 @@ class AppScreensTest {
 
     /** 实名认证: name, ID number, the face check through the server's simulator. */
     private fun signIn(person: Person) {
+        // The app opens its core off the main thread: the form shows when
+        // that is done (on a loaded machine, after the first frame).
+        waitFor("the sign-in form") { hasText("姓名 / Name") }
         compose.onNodeWithText("姓名 / Name").performTextInput(person.name)
         compose.onNodeWithText("身份证号 / ID number").performTextInput(person.id)
         compose.onNodeWithText("人脸识别登录 / Sign in with face check").performClick()
