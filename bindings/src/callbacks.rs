@@ -47,6 +47,11 @@ pub struct SignedFaceResult {
     pub challenge_id: String,
     pub nonce: String,
     pub outcome: FaceOutcome,
+    /// `YYYY-MM-DD`: the birth date the identity check holds for a document
+    /// whose number carries none (passports, permits), as the vendor signed
+    /// it; none otherwise.
+    #[uniffi(default = None)]
+    pub birth_date: Option<String>,
     /// hex Ed25519 signature of the vendor over the fields above.
     pub signature: String,
 }
@@ -81,6 +86,15 @@ impl suikang_core::FaceVerifier for ForeignFace {
                 challenge_id: r.challenge_id,
                 nonce: r.nonce,
                 outcome: r.outcome,
+                birth_date: match r.birth_date.as_deref().map(parse_date) {
+                    None => None,
+                    Some(Some(date)) => Some(date),
+                    Some(None) => {
+                        return Err(FaceVerifierError::Failed(
+                            "the face result's birth date is not YYYY-MM-DD".into(),
+                        ));
+                    }
+                },
                 signature: r.signature,
             }),
             Err(SuikangError::FaceCheckCancelled) => Err(FaceVerifierError::Cancelled),
@@ -172,4 +186,13 @@ impl CoreScreenListener for ForeignListener {
     fn on_error(&self, error: CoreError) {
         self.0.on_error(error.into());
     }
+}
+
+/// `YYYY-MM-DD` as a date.
+fn parse_date(text: &str) -> Option<time::Date> {
+    time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
 }

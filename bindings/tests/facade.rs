@@ -38,6 +38,7 @@ impl FaceVerifier for Simulator {
             challenge_id: r.challenge_id,
             nonce: r.nonce,
             outcome: r.outcome,
+            birth_date: None,
             signature: r.signature,
         })
     }

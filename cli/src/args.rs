@@ -56,6 +56,11 @@ pub enum Command {
         /// What the simulated camera sees.
         #[arg(long, value_enum, default_value_t = Face::Match)]
         face: Face,
+        /// Your birth date (YYYY-MM-DD), for a passport or permit: its
+        /// number carries none, and the identity check (here simulated)
+        /// vouches for it. It makes you known as an adult guardian.
+        #[arg(long, value_parser = parse_birth_date)]
+        birth_date: Option<time::Date>,
     },
     /// Sign out and forget this phone's codes.
     Logout,
@@ -450,4 +455,13 @@ pub enum PrintFormat {
     Png,
     Svg,
     Pdf,
+}
+
+/// `YYYY-MM-DD`.
+fn parse_birth_date(text: &str) -> Result<time::Date, String> {
+    time::Date::parse(
+        text.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| "a birth date is written YYYY-MM-DD".to_owned())
 }

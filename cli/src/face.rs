@@ -1,12 +1,31 @@
 use async_trait::async_trait;
 use suikang_core::{FaceVerifier, FaceVerifierError};
 use suikang_protocol::api::{FaceCapture, FaceChallenge, SignedFaceResult};
+use time::Date;
+
+/// What the simulated camera sees, and the birth date the simulated
+/// identity check returns for a passport or permit (whose number carries
+/// none; a real check reads it from its records).
+#[derive(Clone, Copy, Debug)]
+pub struct Simulated {
+    pub capture: FaceCapture,
+    pub birth_date: Option<Date>,
+}
+
+impl From<FaceCapture> for Simulated {
+    fn from(capture: FaceCapture) -> Self {
+        Simulated {
+            capture,
+            birth_date: None,
+        }
+    }
+}
 
 /// The desktop's stand-in for the face vendor's SDK: the server's
 /// development simulator (`--dev-face-simulator`), asked over HTTP to sign
 /// what the "camera" saw, bound to the challenge.
 pub struct SimulatedFace {
-    pub capture: FaceCapture,
+    pub simulated: Simulated,
     pub server_url: String,
 }
 
@@ -16,8 +35,13 @@ impl FaceVerifier for SimulatedFace {
         &self,
         challenge: &FaceChallenge,
     ) -> Result<SignedFaceResult, FaceVerifierError> {
-        suikang_server::face::capture_over_http(&self.server_url, challenge, self.capture)
-            .await
-            .map_err(FaceVerifierError::Failed)
+        suikang_server::face::capture_declaring_birth_date(
+            &self.server_url,
+            challenge,
+            self.simulated.capture,
+            self.simulated.birth_date,
+        )
+        .await
+        .map_err(FaceVerifierError::Failed)
     }
 }

@@ -9,9 +9,8 @@ use serde::{Deserialize, Serialize};
 use suikang_core::{
     App, AppConfig, Clock, CoreError, FileSecretStore, RetryPolicy, SecretStore, SystemClock,
 };
-use suikang_protocol::api::FaceCapture;
 
-use crate::face::SimulatedFace;
+use crate::face::{Simulated, SimulatedFace};
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Settings {
@@ -121,14 +120,14 @@ impl Home {
     }
 
     /// Opens the core as a launch does: cache and keystore, no network.
-    pub fn open(&self, server: Option<&str>, face: FaceCapture) -> Result<App, HomeError> {
+    pub fn open(&self, server: Option<&str>, face: impl Into<Simulated>) -> Result<App, HomeError> {
         self.open_with_clock(server, face, Arc::new(SystemClock))
     }
 
     pub fn open_with_clock(
         &self,
         server: Option<&str>,
-        face: FaceCapture,
+        face: impl Into<Simulated>,
         clock: Arc<dyn Clock>,
     ) -> Result<App, HomeError> {
         let settings = self.settings();
@@ -156,13 +155,13 @@ pub fn open_app(
     dir: &Path,
     server_url: &str,
     trust_roots: Vec<[u8; 32]>,
-    face: FaceCapture,
+    face: impl Into<Simulated>,
     clock: Arc<dyn Clock>,
 ) -> Result<App, HomeError> {
     // The desktop has no camera: the server's development simulator plays
     // the vendor SDK (a server started with --dev-face-simulator).
     let face = Arc::new(SimulatedFace {
-        capture: face,
+        simulated: face.into(),
         server_url: server_url.to_owned(),
     });
     let secrets =

@@ -14,6 +14,7 @@ use time::macros::format_description;
 
 use crate::args::{CheckpointCommand, Cli, ColorChoice, Command, InstitutionCommand, PrintFormat};
 use crate::draw::{self, Style};
+use crate::face::Simulated;
 use crate::home::{Home, HomeError, Settings, parse_root};
 use crate::json;
 use crate::{out, outln};
@@ -102,8 +103,15 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
             document,
             kind,
             face,
+            birth_date,
         } => {
-            let app = home.open(server, face.into())?;
+            let app = home.open(
+                server,
+                Simulated {
+                    capture: face.into(),
+                    birth_date,
+                },
+            )?;
             let session = app.login(&name, kind.into(), &document).await?;
             outln!(
                 "signed in · 已登录: {} {}",

@@ -431,3 +431,54 @@ fn every_command_explains_itself() {
     assert!(verify.contains("SUIKANG_CHECKPOINT_TOKEN"));
     assert!(help(&["checkpoint"]).contains("refresh"));
 }
+
+/// Issue 11, finding 6: a passport holder becomes a guardian once the
+/// identity check (here the simulator) gives her birth date.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passport_holder_declares_her_birth_date_and_applies_for_a_child() {
+    let (_server, t) = terminal().await;
+    let apply = || {
+        t.run(&[
+            "apply-proxy",
+            "王小明",
+            "440104201506010032",
+            "--relationship",
+            "adult-relative",
+            "--co-resident",
+        ])
+    };
+    t.ok(&["login", "MARIA SANTOS", "E12345678", "--kind", "passport"]);
+    let unknown = apply();
+    assert_eq!(exit_code(&unknown), 1);
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr).contains("no birth date"),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
+    let typo = t.run(&[
+        "login",
+        "MARIA SANTOS",
+        "E12345678",
+        "--kind",
+        "passport",
+        "--birth-date",
+        "1980/05/01",
+    ]);
+    assert_eq!(exit_code(&typo), 2, "a misspelt date is a usage error");
+    t.ok(&[
+        "login",
+        "MARIA SANTOS",
+        "E12345678",
+        "--kind",
+        "passport",
+        "--birth-date",
+        "1980-05-01",
+    ]);
+    let applied = apply();
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert!(String::from_utf8_lossy(&applied.stdout).contains("绿码"));
+}

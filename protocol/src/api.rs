@@ -447,6 +447,17 @@ pub struct SignedFaceResult {
     )]
     pub nonce: String,
     pub outcome: FaceOutcome,
+    /// The birth date the identity check holds for the document, when its
+    /// number carries none (passports, Hong Kong/Macao/Taiwan permits): it
+    /// makes a guardian's adulthood known for every document kind (DESIGN
+    /// §2). Signed with the rest (server/FACE_VENDOR.md); absent otherwise.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "option_full_date"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub birth_date: Option<Date>,
     /// hex Ed25519 signature of the vendor over the fields above.
     #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-fA-F]{128}$"))]
     pub signature: String,
@@ -459,6 +470,16 @@ pub struct SignedFaceResult {
 pub struct SimulateCaptureRequest {
     pub challenge: FaceChallenge,
     pub capture: FaceCapture,
+    /// The birth date the simulated identity check returns for a document
+    /// whose number carries none (the person declares it; a real identity
+    /// check reads it from its records).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "option_full_date"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub birth_date: Option<Date>,
 }
 
 /// End of login: the vendor's result and the device's new key, with proof
@@ -787,6 +808,28 @@ pub struct KeyAreaTravel {
 /// The `[year, day-of-year]` pair that clients sent before the API said
 /// so is still read (API versioning, README: a field's form is never
 /// taken away within `/v1`).
+/// An optional [`full_date`].
+mod option_full_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(date: &Option<Date>, serializer: S) -> Result<S::Ok, S::Error> {
+        match date {
+            Some(date) => super::full_date::serialize(date, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct Wire(#[serde(with = "super::full_date")] Date);
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Date>, D::Error> {
+        Ok(Option::<Wire>::deserialize(deserializer)?.map(|w| w.0))
+    }
+}
+
 mod full_date {
     use serde::de::Error as _;
     use serde::{Deserialize, Deserializer, Serializer};

@@ -2,7 +2,8 @@
 //!
 //! A vendor's result is an Ed25519 signature over the vendor id, the
 //! challenge id and nonce, a *subject* that names the document the face was
-//! compared with, and the outcome ([`result_message`]). The server accepts
+//! compared with, the birth date the identity check holds for a document
+//! whose number carries none, and the outcome ([`result_message`]). The server accepts
 //! results of exactly one vendor: the one configured with its id and its
 //! result-signing public key ([`FaceVendor::external`]) — or, only when
 //! started with `--dev-face-simulator`, the simulator ([`FaceVendor::simulator`]),
@@ -12,6 +13,7 @@
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
+use time::Date;
 
 use crate::config::FaceVendorSetting;
 use suikang_protocol::api::{
@@ -21,8 +23,9 @@ use suikang_protocol::api::{
 /// The simulator's vendor id in challenges and results.
 pub const VENDOR: &str = "simulated";
 
-/// Domain separation for the vendor's signatures (v2: with the subject).
-const RESULT_CONTEXT: &[u8] = b"suikang face result v2\0";
+/// Domain separation for the vendor's signatures (v2: with the subject;
+/// v3: with the identity check's birth date).
+const RESULT_CONTEXT: &[u8] = b"suikang face result v3\0";
 const SUBJECT_CONTEXT: &[u8] = b"suikang face subject v1\0";
 
 /// The liveness actions the SDK asks for, in order.
@@ -115,7 +118,7 @@ impl FaceVendor {
         challenge_id: &str,
         nonce: &[u8; 32],
         doc_key: &[u8; 32],
-    ) -> Option<FaceOutcome> {
+    ) -> Option<Verdict> {
         use base64::Engine;
         let nonce_text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(nonce);
         if result.vendor != self.id
@@ -131,21 +134,28 @@ impl FaceVendor {
             challenge_id,
             &nonce_text,
             &hex::encode(subject(nonce, doc_key)),
+            result.birth_date,
             result.outcome,
         );
         self.result_key
             .verify_strict(&message, &Signature::from_bytes(&signature))
             .ok()?;
-        Some(result.outcome)
+        Some(Verdict {
+            outcome: result.outcome,
+            birth_date: result.birth_date,
+        })
     }
 
     /// The simulator's SDK side: a signed verdict for what the "camera"
     /// saw (a spoof fails liveness). `None` on a real vendor: only the
     /// vendor itself signs its results.
+    /// `birth_date`: what the simulated identity check returns for a
+    /// document whose number carries none (the person declared it).
     pub fn simulate(
         &self,
         challenge: &FaceChallenge,
         capture: FaceCapture,
+        birth_date: Option<Date>,
     ) -> Option<SignedFaceResult> {
         let key = self.simulator.as_ref()?;
         let outcome = match capture {
@@ -153,8 +163,16 @@ impl FaceVendor {
             FaceCapture::Mismatch => FaceOutcome::Mismatch,
             FaceCapture::Spoof => FaceOutcome::LivenessFailed,
         };
-        Some(sign_result(key, &self.id, challenge, outcome))
+        Some(sign_result(key, &self.id, challenge, birth_date, outcome))
     }
+}
+
+/// A genuine result's verdict, and the birth date the identity check
+/// vouched for, if it gave one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub outcome: FaceOutcome,
+    pub birth_date: Option<Date>,
 }
 
 /// The subject a result names: the challenge's document, keyed by the
@@ -168,22 +186,27 @@ pub fn subject(nonce: &[u8; 32], doc_key: &[u8; 32]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// The bytes a vendor signs: context, then vendor, challenge id, nonce and
-/// subject (each length-prefixed), then the outcome.
+/// The bytes a vendor signs: context, then vendor, challenge id, nonce,
+/// subject and birth date (`YYYY-MM-DD`, or empty; each length-prefixed),
+/// then the outcome.
 pub fn result_message(
     vendor: &str,
     challenge_id: &str,
     nonce: &str,
     subject: &str,
+    birth_date: Option<Date>,
     outcome: FaceOutcome,
 ) -> Vec<u8> {
+    let birth_date = birth_date
+        .map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+        .unwrap_or_default();
     let outcome = match outcome {
         FaceOutcome::Match => 1u8,
         FaceOutcome::Mismatch => 2,
         FaceOutcome::LivenessFailed => 3,
     };
     let mut m = RESULT_CONTEXT.to_vec();
-    for part in [vendor, challenge_id, nonce, subject] {
+    for part in [vendor, challenge_id, nonce, subject, &birth_date] {
         m.extend_from_slice(&(part.len() as u32).to_be_bytes());
         m.extend_from_slice(part.as_bytes());
     }
@@ -197,6 +220,7 @@ pub fn sign_result(
     key: &SigningKey,
     vendor: &str,
     challenge: &FaceChallenge,
+    birth_date: Option<Date>,
     outcome: FaceOutcome,
 ) -> SignedFaceResult {
     let message = result_message(
@@ -204,6 +228,7 @@ pub fn sign_result(
         &challenge.challenge_id,
         &challenge.nonce,
         &challenge.vendor.subject,
+        birth_date,
         outcome,
     );
     SignedFaceResult {
@@ -211,6 +236,7 @@ pub fn sign_result(
         challenge_id: challenge.challenge_id.clone(),
         nonce: challenge.nonce.clone(),
         outcome,
+        birth_date,
         signature: hex::encode(key.sign(&message).to_bytes()),
     }
 }
@@ -223,6 +249,18 @@ pub async fn capture_over_http(
     challenge: &FaceChallenge,
     capture: FaceCapture,
 ) -> Result<SignedFaceResult, String> {
+    capture_declaring_birth_date(server_url, challenge, capture, None).await
+}
+
+/// [`capture_over_http`] for someone whose document's number carries no
+/// birth date (a passport, a permit): the simulated identity check returns
+/// `birth_date`, as a real one returns the date on record.
+pub async fn capture_declaring_birth_date(
+    server_url: &str,
+    challenge: &FaceChallenge,
+    capture: FaceCapture,
+    birth_date: Option<Date>,
+) -> Result<SignedFaceResult, String> {
     let url = format!(
         "{}{}",
         server_url.trim_end_matches('/'),
@@ -231,6 +269,7 @@ pub async fn capture_over_http(
     let body = suikang_protocol::api::SimulateCaptureRequest {
         challenge: challenge.clone(),
         capture,
+        birth_date,
     };
     // The workspace builds reqwest with rustls and no default provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -275,11 +314,34 @@ mod tests {
     fn a_result_counts_only_unaltered_for_its_challenge_vendor_and_document() {
         let vendor = FaceVendor::simulator();
         let result = vendor
-            .simulate(&challenge(&vendor, &DOC), FaceCapture::Match)
+            .simulate(&challenge(&vendor, &DOC), FaceCapture::Match, None)
             .unwrap();
         assert_eq!(
-            vendor.check(&result, "abc", &NONCE, &DOC),
+            vendor
+                .check(&result, "abc", &NONCE, &DOC)
+                .map(|v| v.outcome),
             Some(FaceOutcome::Match)
+        );
+        // The identity check's birth date is signed: one added afterwards
+        // (to make a minor an adult guardian) breaks the signature.
+        let aged = SignedFaceResult {
+            birth_date: Some(time::macros::date!(1980 - 01 - 01)),
+            ..result.clone()
+        };
+        assert_eq!(vendor.check(&aged, "abc", &NONCE, &DOC), None);
+        let declared = vendor
+            .simulate(
+                &challenge(&vendor, &DOC),
+                FaceCapture::Match,
+                Some(time::macros::date!(1980 - 01 - 01)),
+            )
+            .unwrap();
+        assert_eq!(
+            vendor.check(&declared, "abc", &NONCE, &DOC),
+            Some(Verdict {
+                outcome: FaceOutcome::Match,
+                birth_date: Some(time::macros::date!(1980 - 01 - 01)),
+            })
         );
         let flipped = SignedFaceResult {
             outcome: FaceOutcome::Mismatch,
@@ -310,12 +372,12 @@ mod tests {
         let one = FaceVendor::simulator();
         let other = FaceVendor::simulator();
         let result = one
-            .simulate(&challenge(&one, &DOC), FaceCapture::Match)
+            .simulate(&challenge(&one, &DOC), FaceCapture::Match, None)
             .unwrap();
         assert_eq!(other.check(&result, "abc", &NONCE, &DOC), None);
         let real = FaceVendor::external("cloud-faceid", one.result_key);
         assert!(
-            real.simulate(&challenge(&real, &DOC), FaceCapture::Match)
+            real.simulate(&challenge(&real, &DOC), FaceCapture::Match, None)
                 .is_none()
         );
     }
@@ -324,7 +386,7 @@ mod tests {
     fn a_spoof_fails_liveness() {
         let vendor = FaceVendor::simulator();
         let result = vendor
-            .simulate(&challenge(&vendor, &DOC), FaceCapture::Spoof)
+            .simulate(&challenge(&vendor, &DOC), FaceCapture::Spoof, None)
             .unwrap();
         assert_eq!(result.outcome, FaceOutcome::LivenessFailed);
     }

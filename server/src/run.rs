@@ -68,7 +68,10 @@ impl RunningServer {
         challenge: &suikang_protocol::api::FaceChallenge,
         capture: suikang_protocol::api::FaceCapture,
     ) -> Option<suikang_protocol::api::SignedFaceResult> {
-        self.issuer.face.as_ref()?.simulate(challenge, capture)
+        self.issuer
+            .face
+            .as_ref()?
+            .simulate(challenge, capture, None)
     }
 
     /// `http://127.0.0.1:PORT`

@@ -179,6 +179,7 @@ async fn the_face_simulator_refuses_a_challenge_not_of_the_servers_shape() {
                 &SimulateCaptureRequest {
                     challenge,
                     capture: FaceCapture::Match,
+                    birth_date: None,
                 },
             )
             .await;
@@ -196,6 +197,7 @@ async fn the_face_simulator_refuses_a_challenge_not_of_the_servers_shape() {
             &SimulateCaptureRequest {
                 challenge,
                 capture: FaceCapture::Match,
+                birth_date: None,
             },
         )
         .await;

@@ -234,3 +234,108 @@ async fn a_forty_one_year_old_is_proxied_only_with_a_stated_reason() {
     .await;
     assert_eq!(applied.color, Color::Green);
 }
+
+/// Issue 11, finding 6 (DESIGN §2: a guardian's adulthood from every
+/// document kind): a passport's number carries no birth date, so its holder
+/// was refused as a guardian. The identity check now vouches for the birth
+/// date on record (the simulator returns the declared one), signed with the
+/// face result; it is recorded once, and a later sign-in cannot change it.
+#[tokio::test]
+async fn a_passport_holder_is_an_adult_guardian_once_the_identity_check_gives_her_birth_date() {
+    use base64::Engine;
+    use ed25519_dalek::SigningKey;
+    let w = world().await;
+    let passport = DocumentInput {
+        kind: suikang_protocol::DocumentKind::Passport,
+        number: "E12345678".into(),
+    };
+    let sign_in = async |birth_date: Option<time::Date>| -> String {
+        let challenge: FaceChallenge = ok(w
+            .post(
+                "/v1/login/start",
+                None,
+                &LoginStartRequest {
+                    name: "MARIA SANTOS".into(),
+                    document: passport.clone(),
+                },
+            )
+            .await)
+        .await;
+        // The SDK's side, over HTTP as the apps call it.
+        let result: SignedFaceResult = ok(w
+            .post(
+                "/v1/face-simulator/capture",
+                None,
+                &SimulateCaptureRequest {
+                    challenge: challenge.clone(),
+                    capture: FaceCapture::Match,
+                    birth_date,
+                },
+            )
+            .await)
+        .await;
+        assert_eq!(result.birth_date, birth_date);
+        let device = SigningKey::from_bytes(&[9; 32]);
+        let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&challenge.nonce)
+            .unwrap();
+        let tokens: SessionTokens = ok(w
+            .post(
+                "/v1/login/finish",
+                None,
+                &LoginFinishRequest {
+                    challenge_id: challenge.challenge_id.clone(),
+                    face_result: result,
+                    device_public_key: hex::encode(device.verifying_key().to_bytes()),
+                    device_binding_signature: hex::encode(
+                        suikang_protocol::device_binding::sign_binding(&device, &nonce).to_bytes(),
+                    ),
+                },
+            )
+            .await)
+        .await;
+        tokens.access_token
+    };
+    let for_child = |n: &str| ApplyProxyRequest {
+        name: "王小明".into(),
+        document: doc(&resident_id(&format!("4401062015031500{n}"))),
+        relationship: Relationship::AdultRelative,
+        co_resident_declared: true,
+        reason: None,
+        residence_district: None,
+    };
+
+    // Without the identity check's date her age is unknown: refused.
+    let unknown = sign_in(None).await;
+    refused(
+        w.post("/v1/codes/apply-proxy", Some(&unknown), &for_child("1"))
+            .await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::GuardianAgeUnknown,
+    )
+    .await;
+    // A date not yet come is no birth date.
+    let future = sign_in(Some(time::macros::date!(2099 - 01 - 01))).await;
+    refused(
+        w.post("/v1/codes/apply-proxy", Some(&future), &for_child("1"))
+            .await,
+        StatusCode::FORBIDDEN,
+        ErrorCode::GuardianAgeUnknown,
+    )
+    .await;
+    // Born 1980, as the identity check says: an adult guardian.
+    let adult = sign_in(Some(time::macros::date!(1980 - 05 - 01))).await;
+    let applied: ApplyResponse = ok(w
+        .post("/v1/codes/apply-proxy", Some(&adult), &for_child("1"))
+        .await)
+    .await;
+    assert_eq!(applied.color, Color::Green);
+    // A later sign-in declaring a child's birth date changes nothing: the
+    // first date on record stands.
+    let again = sign_in(Some(time::macros::date!(2015 - 01 - 01))).await;
+    ok::<ApplyResponse>(
+        w.post("/v1/codes/apply-proxy", Some(&again), &for_child("2"))
+            .await,
+    )
+    .await;
+}

@@ -31,6 +31,7 @@ async fn the_face_simulator_endpoint_signs_like_the_library() {
             "/v1/face-simulator/capture",
             None,
             &SimulateCaptureRequest {
+                birth_date: None,
                 challenge: challenge.clone(),
                 capture: FaceCapture::Match,
             },
@@ -418,6 +419,7 @@ async fn without_the_dev_flag_there_is_no_simulator_and_only_the_configured_vend
             "/v1/face-simulator/capture",
             None,
             &SimulateCaptureRequest {
+                birth_date: None,
                 challenge: challenge.clone(),
                 capture: FaceCapture::Match,
             },
@@ -440,6 +442,7 @@ async fn without_the_dev_flag_there_is_no_simulator_and_only_the_configured_vend
             &public_string_key,
             vendor_id,
             &challenge,
+            None,
             FaceOutcome::Match,
         );
         refused(
@@ -465,13 +468,19 @@ async fn without_the_dev_flag_there_is_no_simulator_and_only_the_configured_vend
             SignedFaceResult {
                 challenge_id: mine.challenge_id.clone(),
                 nonce: mine.nonce.clone(),
-                ..sign_result(&vendor, "cloud-faceid", &other, FaceOutcome::Match)
+                ..sign_result(&vendor, "cloud-faceid", &other, None, FaceOutcome::Match)
             }
         } else {
             // Zhang's challenge, but the vendor compared Li's document.
             let mut wrong_subject = mine.clone();
             wrong_subject.vendor.subject = other.vendor.subject.clone();
-            sign_result(&vendor, "cloud-faceid", &wrong_subject, FaceOutcome::Match)
+            sign_result(
+                &vendor,
+                "cloud-faceid",
+                &wrong_subject,
+                None,
+                FaceOutcome::Match,
+            )
         };
         refused(
             w.post(
@@ -488,7 +497,7 @@ async fn without_the_dev_flag_there_is_no_simulator_and_only_the_configured_vend
 
     // The configured vendor's own result for this challenge signs in.
     let fresh = w.challenge("张小明", ZHANG_ID).await;
-    let genuine = sign_result(&vendor, "cloud-faceid", &fresh, FaceOutcome::Match);
+    let genuine = sign_result(&vendor, "cloud-faceid", &fresh, None, FaceOutcome::Match);
     let tokens: SessionTokens = ok(w
         .post(
             "/v1/login/finish",

@@ -108,19 +108,19 @@ pub(super) async fn login_finish(
     // and this document, counts toward the lock-out: a forged or malformed
     // one is refused and counts for nothing, or anyone could lock anyone
     // out with five garbage signatures.
-    let refusal = match face.check(
+    let Some(verdict) = face.check(
         &req.face_result,
         &challenge.id,
         &challenge.nonce,
         &doc_key.0,
-    ) {
-        None => {
-            tracing::info!("a face result that is not genuine was refused");
-            return Err(ApiError::FaceResultInvalid);
-        }
-        Some(FaceOutcome::Mismatch) => Some(ApiError::FaceMismatch),
-        Some(FaceOutcome::LivenessFailed) => Some(ApiError::LivenessFailed),
-        Some(FaceOutcome::Match) => None,
+    ) else {
+        tracing::info!("a face result that is not genuine was refused");
+        return Err(ApiError::FaceResultInvalid);
+    };
+    let refusal = match verdict.outcome {
+        FaceOutcome::Mismatch => Some(ApiError::FaceMismatch),
+        FaceOutcome::LivenessFailed => Some(ApiError::LivenessFailed),
+        FaceOutcome::Match => None,
     };
     if let Some(refusal) = refusal {
         issuer.store.record_face_failure(doc_key, now).await?;
@@ -130,7 +130,14 @@ pub(super) async fn login_finish(
     if !verify_binding(&device, &challenge.nonce, &binding_signature) {
         return Err(ApiError::DeviceBindingInvalid);
     }
-    let person = issuer.store.upsert_person(challenge.person, now).await?;
+    // DESIGN §2: a guardian's adulthood from every document kind. A resident
+    // ID's number carries the birth date; for a passport or permit the
+    // identity check vouches for it (a date not yet come is no birth date).
+    let mut facts = challenge.person;
+    if facts.birth_date.is_none() {
+        facts.birth_date = verdict.birth_date.filter(|d| *d <= now.date());
+    }
+    let person = issuer.store.upsert_person(facts, now).await?;
     let (access, refresh) = (new_token(ACCESS_PREFIX), new_token(REFRESH_PREFIX));
     let session = issuer
         .store
@@ -168,7 +175,7 @@ pub(super) async fn face_simulator_capture(
         .ok_or(ApiError::FaceSimulatorDisabled)?;
     // Like a vendor's SDK, it signs only a challenge of the server's shape.
     well_formed_challenge(&req.challenge)?;
-    face.simulate(&req.challenge, req.capture)
+    face.simulate(&req.challenge, req.capture, req.birth_date)
         .map(Json)
         .ok_or(ApiError::FaceSimulatorDisabled)
 }
