@@ -9,8 +9,10 @@ use suikang_core::screen::ScreenListener as CoreScreenListener;
 use suikang_core::{
     CoreError, FaceVerifierError, SecretStore as CoreSecretStore, SecretStoreError,
 };
+use suikang_protocol::DocumentKind;
 use suikang_protocol::api::{
-    FaceChallenge as CoreChallenge, FaceOutcome, FaceVendorParams, SignedFaceResult as CoreResult,
+    DocumentInput, FaceChallenge as CoreChallenge, FaceOutcome, FaceVendorParams,
+    SignedFaceResult as CoreResult,
 };
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -47,13 +49,26 @@ pub struct SignedFaceResult {
     pub challenge_id: String,
     pub nonce: String,
     pub outcome: FaceOutcome,
+    /// hex Ed25519 signature of the vendor over the fields above and the
+    /// two below (server/FACE_VENDOR.md). They come last, so a call that
+    /// names its arguments in order keeps working.
+    pub signature: String,
     /// `YYYY-MM-DD`: the birth date the identity check holds for a document
     /// whose number carries none (passports, permits), as the vendor signed
     /// it; none otherwise.
     #[uniffi(default = None)]
     pub birth_date: Option<String>,
-    /// hex Ed25519 signature of the vendor over the fields above.
-    pub signature: String,
+    /// The same person's other document on the identity check's record
+    /// (a residence permit and a travel permit), as the vendor signed it.
+    #[uniffi(default = None)]
+    pub linked_document: Option<LinkedDocument>,
+}
+
+/// A document the identity check links to the one signed in with.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct LinkedDocument {
+    pub kind: DocumentKind,
+    pub number: String,
 }
 
 /// The app's face check, done with the vendor's SDK. Throw
@@ -95,6 +110,10 @@ impl suikang_core::FaceVerifier for ForeignFace {
                         ));
                     }
                 },
+                linked_document: r.linked_document.map(|d| DocumentInput {
+                    kind: d.kind,
+                    number: d.number,
+                }),
                 signature: r.signature,
             }),
             Err(SuikangError::FaceCheckCancelled) => Err(FaceVerifierError::Cancelled),

@@ -39,6 +39,7 @@ impl FaceVerifier for Simulator {
             nonce: r.nonce,
             outcome: r.outcome,
             birth_date: None,
+            linked_document: None,
             signature: r.signature,
         })
     }

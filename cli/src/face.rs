@@ -35,11 +35,14 @@ impl FaceVerifier for SimulatedFace {
         &self,
         challenge: &FaceChallenge,
     ) -> Result<SignedFaceResult, FaceVerifierError> {
-        suikang_server::face::capture_declaring_birth_date(
+        suikang_server::face::capture_declaring(
             &self.server_url,
             challenge,
             self.simulated.capture,
-            self.simulated.birth_date,
+            &suikang_server::face::Identity {
+                birth_date: self.simulated.birth_date,
+                linked_document: None,
+            },
         )
         .await
         .map_err(FaceVerifierError::Failed)

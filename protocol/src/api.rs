@@ -458,6 +458,12 @@ pub struct SignedFaceResult {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub birth_date: Option<Date>,
+    /// The same person's other identity document on the identity check's
+    /// record (a Hong Kong/Macao/Taiwan resident's residence permit and
+    /// travel permit): the server signs them in as the one person holding
+    /// one code (DESIGN §2). Signed with the rest; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked_document: Option<DocumentInput>,
     /// hex Ed25519 signature of the vendor over the fields above.
     #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-fA-F]{128}$"))]
     pub signature: String,
@@ -480,6 +486,11 @@ pub struct SimulateCaptureRequest {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub birth_date: Option<Date>,
+    /// The person's other document, as the simulated identity check's
+    /// records link them (a real check knows which documents are one
+    /// person's; the simulator is told).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linked_document: Option<DocumentInput>,
 }
 
 /// End of login: the vendor's result and the device's new key, with proof

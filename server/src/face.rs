@@ -17,7 +17,8 @@ use time::Date;
 
 use crate::config::FaceVendorSetting;
 use suikang_protocol::api::{
-    FaceCapture, FaceChallenge, FaceOutcome, FaceVendorParams, SignedFaceResult, paths,
+    DocumentInput, FaceCapture, FaceChallenge, FaceOutcome, FaceVendorParams, SignedFaceResult,
+    paths,
 };
 
 /// The simulator's vendor id in challenges and results.
@@ -134,7 +135,10 @@ impl FaceVendor {
             challenge_id,
             &nonce_text,
             &hex::encode(subject(nonce, doc_key)),
-            result.birth_date,
+            &Identity {
+                birth_date: result.birth_date,
+                linked_document: result.linked_document.clone(),
+            },
             result.outcome,
         );
         self.result_key
@@ -142,20 +146,23 @@ impl FaceVendor {
             .ok()?;
         Some(Verdict {
             outcome: result.outcome,
-            birth_date: result.birth_date,
+            identity: Identity {
+                birth_date: result.birth_date,
+                linked_document: result.linked_document.clone(),
+            },
         })
     }
 
     /// The simulator's SDK side: a signed verdict for what the "camera"
     /// saw (a spoof fails liveness). `None` on a real vendor: only the
     /// vendor itself signs its results.
-    /// `birth_date`: what the simulated identity check returns for a
-    /// document whose number carries none (the person declared it).
+    /// `identity`: what the simulated identity check returns (the person
+    /// declared it; a real check reads its records).
     pub fn simulate(
         &self,
         challenge: &FaceChallenge,
         capture: FaceCapture,
-        birth_date: Option<Date>,
+        identity: &Identity,
     ) -> Option<SignedFaceResult> {
         let key = self.simulator.as_ref()?;
         let outcome = match capture {
@@ -163,16 +170,24 @@ impl FaceVendor {
             FaceCapture::Mismatch => FaceOutcome::Mismatch,
             FaceCapture::Spoof => FaceOutcome::LivenessFailed,
         };
-        Some(sign_result(key, &self.id, challenge, birth_date, outcome))
+        Some(sign_result(key, &self.id, challenge, identity, outcome))
     }
 }
 
-/// A genuine result's verdict, and the birth date the identity check
-/// vouched for, if it gave one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What the identity check says about the document beyond the face: the
+/// birth date on record for a document whose number carries none, and the
+/// same person's other document on record.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub birth_date: Option<Date>,
+    pub linked_document: Option<DocumentInput>,
+}
+
+/// A genuine result's verdict, and what the identity check vouched for.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
     pub outcome: FaceOutcome,
-    pub birth_date: Option<Date>,
+    pub identity: Identity,
 }
 
 /// The subject a result names: the challenge's document, keyed by the
@@ -187,18 +202,31 @@ pub fn subject(nonce: &[u8; 32], doc_key: &[u8; 32]) -> [u8; 32] {
 }
 
 /// The bytes a vendor signs: context, then vendor, challenge id, nonce,
-/// subject and birth date (`YYYY-MM-DD`, or empty; each length-prefixed),
-/// then the outcome.
+/// subject, birth date (`YYYY-MM-DD`, or empty) and linked document
+/// (`kind:number` as on the wire, or empty; each length-prefixed), then the
+/// outcome.
 pub fn result_message(
     vendor: &str,
     challenge_id: &str,
     nonce: &str,
     subject: &str,
-    birth_date: Option<Date>,
+    identity: &Identity,
     outcome: FaceOutcome,
 ) -> Vec<u8> {
-    let birth_date = birth_date
+    let birth_date = identity
+        .birth_date
         .map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+        .unwrap_or_default();
+    let linked = identity
+        .linked_document
+        .as_ref()
+        .map(|d| {
+            let kind = serde_json::to_value(d.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            format!("{kind}:{}", d.number)
+        })
         .unwrap_or_default();
     let outcome = match outcome {
         FaceOutcome::Match => 1u8,
@@ -206,7 +234,7 @@ pub fn result_message(
         FaceOutcome::LivenessFailed => 3,
     };
     let mut m = RESULT_CONTEXT.to_vec();
-    for part in [vendor, challenge_id, nonce, subject, &birth_date] {
+    for part in [vendor, challenge_id, nonce, subject, &birth_date, &linked] {
         m.extend_from_slice(&(part.len() as u32).to_be_bytes());
         m.extend_from_slice(part.as_bytes());
     }
@@ -220,7 +248,7 @@ pub fn sign_result(
     key: &SigningKey,
     vendor: &str,
     challenge: &FaceChallenge,
-    birth_date: Option<Date>,
+    identity: &Identity,
     outcome: FaceOutcome,
 ) -> SignedFaceResult {
     let message = result_message(
@@ -228,7 +256,7 @@ pub fn sign_result(
         &challenge.challenge_id,
         &challenge.nonce,
         &challenge.vendor.subject,
-        birth_date,
+        identity,
         outcome,
     );
     SignedFaceResult {
@@ -236,7 +264,8 @@ pub fn sign_result(
         challenge_id: challenge.challenge_id.clone(),
         nonce: challenge.nonce.clone(),
         outcome,
-        birth_date,
+        birth_date: identity.birth_date,
+        linked_document: identity.linked_document.clone(),
         signature: hex::encode(key.sign(&message).to_bytes()),
     }
 }
@@ -249,17 +278,17 @@ pub async fn capture_over_http(
     challenge: &FaceChallenge,
     capture: FaceCapture,
 ) -> Result<SignedFaceResult, String> {
-    capture_declaring_birth_date(server_url, challenge, capture, None).await
+    capture_declaring(server_url, challenge, capture, &Identity::default()).await
 }
 
-/// [`capture_over_http`] for someone whose document's number carries no
-/// birth date (a passport, a permit): the simulated identity check returns
-/// `birth_date`, as a real one returns the date on record.
-pub async fn capture_declaring_birth_date(
+/// [`capture_over_http`] with what the simulated identity check returns: a
+/// passport's birth date, the person's other document (as a real check
+/// reads them from its records).
+pub async fn capture_declaring(
     server_url: &str,
     challenge: &FaceChallenge,
     capture: FaceCapture,
-    birth_date: Option<Date>,
+    identity: &Identity,
 ) -> Result<SignedFaceResult, String> {
     let url = format!(
         "{}{}",
@@ -269,7 +298,8 @@ pub async fn capture_declaring_birth_date(
     let body = suikang_protocol::api::SimulateCaptureRequest {
         challenge: challenge.clone(),
         capture,
-        birth_date,
+        birth_date: identity.birth_date,
+        linked_document: identity.linked_document.clone(),
     };
     // The workspace builds reqwest with rustls and no default provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -314,7 +344,11 @@ mod tests {
     fn a_result_counts_only_unaltered_for_its_challenge_vendor_and_document() {
         let vendor = FaceVendor::simulator();
         let result = vendor
-            .simulate(&challenge(&vendor, &DOC), FaceCapture::Match, None)
+            .simulate(
+                &challenge(&vendor, &DOC),
+                FaceCapture::Match,
+                &Identity::default(),
+            )
             .unwrap();
         assert_eq!(
             vendor
@@ -333,14 +367,20 @@ mod tests {
             .simulate(
                 &challenge(&vendor, &DOC),
                 FaceCapture::Match,
-                Some(time::macros::date!(1980 - 01 - 01)),
+                &Identity {
+                    birth_date: Some(time::macros::date!(1980 - 01 - 01)),
+                    linked_document: None,
+                },
             )
             .unwrap();
         assert_eq!(
             vendor.check(&declared, "abc", &NONCE, &DOC),
             Some(Verdict {
                 outcome: FaceOutcome::Match,
-                birth_date: Some(time::macros::date!(1980 - 01 - 01)),
+                identity: Identity {
+                    birth_date: Some(time::macros::date!(1980 - 01 - 01)),
+                    linked_document: None,
+                },
             })
         );
         let flipped = SignedFaceResult {
@@ -372,13 +412,21 @@ mod tests {
         let one = FaceVendor::simulator();
         let other = FaceVendor::simulator();
         let result = one
-            .simulate(&challenge(&one, &DOC), FaceCapture::Match, None)
+            .simulate(
+                &challenge(&one, &DOC),
+                FaceCapture::Match,
+                &Identity::default(),
+            )
             .unwrap();
         assert_eq!(other.check(&result, "abc", &NONCE, &DOC), None);
         let real = FaceVendor::external("cloud-faceid", one.result_key);
         assert!(
-            real.simulate(&challenge(&real, &DOC), FaceCapture::Match, None)
-                .is_none()
+            real.simulate(
+                &challenge(&real, &DOC),
+                FaceCapture::Match,
+                &Identity::default()
+            )
+            .is_none()
         );
     }
 
@@ -386,7 +434,11 @@ mod tests {
     fn a_spoof_fails_liveness() {
         let vendor = FaceVendor::simulator();
         let result = vendor
-            .simulate(&challenge(&vendor, &DOC), FaceCapture::Spoof, None)
+            .simulate(
+                &challenge(&vendor, &DOC),
+                FaceCapture::Spoof,
+                &Identity::default(),
+            )
             .unwrap();
         assert_eq!(result.outcome, FaceOutcome::LivenessFailed);
     }

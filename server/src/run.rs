@@ -71,7 +71,7 @@ impl RunningServer {
         self.issuer
             .face
             .as_ref()?
-            .simulate(challenge, capture, None)
+            .simulate(challenge, capture, &crate::face::Identity::default())
     }
 
     /// `http://127.0.0.1:PORT`

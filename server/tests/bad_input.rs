@@ -180,6 +180,7 @@ async fn the_face_simulator_refuses_a_challenge_not_of_the_servers_shape() {
                     challenge,
                     capture: FaceCapture::Match,
                     birth_date: None,
+                    linked_document: None,
                 },
             )
             .await;
@@ -198,6 +199,7 @@ async fn the_face_simulator_refuses_a_challenge_not_of_the_servers_shape() {
                 challenge,
                 capture: FaceCapture::Match,
                 birth_date: None,
+                linked_document: None,
             },
         )
         .await;

@@ -235,6 +235,64 @@ async fn a_forty_one_year_old_is_proxied_only_with_a_stated_reason() {
     assert_eq!(applied.color, Color::Green);
 }
 
+/// Signs in through the face simulator over HTTP, as the apps call it, with
+/// what the simulated identity check returns about the document.
+async fn sign_in_checked(
+    w: &World,
+    name: &str,
+    document: DocumentInput,
+    birth_date: Option<time::Date>,
+    linked_document: Option<DocumentInput>,
+) -> String {
+    use base64::Engine;
+    let challenge: FaceChallenge = ok(w
+        .post(
+            "/v1/login/start",
+            None,
+            &LoginStartRequest {
+                name: name.into(),
+                document,
+            },
+        )
+        .await)
+    .await;
+    let result: SignedFaceResult = ok(w
+        .post(
+            "/v1/face-simulator/capture",
+            None,
+            &SimulateCaptureRequest {
+                challenge: challenge.clone(),
+                capture: FaceCapture::Match,
+                birth_date,
+                linked_document: linked_document.clone(),
+            },
+        )
+        .await)
+    .await;
+    assert_eq!(result.birth_date, birth_date);
+    assert_eq!(result.linked_document, linked_document);
+    let device = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&challenge.nonce)
+        .unwrap();
+    let tokens: SessionTokens = ok(w
+        .post(
+            "/v1/login/finish",
+            None,
+            &LoginFinishRequest {
+                challenge_id: challenge.challenge_id.clone(),
+                face_result: result,
+                device_public_key: hex::encode(device.verifying_key().to_bytes()),
+                device_binding_signature: hex::encode(
+                    suikang_protocol::device_binding::sign_binding(&device, &nonce).to_bytes(),
+                ),
+            },
+        )
+        .await)
+    .await;
+    tokens.access_token
+}
+
 /// Issue 11, finding 6 (DESIGN §2: a guardian's adulthood from every
 /// document kind): a passport's number carries no birth date, so its holder
 /// was refused as a guardian. The identity check now vouches for the birth
@@ -242,59 +300,13 @@ async fn a_forty_one_year_old_is_proxied_only_with_a_stated_reason() {
 /// face result; it is recorded once, and a later sign-in cannot change it.
 #[tokio::test]
 async fn a_passport_holder_is_an_adult_guardian_once_the_identity_check_gives_her_birth_date() {
-    use base64::Engine;
-    use ed25519_dalek::SigningKey;
     let w = world().await;
     let passport = DocumentInput {
         kind: suikang_protocol::DocumentKind::Passport,
         number: "E12345678".into(),
     };
-    let sign_in = async |birth_date: Option<time::Date>| -> String {
-        let challenge: FaceChallenge = ok(w
-            .post(
-                "/v1/login/start",
-                None,
-                &LoginStartRequest {
-                    name: "MARIA SANTOS".into(),
-                    document: passport.clone(),
-                },
-            )
-            .await)
-        .await;
-        // The SDK's side, over HTTP as the apps call it.
-        let result: SignedFaceResult = ok(w
-            .post(
-                "/v1/face-simulator/capture",
-                None,
-                &SimulateCaptureRequest {
-                    challenge: challenge.clone(),
-                    capture: FaceCapture::Match,
-                    birth_date,
-                },
-            )
-            .await)
-        .await;
-        assert_eq!(result.birth_date, birth_date);
-        let device = SigningKey::from_bytes(&[9; 32]);
-        let nonce = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(&challenge.nonce)
-            .unwrap();
-        let tokens: SessionTokens = ok(w
-            .post(
-                "/v1/login/finish",
-                None,
-                &LoginFinishRequest {
-                    challenge_id: challenge.challenge_id.clone(),
-                    face_result: result,
-                    device_public_key: hex::encode(device.verifying_key().to_bytes()),
-                    device_binding_signature: hex::encode(
-                        suikang_protocol::device_binding::sign_binding(&device, &nonce).to_bytes(),
-                    ),
-                },
-            )
-            .await)
-        .await;
-        tokens.access_token
+    let sign_in = async |birth_date: Option<time::Date>| {
+        sign_in_checked(&w, "MARIA SANTOS", passport.clone(), birth_date, None).await
     };
     let for_child = |n: &str| ApplyProxyRequest {
         name: "王小明".into(),
@@ -338,4 +350,83 @@ async fn a_passport_holder_is_an_adult_guardian_once_the_identity_check_gives_he
             .await,
     )
     .await;
+}
+
+/// Issue 11, finding 6: "one woman holds two blue codes via an HK permit
+/// and a residence permit". DESIGN §2: one person, one code. Her residence
+/// permit for Hong Kong residents (an 18-digit number like a resident
+/// ID's) and her travel permit are one person's on the identity check's
+/// record; signing in with the permit after the residence permit finds her
+/// code, not a second one. Someone else's permit, linked to nothing, is
+/// someone else.
+#[tokio::test]
+async fn one_woman_holds_one_code_across_her_residence_permit_and_travel_permit() {
+    let w = world().await;
+    let residence_permit = doc(&resident_id("81000019900101002"));
+    let travel_permit = DocumentInput {
+        kind: suikang_protocol::DocumentKind::HkMacaoPermit,
+        number: "H12345678".into(),
+    };
+    let apply_self = async |token: &str| -> ApplyResponse {
+        ok(
+            w.post("/v1/codes/apply-self", Some(token), &ApplySelfRequest {})
+                .await,
+        )
+        .await
+    };
+    let first = sign_in_checked(&w, "陈美玲", residence_permit.clone(), None, None).await;
+    let own = apply_self(&first).await;
+    assert!(own.created);
+    assert_eq!(own.color, Color::Blue);
+
+    let with_permit = sign_in_checked(
+        &w,
+        "陈美玲",
+        travel_permit.clone(),
+        None,
+        Some(residence_permit.clone()),
+    )
+    .await;
+    let again = apply_self(&with_permit).await;
+    assert_eq!(again.code_id, own.code_id, "the same code, not a second");
+    assert!(!again.created);
+    let held = w.codes(&with_permit).await;
+    assert_eq!(held.own.map(|c| c.code_id), Some(own.code_id.clone()));
+
+    // A guardian applying for her by the travel permit finds she holds her
+    // own code, as by the residence permit.
+    let (guardian, _) = w.resident_with_code("李四", &elder_id(4)).await;
+    refused(
+        w.post(
+            "/v1/codes/apply-proxy",
+            Some(&guardian.tokens.access_token),
+            &ApplyProxyRequest {
+                name: "陈美玲".into(),
+                document: travel_permit.clone(),
+                relationship: Relationship::AdultRelative,
+                co_resident_declared: true,
+                reason: Some(DeviceReason::SeriousIllness),
+                residence_district: None,
+            },
+        )
+        .await,
+        StatusCode::CONFLICT,
+        ErrorCode::HolderHasOwnCode,
+    )
+    .await;
+
+    // Another permit, linked to nobody registered: another person.
+    let stranger = sign_in_checked(
+        &w,
+        "黄志明",
+        DocumentInput {
+            kind: suikang_protocol::DocumentKind::HkMacaoPermit,
+            number: "H87654321".into(),
+        },
+        None,
+        Some(doc(&resident_id("81000019850505003"))),
+    )
+    .await;
+    let theirs = apply_self(&stranger).await;
+    assert_ne!(theirs.code_id, own.code_id);
 }

@@ -32,6 +32,7 @@ async fn the_face_simulator_endpoint_signs_like_the_library() {
             None,
             &SimulateCaptureRequest {
                 birth_date: None,
+                linked_document: None,
                 challenge: challenge.clone(),
                 capture: FaceCapture::Match,
             },
@@ -402,7 +403,7 @@ fn finish_with(
 
 #[tokio::test]
 async fn without_the_dev_flag_there_is_no_simulator_and_only_the_configured_vendor_signs_in() {
-    use suikang_server::face::sign_result;
+    use suikang_server::face::{Identity, sign_result};
     let vendor = SigningKey::from_bytes(&rand_bytes());
     let w = world_with_vendor(&vendor).await;
     let device = SigningKey::from_bytes(&rand_bytes());
@@ -420,6 +421,7 @@ async fn without_the_dev_flag_there_is_no_simulator_and_only_the_configured_vend
             None,
             &SimulateCaptureRequest {
                 birth_date: None,
+                linked_document: None,
                 challenge: challenge.clone(),
                 capture: FaceCapture::Match,
             },
@@ -442,7 +444,7 @@ async fn without_the_dev_flag_there_is_no_simulator_and_only_the_configured_vend
             &public_string_key,
             vendor_id,
             &challenge,
-            None,
+            &Identity::default(),
             FaceOutcome::Match,
         );
         refused(
@@ -468,7 +470,13 @@ async fn without_the_dev_flag_there_is_no_simulator_and_only_the_configured_vend
             SignedFaceResult {
                 challenge_id: mine.challenge_id.clone(),
                 nonce: mine.nonce.clone(),
-                ..sign_result(&vendor, "cloud-faceid", &other, None, FaceOutcome::Match)
+                ..sign_result(
+                    &vendor,
+                    "cloud-faceid",
+                    &other,
+                    &Identity::default(),
+                    FaceOutcome::Match,
+                )
             }
         } else {
             // Zhang's challenge, but the vendor compared Li's document.
@@ -478,7 +486,7 @@ async fn without_the_dev_flag_there_is_no_simulator_and_only_the_configured_vend
                 &vendor,
                 "cloud-faceid",
                 &wrong_subject,
-                None,
+                &Identity::default(),
                 FaceOutcome::Match,
             )
         };
@@ -497,7 +505,13 @@ async fn without_the_dev_flag_there_is_no_simulator_and_only_the_configured_vend
 
     // The configured vendor's own result for this challenge signs in.
     let fresh = w.challenge("张小明", ZHANG_ID).await;
-    let genuine = sign_result(&vendor, "cloud-faceid", &fresh, None, FaceOutcome::Match);
+    let genuine = sign_result(
+        &vendor,
+        "cloud-faceid",
+        &fresh,
+        &Identity::default(),
+        FaceOutcome::Match,
+    );
     let tokens: SessionTokens = ok(w
         .post(
             "/v1/login/finish",

@@ -35,6 +35,7 @@ macro_rules! contract_tests {
 
 contract_tests!(
     one_person_one_code,
+    documents_link_to_one_person,
     a_dependent_who_applies_keeps_the_code,
     dependents_are_limited_and_removable,
     controls_are_audited,

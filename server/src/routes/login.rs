@@ -16,6 +16,7 @@ use suikang_protocol::device_binding::verify_binding;
 
 use super::ApiJson;
 use crate::error::ApiError;
+use crate::face::Identity;
 use crate::issuer::{Caller, Issuer};
 use crate::keys::random_bytes;
 use crate::rate_limit::client_address;
@@ -135,9 +136,9 @@ pub(super) async fn login_finish(
     // identity check vouches for it (a date not yet come is no birth date).
     let mut facts = challenge.person;
     if facts.birth_date.is_none() {
-        facts.birth_date = verdict.birth_date.filter(|d| *d <= now.date());
+        facts.birth_date = verdict.identity.birth_date.filter(|d| *d <= now.date());
     }
-    let person = issuer.store.upsert_person(facts, now).await?;
+    let person = one_person(&issuer, facts, verdict.identity.linked_document, now).await?;
     let (access, refresh) = (new_token(ACCESS_PREFIX), new_token(REFRESH_PREFIX));
     let session = issuer
         .store
@@ -175,9 +176,16 @@ pub(super) async fn face_simulator_capture(
         .ok_or(ApiError::FaceSimulatorDisabled)?;
     // Like a vendor's SDK, it signs only a challenge of the server's shape.
     well_formed_challenge(&req.challenge)?;
-    face.simulate(&req.challenge, req.capture, req.birth_date)
-        .map(Json)
-        .ok_or(ApiError::FaceSimulatorDisabled)
+    face.simulate(
+        &req.challenge,
+        req.capture,
+        &Identity {
+            birth_date: req.birth_date,
+            linked_document: req.linked_document,
+        },
+    )
+    .map(Json)
+    .ok_or(ApiError::FaceSimulatorDisabled)
 }
 
 /// A challenge as `login_start` makes them: a 32-hex-digit id, a nonce of
@@ -301,4 +309,36 @@ fn session_tokens(
         refresh_token: refresh,
         refresh_expires_at,
     }
+}
+
+/// The person signing in (DESIGN §2, one person one code): when the
+/// identity check links this document to another of the same person's that
+/// is registered, and this one names nobody yet, it names that person from
+/// now on — one code across documents. A document registered on its own
+/// before stays its own (two records the check alone cannot merge: see the
+/// README).
+async fn one_person(
+    issuer: &Issuer,
+    facts: PersonFacts,
+    linked: Option<DocumentInput>,
+    now: time::OffsetDateTime,
+) -> Result<Person, ApiError> {
+    let other = linked
+        .and_then(|d| issuer.parse_document(&d).ok())
+        .map(|d| issuer.doc_key(&d))
+        .filter(|key| *key != facts.doc_key);
+    if let Some(other) = other
+        && issuer.store.person_by_doc(facts.doc_key).await?.is_none()
+        && let Some(registered) = issuer.store.person_by_doc(other).await?
+    {
+        tracing::info!(
+            person = registered.id.0,
+            "a linked document names a registered person"
+        );
+        return Ok(issuer
+            .store
+            .link_document(facts.doc_key, registered.id, now)
+            .await?);
+    }
+    Ok(issuer.store.upsert_person(facts, now).await?)
 }

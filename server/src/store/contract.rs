@@ -104,6 +104,38 @@ pub async fn one_person_one_code(store: &dyn Store) {
     );
 }
 
+/// A document the identity check links to a registered person names that
+/// person: found by it, signed in with it, and never made a second person;
+/// a document that is someone's own already is not taken over.
+pub async fn documents_link_to_one_person(store: &dyn Store) {
+    let holder = store.upsert_person(facts(1), T0).await.unwrap();
+    let linked = store
+        .link_document(DocKey([2; 32]), holder.id, T0)
+        .await
+        .unwrap();
+    assert_eq!(linked.id, holder.id);
+    assert_eq!(
+        store
+            .person_by_doc(DocKey([2; 32]))
+            .await
+            .unwrap()
+            .map(|p| p.id),
+        Some(holder.id)
+    );
+    let again = store.upsert_person(facts(2), T0).await.unwrap();
+    assert_eq!(
+        again.id, holder.id,
+        "no second person for a linked document"
+    );
+    assert_eq!(again.doc_key, DocKey([1; 32]));
+    let other = store.upsert_person(facts(3), T0).await.unwrap();
+    let kept = store
+        .link_document(DocKey([3; 32]), holder.id, T0)
+        .await
+        .unwrap();
+    assert_eq!(kept.id, other.id, "someone's own document stays theirs");
+}
+
 /// A proxied code turns into the holder's own (same id) when the holder
 /// applies, and the guardian no longer holds it.
 pub async fn a_dependent_who_applies_keeps_the_code(store: &dyn Store) {

@@ -652,7 +652,18 @@ pub struct CodesSnapshot {
 /// The storage the server needs. Every method is one transaction.
 pub trait Store: Send + Sync + 'static {
     // ---- people and codes
+    /// The person a document names: their own, or linked to them.
     fn person_by_doc(&self, doc: DocKey) -> StoreFuture<'_, Option<Person>>;
+    /// One person, one code across documents (DESIGN §2): `doc` names
+    /// `person` from now on, as the identity check linked it to their other
+    /// document. A document that is already someone's own stays theirs.
+    /// Returns the person `doc` names.
+    fn link_document(
+        &self,
+        doc: DocKey,
+        person: PersonId,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, Person>;
     fn person(&self, id: PersonId) -> StoreFuture<'_, Option<Person>>;
     fn person_by_code(&self, code: CodeId) -> StoreFuture<'_, Option<Person>>;
     /// The person with this document, created if new; a known name or birth

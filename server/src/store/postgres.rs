@@ -220,6 +220,14 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE declarations ADD COLUMN district TEXT;
     CREATE INDEX declarations_district ON declarations(district, at);
     "#,
+    // 5: as SQLite's 5, the documents the identity check links.
+    r#"
+    CREATE TABLE document_links (
+        doc_key BYTEA PRIMARY KEY,
+        person_id BIGINT NOT NULL REFERENCES people(id),
+        linked_at BIGINT NOT NULL
+    );
+    "#,
 ];
 
 /// Key of the advisory lock that lets one replica at a time migrate.
@@ -510,6 +518,12 @@ fn blob32(bytes: Vec<u8>, what: &'static str) -> Result<[u8; 32], StoreError> {
 
 const PERSON_COLUMNS: &str = "p.id, p.doc_key, p.doc_kind, p.masked_document, p.masked_name, \
      p.birth_date, p.code_id, p.applied_by, p.status_changed_at, p.name_key, p.residence_district";
+/// A person by document: their own, or one the identity check linked to
+/// them (`$1`: the document key).
+const BY_DOCUMENT: &str =
+    "p.doc_key = $1 OR p.id = (SELECT person_id FROM document_links WHERE doc_key = $1)";
+/// A person by a linked document only.
+const LINKED: &str = "p.id = (SELECT person_id FROM document_links WHERE doc_key = $1)";
 /// How many columns [`PERSON_COLUMNS`] selects: a column selected after
 /// them has this index.
 const PERSON_WIDTH: usize = 11;
@@ -937,9 +951,30 @@ async fn decide_locked<C: GenericClient>(
 
 impl Store for PgStore {
     fn person_by_doc(&self, doc: DocKey) -> StoreFuture<'_, Option<Person>> {
-        Box::pin(
-            self.read(async move |c| person_where(c, "p.doc_key = $1", &doc.0.as_slice()).await),
-        )
+        Box::pin(self.read(async move |c| person_where(c, BY_DOCUMENT, &doc.0.as_slice()).await))
+    }
+
+    fn link_document(
+        &self,
+        doc: DocKey,
+        person: PersonId,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, Person> {
+        Box::pin(async move {
+            transaction!(self, |tx| {
+                // Never over a document that is someone's own already.
+                tx.execute(
+                    "INSERT INTO document_links (doc_key, person_id, linked_at) \
+                     SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM people WHERE doc_key = $1) \
+                     ON CONFLICT (doc_key) DO NOTHING",
+                    &[&doc.0.as_slice(), &person.0, &ts(at)],
+                )
+                .await?;
+                person_where(&tx, BY_DOCUMENT, &doc.0.as_slice())
+                    .await?
+                    .ok_or(StoreError::Corrupt("linked person"))?
+            })
+        })
     }
 
     fn person(&self, id: PersonId) -> StoreFuture<'_, Option<Person>> {
@@ -956,6 +991,11 @@ impl Store for PgStore {
         Box::pin(async move {
             let facts = &facts;
             transaction!(self, |tx| {
+                // A linked document names its person: nothing is made for it.
+                if let Some(person) = person_where(&tx, LINKED, &facts.doc_key.0.as_slice()).await?
+                {
+                    return R::Ok(person);
+                }
                 let sql = format!(
                     "INSERT INTO people AS p (doc_key, doc_kind, masked_document, masked_name, \
                      birth_date, status_changed_at, created_at, name_key, residence_district) \

@@ -193,6 +193,17 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE declarations ADD COLUMN district TEXT;
     CREATE INDEX declarations_district ON declarations(district, at);
     "#,
+    // 5: one person, one code across documents (DESIGN §2): a document the
+    // identity check links to a registered person's other document names
+    // that person (a Hong Kong resident's residence permit and her travel
+    // permit).
+    r#"
+    CREATE TABLE document_links (
+        doc_key BLOB PRIMARY KEY,
+        person_id INTEGER NOT NULL REFERENCES people(id),
+        linked_at INTEGER NOT NULL
+    );
+    "#,
 ];
 
 const READERS: usize = 4;
@@ -371,6 +382,12 @@ fn blob32(bytes: Vec<u8>, what: &'static str) -> Result<[u8; 32], StoreError> {
 
 const PERSON_COLUMNS: &str = "id, doc_key, doc_kind, masked_document, masked_name, birth_date, \
      code_id, applied_by, status_changed_at, name_key, residence_district";
+/// A person by document: their own, or one the identity check linked to
+/// them (`?1`: the document key).
+const BY_DOCUMENT: &str =
+    "doc_key = ?1 OR id = (SELECT person_id FROM document_links WHERE doc_key = ?1)";
+/// A person by a linked document only.
+const LINKED: &str = "id = (SELECT person_id FROM document_links WHERE doc_key = ?1)";
 /// How many columns [`PERSON_COLUMNS`] selects: a column selected after
 /// them has this index.
 const PERSON_WIDTH: usize = 11;
@@ -743,7 +760,26 @@ fn query_join_request(
 
 impl Store for SqliteStore {
     fn person_by_doc(&self, doc: DocKey) -> StoreFuture<'_, Option<Person>> {
-        self.read(move |c| query_person(c, "doc_key = ?1", doc.0.to_vec()))
+        self.read(move |c| query_person(c, BY_DOCUMENT, doc.0.to_vec()))
+    }
+
+    fn link_document(
+        &self,
+        doc: DocKey,
+        person: PersonId,
+        at: OffsetDateTime,
+    ) -> StoreFuture<'_, Person> {
+        self.write(move |tx| {
+            // Never over a document that is someone's own already.
+            tx.prepare_cached(
+                "INSERT INTO document_links (doc_key, person_id, linked_at) \
+                 SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM people WHERE doc_key = ?1) \
+                 ON CONFLICT(doc_key) DO NOTHING",
+            )?
+            .execute(params![doc.0.to_vec(), person.0, ts(at)])?;
+            query_person(tx, BY_DOCUMENT, doc.0.to_vec())?
+                .ok_or(StoreError::Corrupt("linked person"))
+        })
     }
 
     fn person(&self, id: PersonId) -> StoreFuture<'_, Option<Person>> {
@@ -756,6 +792,10 @@ impl Store for SqliteStore {
 
     fn upsert_person(&self, facts: PersonFacts, at: OffsetDateTime) -> StoreFuture<'_, Person> {
         self.write(move |tx| {
+            // A linked document names its person: nothing is made for it.
+            if let Some(person) = query_person(tx, LINKED, facts.doc_key.0.to_vec())? {
+                return Ok(person);
+            }
             tx.prepare_cached(
                 "INSERT INTO people (doc_key, doc_kind, masked_document, masked_name, birth_date, \
                  status_changed_at, created_at, name_key, residence_district) \
