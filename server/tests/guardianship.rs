@@ -429,4 +429,28 @@ async fn one_woman_holds_one_code_across_her_residence_permit_and_travel_permit(
     .await;
     let theirs = apply_self(&stranger).await;
     assert_ne!(theirs.code_id, own.code_id);
+
+    // The simulated identity check links only a valid document.
+    let challenge = w
+        .challenge("黄志明", &resident_id("81000019850505003"))
+        .await;
+    refused(
+        w.post(
+            "/v1/face-simulator/capture",
+            None,
+            &SimulateCaptureRequest {
+                challenge,
+                capture: FaceCapture::Match,
+                birth_date: None,
+                linked_document: Some(DocumentInput {
+                    kind: suikang_protocol::DocumentKind::HkMacaoPermit,
+                    number: "".into(),
+                }),
+            },
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidDocumentNumber,
+    )
+    .await;
 }

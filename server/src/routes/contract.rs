@@ -106,7 +106,11 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         id: "face_simulator_capture",
         access: Access::Public,
-        refusals: &[C::FaceSimulatorDisabled, C::InvalidEncoding],
+        refusals: &[
+            C::FaceSimulatorDisabled,
+            C::InvalidEncoding,
+            C::InvalidDocumentNumber,
+        ],
         uses_store: false,
     },
     Operation {

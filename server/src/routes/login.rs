@@ -176,12 +176,23 @@ pub(super) async fn face_simulator_capture(
         .ok_or(ApiError::FaceSimulatorDisabled)?;
     // Like a vendor's SDK, it signs only a challenge of the server's shape.
     well_formed_challenge(&req.challenge)?;
+    // A linked document is one a real identity check would hold on record:
+    // a valid one, written as the server writes it.
+    let linked_document = req
+        .linked_document
+        .map(|d| {
+            issuer.parse_document(&d).map(|parsed| DocumentInput {
+                kind: d.kind,
+                number: parsed.number().to_owned(),
+            })
+        })
+        .transpose()?;
     face.simulate(
         &req.challenge,
         req.capture,
         &Identity {
             birth_date: req.birth_date,
-            linked_document: req.linked_document,
+            linked_document,
         },
     )
     .map(Json)
