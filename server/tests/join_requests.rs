@@ -487,3 +487,47 @@ async fn the_committee_of_the_dependents_district_decides_too() {
         "{log:?}"
     );
 }
+
+/// A stranger told no cannot flood the guardians: asking again within the
+/// quiet days gets the same answer as always and reaches nobody; after
+/// them, the guardians are asked anew.
+#[tokio::test]
+async fn a_declined_stranger_asking_again_reaches_nobody_for_a_month() {
+    let w = world().await;
+    let grandmother = elder_id(11);
+    let (daughter, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    let (stranger, _) = w.resident_with_code("陈大文", &elder_id(2)).await;
+    let token = daughter.tokens.access_token.clone();
+    ok::<ApplyResponse>(
+        w.post(
+            "/v1/codes/apply-proxy",
+            Some(&token),
+            &proxy(GRANDMOTHER, &grandmother),
+        )
+        .await,
+    )
+    .await;
+    let ask = async || apply(&w, &stranger.tokens.access_token, GRANDMOTHER, &grandmother).await;
+    let first = ask().await;
+    assert_eq!(first.0, StatusCode::CONFLICT);
+    let id = requests(&w, &token).await[0].request_id.clone();
+    ok::<JoinDecisionResponse>(decide(&w, &token, &id, "decline").await).await;
+    for _ in 0..5 {
+        assert_eq!(ask().await, first, "the same answer, word for word");
+    }
+    assert!(
+        requests(&w, &token).await.is_empty(),
+        "nobody is asked again"
+    );
+    // A month on (both sign in again: their sessions ran out).
+    w.server.advance_clock(time::Duration::days(31));
+    let stranger = w.sign_in("陈大文", &elder_id(2)).await;
+    let daughter = w.sign_in("李小红", &elder_id(1)).await;
+    let (status, _) = apply(&w, &stranger.tokens.access_token, GRANDMOTHER, &grandmother).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        requests(&w, &daughter.tokens.access_token).await.len(),
+        1,
+        "a month on, asked anew"
+    );
+}

@@ -1028,9 +1028,26 @@ pub async fn join_requests_need_a_guardians_consent(store: &dyn Store) {
             .is_empty()
     );
 
-    // The stranger asks again; both guardians leave: the proxy holding
-    // ends, the code stays, the waiting request lapses.
-    store.request_to_join(ask(3001, gs)).await.unwrap();
+    // Declined, the stranger asking again within the quiet days reaches
+    // nobody: nothing is stored. After them, the guardians are asked anew.
+    let later = |id: u64, days: i64| NewJoinRequest {
+        at: T0 + Duration::days(days),
+        ..ask(id, gs)
+    };
+    assert_eq!(
+        store.request_to_join(later(2999, 1)).await.unwrap(),
+        JoinOutcome::RecentlyDeclined(JoinRequestId(1001))
+    );
+    assert_eq!(store.join_request(JoinRequestId(2999)).await.unwrap(), None);
+    assert_eq!(
+        store
+            .request_to_join(later(3001, DECLINED_QUIET_DAYS + 1))
+            .await
+            .unwrap(),
+        JoinOutcome::Requested(JoinRequestId(3001))
+    );
+    // Both guardians leave: the proxy holding ends, the code stays, the
+    // waiting request lapses.
     assert_eq!(
         store
             .remove_dependent(g1, grandmother.id, T0)

@@ -228,7 +228,15 @@ pub enum JoinOutcome {
     Requested(JoinRequestId),
     /// The requester already waits on this person: the first request stands.
     AlreadyPending(JoinRequestId),
+    /// The guardians declined this requester for this person within
+    /// [`DECLINED_QUIET_DAYS`]: nothing is stored, nobody is asked again.
+    RecentlyDeclined(JoinRequestId),
 }
+
+/// Days after a decline before the same requester's request for the same
+/// person reaches the guardians again: a stranger who was told no cannot
+/// flood them (the requester still gets the same answer as everyone).
+pub const DECLINED_QUIET_DAYS: i64 = 30;
 
 /// How a join request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

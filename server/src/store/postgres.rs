@@ -1185,15 +1185,27 @@ impl Store for PgStore {
             let (kind, id) = request.requester.parts();
             transaction!(self, |tx| {
                 lock_person(&tx, request.dependent).await?;
-                let pending = opt(
+                let earlier = opt(
                     &tx,
-                    "SELECT id FROM join_requests WHERE dependent_id = $1 \
-                     AND requester_kind = $2 AND requester_id = $3 AND state = 'pending'",
-                    &[&request.dependent.0, &kind, &id],
+                    "SELECT id, state FROM join_requests WHERE dependent_id = $1 \
+                     AND requester_kind = $2 AND requester_id = $3 AND (state = 'pending' \
+                     OR (state = 'declined' AND decided_at >= $4)) \
+                     ORDER BY state = 'pending' DESC LIMIT 1",
+                    &[
+                        &request.dependent.0,
+                        &kind,
+                        &id,
+                        &ts(request.at - time::Duration::days(DECLINED_QUIET_DAYS)),
+                    ],
                 )
                 .await?;
-                if let Some(row) = pending {
-                    JoinOutcome::AlreadyPending(JoinRequestId(row.try_get::<_, i64>(0)? as u64))
+                if let Some(row) = earlier {
+                    let existing = JoinRequestId(row.try_get::<_, i64>(0)? as u64);
+                    if row.try_get::<_, &str>(1)? == "pending" {
+                        JoinOutcome::AlreadyPending(existing)
+                    } else {
+                        JoinOutcome::RecentlyDeclined(existing)
+                    }
                 } else {
                     exec(
                         &tx,

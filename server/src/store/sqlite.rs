@@ -949,15 +949,33 @@ impl Store for SqliteStore {
     fn request_to_join(&self, request: NewJoinRequest) -> StoreFuture<'_, JoinOutcome> {
         self.write(move |tx| {
             let (kind, id) = request.requester.parts();
-            let pending: Option<i64> = tx
+            let earlier: Option<(i64, String)> = tx
                 .prepare_cached(
-                    "SELECT id FROM join_requests WHERE dependent_id = ?1 \
-                     AND requester_kind = ?2 AND requester_id = ?3 AND state = 'pending'",
+                    "SELECT id, state FROM join_requests WHERE dependent_id = ?1 \
+                     AND requester_kind = ?2 AND requester_id = ?3 AND (state = 'pending' \
+                     OR (state = 'declined' AND decided_at >= ?4)) \
+                     ORDER BY state = 'pending' DESC LIMIT 1",
                 )?
-                .query_row(params![request.dependent.0, kind, id], |r| r.get(0))
+                .query_row(
+                    params![
+                        request.dependent.0,
+                        kind,
+                        id,
+                        ts(request.at - time::Duration::days(DECLINED_QUIET_DAYS))
+                    ],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
-            if let Some(existing) = pending {
-                return Ok(JoinOutcome::AlreadyPending(JoinRequestId(existing as u64)));
+            match earlier {
+                Some((existing, state)) if state == "pending" => {
+                    return Ok(JoinOutcome::AlreadyPending(JoinRequestId(existing as u64)));
+                }
+                Some((declined, _)) => {
+                    return Ok(JoinOutcome::RecentlyDeclined(JoinRequestId(
+                        declined as u64,
+                    )));
+                }
+                None => {}
             }
             tx.prepare_cached(
                 "INSERT INTO join_requests (id, dependent_id, requester_kind, requester_id, \
