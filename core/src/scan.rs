@@ -95,18 +95,24 @@ fn find_finders(image: &Luma<'_>) -> Vec<Finder> {
     // against light that falls off across the frame.
     let radius = (w.max(h) / 16).max(8);
     let mut prefix = vec![0u32; w + 1];
+    let mut dark_pixels = vec![false; w];
     let mut finders: Vec<Finder> = Vec::new();
     for y in (0..h).step_by(ROW_STEP) {
         let row = &image.pixels[y * w..][..w];
         for (x, &p) in row.iter().enumerate() {
             prefix[x + 1] = prefix[x] + u32::from(p);
         }
+        let window = |x: usize| (x.saturating_sub(radius), (x + radius + 1).min(w));
         let threshold = |x: usize| {
-            let (a, b) = (x.saturating_sub(radius), (x + radius + 1).min(w));
-            let n = (b - a) as u32;
-            (prefix[b] - prefix[a]) / n
+            let (a, b) = window(x);
+            (prefix[b] - prefix[a]) / (b - a) as u32
         };
-        let is_dark = |x: usize| u32::from(row[x]) + DARK_MARGIN < threshold(x);
+        // Every pixel of the row against its window once.
+        for (x, (dark, &p)) in dark_pixels.iter_mut().zip(row).enumerate() {
+            let (a, b) = window(x);
+            *dark = is_dark_against(p, prefix[b] - prefix[a], (b - a) as u32);
+        }
+        let is_dark = |x: usize| dark_pixels[x];
         // The last five runs, oldest first, and where the middle one starts.
         let mut runs = [0usize; 5];
         let mut starts = [0usize; 5];
@@ -134,6 +140,14 @@ fn find_finders(image: &Luma<'_>) -> Vec<Finder> {
         }
     }
     finders
+}
+
+/// Whether a pixel `p` is dark against the mean `sum / n` of its window,
+/// `p + margin < ⌊sum / n⌋`, asked as `(p + margin + 1) · n ≤ sum` (the
+/// same, `p` being whole): the row scan asks it of every pixel, and a
+/// division per pixel was most of a frame's time.
+fn is_dark_against(p: u8, sum: u32, n: u32) -> bool {
+    (u32::from(p) + DARK_MARGIN + 1) * n <= sum
 }
 
 /// Runs in the ratio 1:1:3:1:1, each within half a module (blur moves the
@@ -568,6 +582,18 @@ fn sample_and_decode(image: &Luma<'_>, map: &Homography, size: usize) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dark_against_the_window_is_below_its_whole_mean_by_the_margin() {
+        for n in [1, 3, 161] {
+            for sum in 0..=255 * n {
+                for p in 0..=255u8 {
+                    let by_division = u32::from(p) + DARK_MARGIN < sum / n;
+                    assert_eq!(is_dark_against(p, sum, n), by_division, "{p} {sum} {n}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn finder_runs_allow_half_a_module_either_way() {
