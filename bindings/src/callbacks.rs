@@ -12,7 +12,7 @@ use suikang_core::{
 use suikang_protocol::DocumentKind;
 use suikang_protocol::api::{
     DocumentInput, FaceChallenge as CoreChallenge, FaceOutcome, FaceVendorParams,
-    SignedFaceResult as CoreResult,
+    SignedFaceResult as CoreResult, parse_full_date,
 };
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -101,7 +101,7 @@ impl suikang_core::FaceVerifier for ForeignFace {
                 challenge_id: r.challenge_id,
                 nonce: r.nonce,
                 outcome: r.outcome,
-                birth_date: match r.birth_date.as_deref().map(parse_date) {
+                birth_date: match r.birth_date.as_deref().map(parse_full_date) {
                     None => None,
                     Some(Some(date)) => Some(date),
                     Some(None) => {
@@ -205,13 +205,4 @@ impl CoreScreenListener for ForeignListener {
     fn on_error(&self, error: CoreError) {
         self.0.on_error(error.into());
     }
-}
-
-/// `YYYY-MM-DD` as a date.
-fn parse_date(text: &str) -> Option<time::Date> {
-    time::Date::parse(
-        text,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()
 }

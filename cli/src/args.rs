@@ -459,9 +459,6 @@ pub enum PrintFormat {
 
 /// `YYYY-MM-DD`.
 fn parse_birth_date(text: &str) -> Result<time::Date, String> {
-    time::Date::parse(
-        text.trim(),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .map_err(|_| "a birth date is written YYYY-MM-DD".to_owned())
+    suikang_protocol::api::parse_full_date(text.trim())
+        .ok_or_else(|| "a birth date is written YYYY-MM-DD".to_owned())
 }

@@ -9,7 +9,7 @@
 //! come back out: responses carry only the masked forms.
 
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
+use time::{Date, Month, OffsetDateTime};
 
 use crate::color::{AppliedBy, Color};
 use crate::control::{AuthorityRole, ControlReason};
@@ -819,6 +819,33 @@ pub struct KeyAreaTravel {
 /// The `[year, day-of-year]` pair that clients sent before the API said
 /// so is still read (API versioning, README: a field's form is never
 /// taken away within `/v1`).
+/// A date as `YYYY-MM-DD` (RFC 3339 full-date), as the API, the stores
+/// and the face vendor's signed message write it.
+pub fn full_date_text(date: Date) -> String {
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// `YYYY-MM-DD` read strictly (ten characters, a real calendar date).
+pub fn parse_full_date(text: &str) -> Option<Date> {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let month = Month::try_from(u8::try_from(digits(5..7)?).ok()?).ok()?;
+    let day = u8::try_from(digits(8..10)?).ok()?;
+    Date::from_calendar_date(i32::try_from(digits(0..4)?).ok()?, month, day).ok()
+}
+
 /// An optional [`full_date`].
 mod option_full_date {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -844,15 +871,10 @@ mod option_full_date {
 mod full_date {
     use serde::de::Error as _;
     use serde::{Deserialize, Deserializer, Serializer};
-    use time::{Date, Month};
+    use time::Date;
 
     pub fn serialize<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&format_args!(
-            "{:04}-{:02}-{:02}",
-            date.year(),
-            u8::from(date.month()),
-            date.day()
-        ))
+        serializer.serialize_str(&super::full_date_text(*date))
     }
 
     #[derive(Deserialize)]
@@ -865,26 +887,11 @@ mod full_date {
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
         let bad = || D::Error::custom("not a date (YYYY-MM-DD)");
         match Wire::deserialize(deserializer).map_err(|_| bad())? {
-            Wire::FullDate(text) => parse(&text).ok_or_else(bad),
+            Wire::FullDate(text) => super::parse_full_date(&text).ok_or_else(bad),
             Wire::YearAndOrdinal(year, ordinal) => {
                 Date::from_ordinal_date(year, ordinal).map_err(|_| bad())
             }
         }
-    }
-
-    fn parse(text: &str) -> Option<Date> {
-        let b = text.as_bytes();
-        let digits = |r: std::ops::Range<usize>| {
-            b[r].iter().try_fold(0u32, |n, d| {
-                d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-            })
-        };
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-            return None;
-        }
-        let month = Month::try_from(u8::try_from(digits(5..7)?).ok()?).ok()?;
-        let day = u8::try_from(digits(8..10)?).ok()?;
-        Date::from_calendar_date(i32::try_from(digits(0..4)?).ok()?, month, day).ok()
     }
 }
 

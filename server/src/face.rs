@@ -215,7 +215,7 @@ pub fn result_message(
 ) -> Vec<u8> {
     let birth_date = identity
         .birth_date
-        .map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+        .map(suikang_protocol::api::full_date_text)
         .unwrap_or_default();
     let linked = identity
         .linked_document

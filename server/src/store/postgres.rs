@@ -498,18 +498,11 @@ fn enum_from<T: serde::de::DeserializeOwned>(
 }
 
 fn date_text(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+    suikang_protocol::api::full_date_text(d)
 }
 
 fn date_from(text: &str) -> Result<Date, StoreError> {
-    let bad = || StoreError::Corrupt("date");
-    let mut parts = text.splitn(3, '-');
-    let mut next = || parts.next().ok_or_else(bad);
-    let year: i32 = next()?.parse().map_err(|_| bad())?;
-    let month: u8 = next()?.parse().map_err(|_| bad())?;
-    let day: u8 = next()?.parse().map_err(|_| bad())?;
-    let month = time::Month::try_from(month).map_err(|_| bad())?;
-    Date::from_calendar_date(year, month, day).map_err(|_| bad())
+    suikang_protocol::api::parse_full_date(text).ok_or(StoreError::Corrupt("date"))
 }
 
 fn blob32(bytes: Vec<u8>, what: &'static str) -> Result<[u8; 32], StoreError> {

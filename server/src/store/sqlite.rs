@@ -360,20 +360,11 @@ fn enum_from<T: serde::de::DeserializeOwned>(
 }
 
 fn date_text(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+    suikang_protocol::api::full_date_text(d)
 }
 
 fn date_from(text: &str) -> Result<Date, StoreError> {
-    let parts: Vec<&str> = text.split('-').collect();
-    let bad = || StoreError::Corrupt("date");
-    if parts.len() != 3 {
-        return Err(bad());
-    }
-    let year: i32 = parts[0].parse().map_err(|_| bad())?;
-    let month: u8 = parts[1].parse().map_err(|_| bad())?;
-    let day: u8 = parts[2].parse().map_err(|_| bad())?;
-    let month = time::Month::try_from(month).map_err(|_| bad())?;
-    Date::from_calendar_date(year, month, day).map_err(|_| bad())
+    suikang_protocol::api::parse_full_date(text).ok_or(StoreError::Corrupt("date"))
 }
 
 fn blob32(bytes: Vec<u8>, what: &'static str) -> Result<[u8; 32], StoreError> {
