@@ -9,8 +9,6 @@ use suikang_core::{
     App, AuthorityConsole, CoreError, InstitutionDesk, RetryPolicy, Screen, SubmitOutcome,
 };
 use suikang_protocol::api::{FaceCapture, KeyAreaTravel};
-use time::Date;
-use time::macros::format_description;
 
 use crate::args::{CheckpointCommand, Cli, ColorChoice, Command, InstitutionCommand, PrintFormat};
 use crate::draw::{self, Style};
@@ -186,13 +184,12 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
             let travel = match (travel_from, arrived, district) {
                 (Some(area), Some(arrived), Some(district)) => {
                     let arrived_on =
-                        Date::parse(&arrived, format_description!("[year]-[month]-[day]"))
-                            .map_err(|_| {
-                                HomeError::Core(CoreError::Refused {
-                                    code: suikang_protocol::api::ErrorCode::InvalidRequest,
-                                    message: "the arrival date is written YYYY-MM-DD".into(),
-                                })
-                            })?;
+                        suikang_protocol::api::parse_full_date(&arrived).ok_or_else(|| {
+                            HomeError::Core(CoreError::Refused {
+                                code: suikang_protocol::api::ErrorCode::InvalidRequest,
+                                message: "the arrival date is written YYYY-MM-DD".into(),
+                            })
+                        })?;
                     Some(KeyAreaTravel {
                         area,
                         arrived_on,
@@ -397,12 +394,7 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
             reason,
             token,
         } => {
-            let console = AuthorityConsole::new(
-                &server_url(home, server)?,
-                &token,
-                RetryPolicy::default(),
-                Arc::new(suikang_core::SystemClock),
-            )?;
+            let console = authority_console(home, server, &token)?;
             let after = console
                 .impose(kind.into(), &document, reason.into())
                 .await?;
@@ -419,12 +411,7 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
             to,
             token,
         } => {
-            let console = AuthorityConsole::new(
-                &server_url(home, server)?,
-                &token,
-                RetryPolicy::default(),
-                Arc::new(suikang_core::SystemClock),
-            )?;
+            let console = authority_console(home, server, &token)?;
             let after = console
                 .hand_over(kind.into(), &document, reason.into(), &to)
                 .await?;
@@ -490,12 +477,7 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
             reason,
             token,
         } => {
-            let console = AuthorityConsole::new(
-                &server_url(home, server)?,
-                &token,
-                RetryPolicy::default(),
-                Arc::new(suikang_core::SystemClock),
-            )?;
+            let console = authority_console(home, server, &token)?;
             let after = console
                 .release(kind.into(), &document, reason.into())
                 .await?;
@@ -661,6 +643,20 @@ fn print_decision(decided: &suikang_protocol::api::JoinDecisionResponse) {
             outln!("declined · 已拒绝: {}", decided.request_id)
         }
     }
+}
+
+/// The authority account's console at the configured server.
+fn authority_console(
+    home: &Home,
+    server: Option<&str>,
+    token: &str,
+) -> Result<AuthorityConsole, HomeError> {
+    Ok(AuthorityConsole::new(
+        &server_url(home, server)?,
+        token,
+        RetryPolicy::default(),
+        Arc::new(suikang_core::SystemClock),
+    )?)
 }
 
 /// The institution account's desk at the configured server.
