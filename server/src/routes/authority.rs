@@ -61,6 +61,23 @@ async fn known_person(issuer: &Issuer, document: &DocumentInput) -> Result<Perso
         .ok_or(ApiError::PersonNotFound)
 }
 
+/// The person's active control for `reason` (refused as not active
+/// without one), and all their active controls, as the release and
+/// hand-over rules read them.
+fn active_control(
+    before: &[ActiveControl],
+    reason: suikang_protocol::ControlReason,
+) -> Result<(&Control, Vec<Control>), ApiError> {
+    let active = before
+        .iter()
+        .find(|c| c.control.reason == reason)
+        .ok_or(ApiError::ControlNotActive)?;
+    Ok((
+        &active.control,
+        before.iter().map(|c| c.control.clone()).collect(),
+    ))
+}
+
 /// Put a person under control, within the authority's rights (问题十).
 #[utoipa::path(post, path = paths::IMPOSE_CONTROL, tag = "authority", request_body = ImposeControlRequest,
     responses((status = 200, body = ControlsResponse)))]
@@ -112,16 +129,8 @@ pub(super) async fn release_control(
     let authority = caller.authority()?;
     let person = known_person(&issuer, &req.document).await?;
     let before = issuer.store.active_controls(person.id).await?;
-    let active = before
-        .iter()
-        .find(|c| c.control.reason == req.reason)
-        .ok_or(ApiError::ControlNotActive)?;
-    may_release(
-        authority,
-        &active.control,
-        &before.iter().map(|c| c.control.clone()).collect::<Vec<_>>(),
-    )
-    .map_err(ApiError::OutsideRights)?;
+    let (active, all) = active_control(&before, req.reason)?;
+    may_release(authority, active, &all).map_err(ApiError::OutsideRights)?;
     let audit = audit_entry(
         authority,
         ControlChange::Release(req.reason),
@@ -161,10 +170,7 @@ pub(super) async fn hand_over_control(
     let authority = caller.authority()?;
     let person = known_person(&issuer, &req.document).await?;
     let before = issuer.store.active_controls(person.id).await?;
-    let active = before
-        .iter()
-        .find(|c| c.control.reason == req.reason)
-        .ok_or(ApiError::ControlNotActive)?;
+    let (active, all) = active_control(&before, req.reason)?;
     let recipient = issuer
         .store
         .authority_by_organisation(req.to_organisation.trim().to_owned())
@@ -178,20 +184,14 @@ pub(super) async fn hand_over_control(
             _ => None,
         })
         .ok_or(ApiError::RecipientNotFound)?;
-    let after = hand_over(
-        authority,
-        &active.control,
-        &before.iter().map(|c| c.control.clone()).collect::<Vec<_>>(),
-        &recipient,
-    )
-    .map_err(ApiError::OutsideRights)?;
+    let after = hand_over(authority, active, &all, &recipient).map_err(ApiError::OutsideRights)?;
     // The audit line: who handed what over, the executor before and after.
     let audit = AuditEntry {
         actor: serde_json::to_string(authority).unwrap_or_default(),
         action: "hand_over".into(),
         person: person.id,
         reason: req.reason,
-        before: serde_json::to_string(&active.control.executor).unwrap_or_default(),
+        before: serde_json::to_string(&active.executor).unwrap_or_default(),
         after: serde_json::to_string(&after.executor).unwrap_or_default(),
         at: issuer.now(),
     };
