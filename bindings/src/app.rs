@@ -17,15 +17,15 @@ use suikang_core::{
     SecretStore as CoreSecretStore, SubmitOutcome, SystemClock,
 };
 use suikang_protocol::api::{KeyAreaTravel as CoreTravel, Symptom};
-use suikang_protocol::{DeviceReason, DocumentKind, Relationship};
+use suikang_protocol::{DocumentKind, Relationship};
 
 use crate::callbacks::{
     FaceVerifier, ForeignFace, ForeignListener, ForeignSecrets, ScreenListener, SecretStore,
 };
 use crate::error::SuikangError;
 use crate::model::{
-    AppStatus, ApplyResult, CheckResult, CodeSummary, JoinDecisionResult, JoinRequest,
-    KeyAreaTravel, OnlineCheckResult, Screen, SyncReport,
+    AppStatus, ApplyResult, CheckResult, CodeSummary, DistrictChoice, JoinDecisionResult,
+    JoinRequest, KeyAreaTravel, OnlineCheckResult, ProxyApplication, Screen, SyncReport,
 };
 
 type Result<T> = std::result::Result<T, SuikangError>;
@@ -271,33 +271,13 @@ impl App {
             .await
     }
 
-    /// Applies on a dependent's behalf (代申领, 问题二). `reason`: why a
-    /// dependent aged 18–59 cannot use a smart device (recorded). When
-    /// someone else holds the person's code this is a request to join their
-    /// guardians: `Refused(JOIN_REQUEST_PENDING)`, and nothing more is told.
-    #[uniffi::method(default(reason = None))]
-    pub async fn apply_proxy(
-        &self,
-        name: String,
-        kind: DocumentKind,
-        number: String,
-        relationship: Relationship,
-        co_resident_declared: bool,
-        reason: Option<DeviceReason>,
-    ) -> Result<ApplyResult> {
-        self.on_runtime(|core| async move {
-            Ok(core
-                .apply_proxy(
-                    &name,
-                    kind,
-                    &number,
-                    relationship,
-                    co_resident_declared,
-                    reason,
-                )
-                .await?)
-        })
-        .await
+    /// Applies on a dependent's behalf (代申领, 问题二). When someone else
+    /// holds the person's code this is a request to join their guardians:
+    /// `Refused(JOIN_REQUEST_PENDING)`, and nothing more is told. A
+    /// residence district nobody knows: `UnknownDistrict`.
+    pub async fn apply_proxy(&self, application: ProxyApplication) -> Result<ApplyResult> {
+        self.on_runtime(|core| async move { Ok(core.apply_proxy(&application).await?) })
+            .await
     }
 
     /// The requests to join the guardians of this guardian's dependents,
@@ -489,6 +469,53 @@ pub fn document_kind_label(
         Language::En => kind.label_en(),
     }
     .to_owned()
+}
+
+/// How a guardian is related, in a language: the proxy form's choices and
+/// who asked to join, on the join-request list.
+#[uniffi::export]
+pub fn relationship_label(
+    relationship: Relationship,
+    language: suikang_core::display::Language,
+) -> String {
+    use suikang_core::display::Language;
+    match language {
+        Language::ZhHans => relationship.label_zh(),
+        Language::ZhHant => relationship.label_zh_hant(),
+        Language::En => relationship.label_en(),
+    }
+    .to_owned()
+}
+
+/// A code colour's name in a language (红码 / 紅碼 / red code), for the
+/// dependents list.
+#[uniffi::export]
+pub fn color_name(
+    color: suikang_protocol::Color,
+    language: suikang_core::display::Language,
+) -> String {
+    use suikang_core::display::Language;
+    match language {
+        Language::ZhHans => color.name_zh(),
+        Language::ZhHant => color.name_zh_hant(),
+        Language::En => color.name_en(),
+    }
+    .to_owned()
+}
+
+/// The districts a picker offers for what has been typed (a code's first
+/// digits, part of the Chinese name, the pinyin's start), Guangzhou's first,
+/// named in the person's language. The residence district of a proxy
+/// application and the district arrived in of a declaration come from here.
+#[uniffi::export]
+pub fn districts(query: String, language: suikang_core::display::Language) -> Vec<DistrictChoice> {
+    suikang_protocol::search_districts(&query)
+        .into_iter()
+        .map(|d| DistrictChoice {
+            code: d.code_text(),
+            name: suikang_core::display::district_name(d, language),
+        })
+        .collect()
 }
 
 /// A banner's text in a language (the code screen and the sign-in screen

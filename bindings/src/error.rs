@@ -24,6 +24,9 @@ pub enum SuikangError {
     /// of hex, a date that is not `YYYY-MM-DD`).
     #[error("invalid argument: {reason}")]
     InvalidArgument { reason: String },
+    /// A district no GB/T 2260 division has: pick one from `districts()`.
+    #[error("no district has this code or name")]
+    UnknownDistrict,
 
     // Login.
     #[error("the face did not match the document's holder")]
@@ -113,6 +116,7 @@ impl From<CoreError> for SuikangError {
             CoreError::InvalidName(n) => E::InvalidName {
                 reason: n.to_string(),
             },
+            CoreError::UnknownDistrict => E::UnknownDistrict,
             CoreError::FaceMismatch => E::FaceMismatch,
             CoreError::LivenessFailed => E::LivenessFailed,
             CoreError::FaceCheckCancelled => E::FaceCheckCancelled,

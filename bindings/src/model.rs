@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime};
 pub use suikang_core::codes::CodeSummary;
 pub use suikang_core::display::{ReasonLabel, Rgba};
 pub use suikang_core::screen::{CardColors, CodeScreen};
-pub use suikang_core::{CheckResult, QrMatrix};
+pub use suikang_core::{CheckResult, ProxyApplication, QrMatrix};
 
 use suikang_core::app::AppStatus as CoreAppStatus;
 use suikang_core::display::Language;
@@ -467,6 +467,30 @@ pub struct KeyAreaTravel {
     pub arrived_on: String,
     /// The district of Guangzhou arrived in.
     pub district: String,
+}
+
+/// A guardian's proxy application (代申领, 问题二), as the form fills it in.
+#[uniffi::remote(Record)]
+pub struct ProxyApplication {
+    pub name: String,
+    pub kind: DocumentKind,
+    pub number: String,
+    pub relationship: Relationship,
+    pub co_resident_declared: bool,
+    /// Why a dependent aged 18–59 cannot use a smart device.
+    #[uniffi(default = None)]
+    pub reason: Option<DeviceReason>,
+    /// The district the dependent lives in: a `DistrictChoice`'s code.
+    #[uniffi(default = None)]
+    pub residence_district: Option<String>,
+}
+
+/// One district a picker offers: its GB/T 2260 code and its name in the
+/// person's language.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct DistrictChoice {
+    pub code: String,
+    pub name: String,
 }
 
 /// The printed page's formats: PNG (A4, 300 dpi), SVG, PDF (A4).

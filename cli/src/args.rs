@@ -84,6 +84,11 @@ pub enum Command {
         /// The reason in a few words, with `--reason other` (1–60 characters).
         #[arg(long, required_if_eq("reason", "other"))]
         reason_text: Option<String>,
+        /// The district they live in: a GB/T 2260 code or a name (440105,
+        /// 海珠区, haizhu). Its residents' committee can then decide who
+        /// else may join their guardians (所在居村民委员会).
+        #[arg(long)]
+        residence_district: Option<String>,
     },
     /// Leave a dependent's guardians: stop holding their code. The last
     /// guardian leaving ends the proxy holding; the code stays on the

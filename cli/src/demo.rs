@@ -10,7 +10,9 @@ use std::sync::Arc;
 use ed25519_dalek::SigningKey;
 use suikang_core::print::PageFormat;
 use suikang_core::verifier::{CheckResult, Verdict};
-use suikang_core::{App, AuthorityConsole, Clock, CoreError, RetryPolicy, Screen, SubmitOutcome};
+use suikang_core::{
+    App, AuthorityConsole, Clock, CoreError, ProxyApplication, RetryPolicy, Screen, SubmitOutcome,
+};
 use suikang_protocol::api::{FaceCapture, Symptom};
 use suikang_protocol::{AuthorityRole, ControlReason, DocumentKind, Relationship};
 use suikang_server::{IssuerProfile, KeySource, RunningServer, ServerConfig};
@@ -139,14 +141,13 @@ async fn join_requests(
         )?;
         app.login(who.0, DocumentKind::ResidentId, who.1).await?;
         let told = app
-            .apply_proxy(
+            .apply_proxy(&ProxyApplication::new(
                 GRANDMOTHER.0,
                 DocumentKind::ResidentId,
                 GRANDMOTHER.1,
                 Relationship::AdultRelative,
                 true,
-                None,
-            )
+            ))
             .await;
         match told {
             Err(e @ CoreError::Refused { .. }) => Ok((app, e)),
@@ -306,24 +307,22 @@ pub async fn run(out: Option<PathBuf>) -> Result<DemoReport, DemoError> {
 
     // 2. A guardian: a grandmother and a child, green; the arrows.
     phone
-        .apply_proxy(
+        .apply_proxy(&ProxyApplication::new(
             GRANDMOTHER.0,
             DocumentKind::ResidentId,
             GRANDMOTHER.1,
             Relationship::AdultRelative,
             true,
-            None,
-        )
+        ))
         .await?;
     phone
-        .apply_proxy(
+        .apply_proxy(&ProxyApplication::new(
             CHILD.0,
             DocumentKind::ResidentId,
             CHILD.1,
             Relationship::AdultRelative,
             true,
-            None,
-        )
+        ))
         .await?;
     line(
         "2.",

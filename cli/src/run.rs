@@ -6,7 +6,8 @@ use std::sync::Arc;
 use suikang_core::print::PageFormat;
 use suikang_core::verifier::Verdict;
 use suikang_core::{
-    App, AuthorityConsole, CoreError, InstitutionDesk, RetryPolicy, Screen, SubmitOutcome,
+    App, AuthorityConsole, CoreError, InstitutionDesk, ProxyApplication, RetryPolicy, Screen,
+    SubmitOutcome,
 };
 use suikang_protocol::api::{FaceCapture, KeyAreaTravel};
 
@@ -133,18 +134,20 @@ async fn execute(home: &Home, cli: Cli, style: Style) -> Result<ExitCode, HomeEr
             co_resident,
             reason,
             reason_text,
+            residence_district,
         } => {
-            let reason = reason.map(|r| r.with_text(reason_text));
-            let applied = open(home, server)?
-                .apply_proxy(
+            let application = ProxyApplication {
+                reason: reason.map(|r| r.with_text(reason_text)),
+                residence_district,
+                ..ProxyApplication::new(
                     &name,
                     kind.into(),
                     &document,
                     relationship.into(),
                     co_resident,
-                    reason,
                 )
-                .await?;
+            };
+            let applied = open(home, server)?.apply_proxy(&application).await?;
             outln!(
                 "dependent's code {} · {}",
                 applied.code_id,

@@ -17,9 +17,10 @@ use suikang_protocol::api::{
     LoginFinishRequest, LoginStartRequest, PrintedCodeResponse, RefreshRequest, SessionTokens,
     SessionView, Symptom, paths,
 };
+use suikang_protocol::district::district_code;
 use suikang_protocol::{
-    DeviceReason, Document, DocumentKind, Presentation, PresentationError, Relationship,
-    SignedCredential, TrustList, device_binding, mask_name,
+    Document, DocumentKind, Presentation, PresentationError, SignedCredential, TrustList,
+    device_binding, mask_name,
 };
 use time::{Duration, OffsetDateTime};
 use tokio::sync::Mutex as AsyncMutex;
@@ -32,6 +33,7 @@ use crate::error::CoreError;
 use crate::face::{FaceVerifier, FaceVerifierError};
 use crate::http::{Http, HttpError, NetworkState, Reply, RetryPolicy};
 use crate::outbox::{Action, QueuedAction, final_refusal, idempotency_key};
+use crate::proxy::ProxyApplication;
 use crate::secrets::{SecretStore, names};
 
 /// Where the app keeps its cache and which server and roots it trusts.
@@ -706,33 +708,32 @@ impl App {
 
     /// Applies on a dependent's behalf (代申领, 问题二). Needs the network:
     /// the dependent's full name and document never rest on the phone.
-    /// `reason`: why a dependent aged 18–59 cannot use a smart device
-    /// (recorded and audited by the server); not needed for elders and
-    /// children. If someone else already holds the person's code, the
-    /// server answers `JoinRequestPending` and learns them nothing more: a
-    /// request to join waits for a guardian's consent (DESIGN §2).
+    /// If someone else already holds the person's code, the server answers
+    /// `JoinRequestPending` and learns them nothing more: a request to join
+    /// waits for a guardian's consent (DESIGN §2). A residence district
+    /// nobody knows is refused here, before anything is sent.
     pub async fn apply_proxy(
         &self,
-        name: &str,
-        kind: DocumentKind,
-        number: &str,
-        relationship: Relationship,
-        co_resident_declared: bool,
-        reason: Option<DeviceReason>,
+        application: &ProxyApplication,
     ) -> Result<ApplyResponse, CoreError> {
-        mask_name(name)?;
-        let document = Document::parse(kind, number, self.now().date())?;
+        mask_name(&application.name)?;
+        let document = Document::parse(application.kind, &application.number, self.now().date())?;
+        let residence_district = application
+            .residence_district
+            .as_deref()
+            .map(district_code)
+            .transpose()?;
         let http = self.http()?;
         let request = ApplyProxyRequest {
-            name: name.trim().to_owned(),
+            name: application.name.trim().to_owned(),
             document: DocumentInput {
-                kind,
+                kind: application.kind,
                 number: document.number().to_owned(),
             },
-            relationship,
-            co_resident_declared,
-            reason,
-            residence_district: None,
+            relationship: application.relationship,
+            co_resident_declared: application.co_resident_declared,
+            reason: application.reason.clone(),
+            residence_district,
         };
         let key = idempotency_key();
         let response = self
@@ -758,6 +759,12 @@ impl App {
     ) -> Result<SubmitOutcome, CoreError> {
         if let Some(id) = code_id {
             self.known_code(id)?;
+        }
+        // Refused now rather than after a queued delivery: the district
+        // arrived in must be one whose community can release the control
+        // (问题十).
+        if let Some(travel) = &travel_from_key_area {
+            district_code(&travel.district)?;
         }
         let request = HealthDeclarationRequest {
             code_id: code_id.map(str::to_owned),

@@ -2,7 +2,7 @@
 //! checkpoint's result, the printed page: colours, control-reason labels,
 //! Beijing time, capitalised colour names. A leaf: one place for each.
 
-use suikang_protocol::{ControlReason, Rgb};
+use suikang_protocol::{ControlReason, District, Rgb};
 use time::{OffsetDateTime, UtcOffset};
 
 /// A colour, 8 bits a channel.
@@ -71,6 +71,16 @@ impl Language {
         } else {
             Language::ZhHans
         }
+    }
+}
+
+/// A district's name as the pickers show it: the official Chinese name (as
+/// GB/T 2260 lists it, in simplified characters, on the Traditional
+/// Chinese screens too), or the English one.
+pub fn district_name(district: &District, language: Language) -> String {
+    match language {
+        Language::ZhHans | Language::ZhHant => district.name_zh.to_owned(),
+        Language::En => district.name_en(),
     }
 }
 

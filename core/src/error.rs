@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use suikang_protocol::api::ErrorCode;
+use suikang_protocol::district::DistrictError;
 use suikang_protocol::{DocumentError, NameError};
 
 use crate::secrets::SecretStoreError;
@@ -14,6 +15,10 @@ pub enum CoreError {
     InvalidDocumentNumber(#[from] DocumentError),
     #[error("the name is not valid: {0}")]
     InvalidName(#[from] NameError),
+    /// A place no GB/T 2260 division has (a typo, `火星`): the dependent's
+    /// residence or the district arrived in.
+    #[error("no district has this code or name")]
+    UnknownDistrict,
 
     // Login.
     #[error("the face did not match the document's holder")]
@@ -91,6 +96,14 @@ pub enum CoreError {
     Storage(String),
     #[error("the trust list is not valid: {0}")]
     TrustList(String),
+}
+
+impl From<DistrictError> for CoreError {
+    fn from(e: DistrictError) -> Self {
+        match e {
+            DistrictError::UnknownDistrict => CoreError::UnknownDistrict,
+        }
+    }
 }
 
 impl From<SecretStoreError> for CoreError {

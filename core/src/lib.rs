@@ -33,6 +33,8 @@ pub mod outbox;
 pub mod print;
 /// Why a printed page could not be made (a leaf: `error` and `print` share it).
 pub mod print_error;
+/// What a guardian states applying for a dependent (代申领, 问题二).
+pub mod proxy;
 /// QR codes: text to modules (level M, version ≤ 10) and camera frames to text.
 pub mod qr;
 /// Reading a QR code from a camera frame or a picture, fast (issue 17).
@@ -60,6 +62,7 @@ pub use print::{PageFonts, PrintablePage, render_svg};
 #[cfg(feature = "render")]
 pub use print::{render_pdf, render_png};
 pub use print_error::{MissingGlyphs, PrintError};
+pub use proxy::ProxyApplication;
 pub use qr::QrMatrix;
 pub use screen::{
     Banner, CodeScreen, CodeScreenBuilder, Screen, ScreenAction, ScreenListener, ScreenSubscription,

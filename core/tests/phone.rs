@@ -1,7 +1,7 @@
 //! A resident's and a guardian's phone against the real server on loopback:
 //! login with the face handoff, sync, restart, offline, another device.
 
-use suikang_core::{CoreError, NetworkState, SubmitOutcome};
+use suikang_core::{CoreError, NetworkState, ProxyApplication, SubmitOutcome};
 use suikang_protocol::api::{CodeRole, FaceCapture, Symptom};
 use suikang_protocol::{Color, DocumentKind, Relationship, TrustList, VerificationPolicy, verify};
 use suikang_testkit::*;
@@ -230,14 +230,13 @@ async fn signing_in_on_another_phone_ends_this_ones_session() {
 async fn a_guardian_adds_a_grandmother_whose_code_is_green_and_then_removes_her() {
     let server = Server::start().await;
     let (_phone, app) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
-    app.apply_proxy(
+    app.apply_proxy(&ProxyApplication::new(
         GRANDMOTHER_NAME,
         DocumentKind::ResidentId,
         GRANDMOTHER_ID,
         Relationship::AdultRelative,
         true,
-        None,
-    )
+    ))
     .await
     .unwrap();
     let codes = app.codes().unwrap();
@@ -271,14 +270,13 @@ async fn a_relative_without_declared_co_residence_is_refused_and_nothing_changes
     let server = Server::start().await;
     let (_phone, app) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
     let refused = app
-        .apply_proxy(
+        .apply_proxy(&ProxyApplication::new(
             GRANDMOTHER_NAME,
             DocumentKind::ResidentId,
             GRANDMOTHER_ID,
             Relationship::AdultRelative,
             false,
-            None,
-        )
+        ))
         .await
         .unwrap_err();
     assert!(matches!(
@@ -368,14 +366,13 @@ async fn declaring_before_applying_says_no_code_yet_and_keeps_nothing_queued() {
 async fn the_cache_file_holds_no_personal_data_in_the_clear() {
     let server = Server::start().await;
     let (phone, app) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
-    app.apply_proxy(
+    app.apply_proxy(&ProxyApplication::new(
         GRANDMOTHER_NAME,
         DocumentKind::ResidentId,
         GRANDMOTHER_ID,
         Relationship::AdultRelative,
         true,
-        None,
-    )
+    ))
     .await
     .unwrap();
     app.declare(None, vec![Symptom::Fever], None).await.unwrap();

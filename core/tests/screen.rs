@@ -4,7 +4,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use suikang_core::{App, Banner, Clock, CoreError, Screen, ScreenListener, Verdict};
+use suikang_core::{
+    App, Banner, Clock, CoreError, ProxyApplication, Screen, ScreenListener, Verdict,
+};
 use suikang_protocol::api::{CodeRole, ControlsResponse, DocumentInput, ImposeControlRequest};
 use suikang_protocol::{
     AuthorityRole, Color, ControlReason, DocumentKind, Presentation, Refusal, Relationship,
@@ -92,14 +94,13 @@ async fn a_guardian_with_three_dependents_moves_through_four_codes_and_the_arrow
         (CHILD_NAME, CHILD_ID),
         (SISTER_NAME, SISTER_ID),
     ] {
-        app.apply_proxy(
+        app.apply_proxy(&ProxyApplication::new(
             name,
             DocumentKind::ResidentId,
             id,
             Relationship::AdultRelative,
             true,
-            None,
-        )
+        ))
         .await
         .unwrap();
     }
@@ -150,14 +151,13 @@ async fn a_guardian_with_three_dependents_moves_through_four_codes_and_the_arrow
 async fn a_dependent_put_under_control_shows_red_after_the_next_sync_and_green_once_released() {
     let server = Server::start().await;
     let (_phone, app) = guardian(&server).await;
-    app.apply_proxy(
+    app.apply_proxy(&ProxyApplication::new(
         CHILD_NAME,
         DocumentKind::ResidentId,
         CHILD_ID,
         Relationship::AdultRelative,
         true,
-        None,
-    )
+    ))
     .await
     .unwrap();
     let cdc = authority(&server, AuthorityRole::Cdc, "guangzhou-cdc", "440100").await;
@@ -254,14 +254,13 @@ fn base45_encode(bytes: &[u8]) -> String {
 async fn a_printed_code_verifies_says_printed_and_is_refused_once_expired() {
     let server = Server::start().await;
     let (phone, app) = guardian(&server).await;
-    app.apply_proxy(
+    app.apply_proxy(&ProxyApplication::new(
         GRANDMOTHER_NAME,
         DocumentKind::ResidentId,
         GRANDMOTHER_ID,
         Relationship::AdultRelative,
         true,
-        None,
-    )
+    ))
     .await
     .unwrap();
     let grandmother = app.codes().unwrap()[1].code_id.clone();
@@ -364,14 +363,13 @@ async fn a_subscribed_screen_redraws_after_a_sync_and_stops_when_cancelled() {
     recorder.1.notified().await;
     assert_eq!(recorder.0.lock().unwrap().len(), 1);
 
-    app.apply_proxy(
+    app.apply_proxy(&ProxyApplication::new(
         CHILD_NAME,
         DocumentKind::ResidentId,
         CHILD_ID,
         Relationship::AdultRelative,
         true,
-        None,
-    )
+    ))
     .await
     .unwrap();
     tokio::time::timeout(std::time::Duration::from_secs(5), async {

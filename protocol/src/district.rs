@@ -36,6 +36,23 @@ impl District {
     pub fn is_city(&self) -> bool {
         self.code.is_multiple_of(100)
     }
+
+    /// The English name the apps show: the pinyin capitalised, then what
+    /// kind of division it is (`Haizhu District`, `Yun'an District`,
+    /// `Conghua District`, `Guangzhou City`, `Yunan County`).
+    pub fn name_en(&self) -> String {
+        let mut chars = self.pinyin.chars();
+        let place: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
+        let kind = match self.name_zh.chars().last() {
+            Some('区') => "District",
+            Some('县') => "County",
+            _ => "City",
+        };
+        format!("{place} {kind}")
+    }
 }
 
 impl fmt::Display for District {
@@ -814,6 +831,24 @@ pub fn find_district(text: &str) -> Result<&'static District, DistrictError> {
     }
 }
 
+/// The divisions a picker offers for what has been typed so far, ordered by
+/// code (Guangzhou's first): every one for nothing typed; otherwise those
+/// whose code starts with the digits, whose Chinese name contains the text,
+/// or whose pinyin starts with it (apostrophes and case ignored).
+pub fn search_districts(text: &str) -> Vec<&'static District> {
+    let text = text.trim();
+    let lower = text.to_lowercase().replace('\'', "");
+    DISTRICTS
+        .iter()
+        .filter(|d| {
+            text.is_empty()
+                || (text.bytes().all(|b| b.is_ascii_digit()) && d.code_text().starts_with(text))
+                || d.name_zh.contains(text)
+                || (!lower.is_empty() && d.pinyin.replace('\'', "").starts_with(&lower))
+        })
+        .collect()
+}
+
 /// The canonical code of a place given as a code or a name (what the
 /// server stores and compares).
 pub fn district_code(text: &str) -> Result<String, DistrictError> {
@@ -856,6 +891,33 @@ mod tests {
         assert_eq!(find_district("yunan").unwrap().name_zh, "郁南县");
         assert_eq!(find_district("yun'an").unwrap().name_zh, "云安区");
         assert_eq!(find_district("baoan").unwrap().name_zh, "宝安区");
+    }
+
+    #[test]
+    fn a_picker_finds_haizhu_by_what_is_typed_and_nothing_for_mars() {
+        for text in ["4401", "440105", "海珠", "hai", "Haizhu"] {
+            let found: Vec<u32> = search_districts(text).iter().map(|d| d.code).collect();
+            assert!(found.contains(&440105), "{text}: {found:?}");
+        }
+        assert_eq!(search_districts("440105").len(), 1);
+        assert_eq!(search_districts("").len(), DISTRICTS.len());
+        assert!(search_districts("火星").is_empty());
+        assert!(search_districts("mars").is_empty());
+        // Typed without the apostrophe, both read so: the picker offers both.
+        let yunan: Vec<&str> = search_districts("yunan")
+            .iter()
+            .map(|d| d.name_zh)
+            .collect();
+        assert_eq!(yunan, ["云安区", "郁南县"]);
+    }
+
+    #[test]
+    fn english_names_say_what_kind_of_division_it_is() {
+        let name = |code| district_by_code(code).unwrap().name_en();
+        assert_eq!(name(440105), "Haizhu District");
+        assert_eq!(name(440100), "Guangzhou City");
+        assert_eq!(name(445322), "Yunan County");
+        assert_eq!(name(445381), "Luoding City");
     }
 
     /// Issue 11, finding 3: a district nobody can act for is refused.

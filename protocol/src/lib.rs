@@ -40,7 +40,7 @@ pub use control::{
 pub use credential::{
     Binding, CodeId, Credential, CredentialError, IssuerId, KeyId, SignedCredential,
 };
-pub use district::{District, DistrictError, district_code, find_district};
+pub use district::{District, DistrictError, district_code, find_district, search_districts};
 pub use document::{
     Document, DocumentError, DocumentKind, MAX_NAME_CHARS, MaskedDocument, MaskedName, NameError,
     ResidentId, mask_document, mask_name, normalise_name,

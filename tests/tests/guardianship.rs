@@ -4,7 +4,7 @@
 //! guardian declines; her son asks, the guardian approves, and both hold
 //! the same code.
 
-use suikang_core::{App, CoreError, Screen};
+use suikang_core::{App, CoreError, InstitutionDesk, ProxyApplication, Screen};
 use suikang_protocol::api::{ErrorCode, JoinDecision};
 use suikang_protocol::{Color, DocumentKind, Relationship};
 use suikang_testkit::*;
@@ -17,14 +17,13 @@ async fn signed_in(server: &Server, (name, id): (&str, &str)) -> (Phone, App) {
 }
 
 async fn ask_to_join(app: &App) -> CoreError {
-    app.apply_proxy(
+    app.apply_proxy(&ProxyApplication::new(
         GRANDMOTHER_NAME,
         DocumentKind::ResidentId,
         GRANDMOTHER_ID,
         Relationship::AdultRelative,
         true,
-        None,
-    )
+    ))
     .await
     .unwrap_err()
 }
@@ -34,14 +33,13 @@ async fn a_stranger_learns_nothing_and_is_declined_a_son_is_approved_and_sees_th
     let server = Server::start().await;
     let (_g, guardian) = signed_in(&server, (RESIDENT_NAME, RESIDENT_ID)).await;
     guardian
-        .apply_proxy(
+        .apply_proxy(&ProxyApplication::new(
             GRANDMOTHER_NAME,
             DocumentKind::ResidentId,
             GRANDMOTHER_ID,
             Relationship::AdultRelative,
             true,
-            None,
-        )
+        ))
         .await
         .unwrap();
     let grandmother = guardian.codes().unwrap()[1].code_id.clone();
@@ -140,4 +138,85 @@ async fn a_stranger_learns_nothing_and_is_declined_a_son_is_approved_and_sees_th
     assert_eq!(guardian.codes().unwrap().len(), 1);
     son.sync().await.unwrap();
     assert_eq!(son.codes().unwrap()[1].code_id, grandmother);
+}
+
+/// DESIGN §2 (所在居村民委员会): a relative states where the grandmother
+/// lives; the residents' committee of that district then sees who asks to
+/// join her guardians and decides, and another district's committee sees
+/// nothing. A district nobody knows is refused on the phone by name, and
+/// nothing is applied for.
+#[tokio::test]
+async fn the_committee_of_the_district_a_relative_states_decides_who_joins() {
+    let server = Server::start().await;
+    let (_g, guardian) = signed_in(&server, (RESIDENT_NAME, RESIDENT_ID)).await;
+    let grandmother = ProxyApplication::new(
+        GRANDMOTHER_NAME,
+        DocumentKind::ResidentId,
+        GRANDMOTHER_ID,
+        Relationship::AdultRelative,
+        true,
+    );
+
+    let on_mars = guardian
+        .apply_proxy(&ProxyApplication {
+            residence_district: Some("火星".into()),
+            ..grandmother.clone()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(on_mars, CoreError::UnknownDistrict);
+    assert_eq!(
+        guardian.codes().unwrap().len(),
+        1,
+        "nothing was applied for"
+    );
+
+    // 海珠区, typed as its pinyin: the phone sends its code.
+    guardian
+        .apply_proxy(&ProxyApplication {
+            residence_district: Some("haizhu".into()),
+            ..grandmother.clone()
+        })
+        .await
+        .unwrap();
+    let held = guardian.codes().unwrap()[1].code_id.clone();
+
+    let (_s, son) = signed_in(&server, SON).await;
+    let asked = son.apply_proxy(&grandmother).await.unwrap_err();
+    assert!(
+        matches!(
+            asked,
+            CoreError::Refused {
+                code: ErrorCode::JoinRequestPending,
+                ..
+            }
+        ),
+        "{asked:?}"
+    );
+
+    let desk = |district: &'static str, organisation: &'static str| {
+        let server = &server;
+        async move {
+            let token = server
+                .running
+                .create_institution(Relationship::ResidentsCommittee, organisation, district)
+                .await
+                .unwrap();
+            InstitutionDesk::new(&server.url(), &token, fast_retries()).unwrap()
+        }
+    };
+    let yuexiu = desk("440104", "beijing-street").await;
+    assert!(yuexiu.pending_join_requests().await.unwrap().is_empty());
+    let haizhu = desk("440105", "binjiang-street").await;
+    let waiting = haizhu.pending_join_requests().await.unwrap();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].code_id, held);
+    assert_eq!(waiting[0].requester_masked_name, "王*国");
+
+    haizhu
+        .approve_join_request(&waiting[0].request_id)
+        .await
+        .unwrap();
+    son.sync().await.unwrap();
+    assert_eq!(son.codes().unwrap()[1].code_id, held);
 }

@@ -2,7 +2,7 @@
 //! (the core), a real checkpoint.
 
 use suikang_core::verifier::Verdict;
-use suikang_core::{Clock, CoreError, SubmitOutcome};
+use suikang_core::{Clock, CoreError, ProxyApplication, SubmitOutcome};
 use suikang_protocol::api::Symptom;
 use suikang_protocol::{DocumentKind, Refusal, Relationship};
 use suikang_testkit::*;
@@ -108,14 +108,13 @@ async fn a_code_signed_with_a_rotated_key_verifies_until_that_keys_window_ends()
 
     // New credentials come from the new key.
     let printed_by_new = {
-        app.apply_proxy(
+        app.apply_proxy(&ProxyApplication::new(
             CHILD_NAME,
             DocumentKind::ResidentId,
             CHILD_ID,
             Relationship::AdultRelative,
             true,
-            None,
-        )
+        ))
         .await
         .unwrap();
         let child = app.codes().unwrap()[1].code_id.clone();
@@ -204,14 +203,13 @@ async fn a_guardian_cannot_see_print_or_change_another_guardians_dependent() {
     let (_a_phone, guardian_a) =
         Phone::with_own_code(&server.url(), server.root(), RESIDENT_NAME, RESIDENT_ID).await;
     guardian_a
-        .apply_proxy(
+        .apply_proxy(&ProxyApplication::new(
             GRANDMOTHER_NAME,
             DocumentKind::ResidentId,
             GRANDMOTHER_ID,
             Relationship::AdultRelative,
             true,
-            None,
-        )
+        ))
         .await
         .unwrap();
     let grandmother = guardian_a.codes().unwrap()[1].code_id.clone();

@@ -95,6 +95,28 @@ async def main(url: str, root_key: str) -> None:
         except suikang.SuikangError.CodeNotFound:
             checks += 1
         assert suikang.clock_text(code.now) == code.clock_text; checks += 1
+
+        # 代申领 with the dependent's district picked from the core's list.
+        haizhu = suikang.districts("海珠", suikang.Language.ZH_HANS)
+        assert [(d.code, d.name) for d in haizhu] == [("440105", "海珠区")]; checks += 1
+        assert suikang.districts("haizhu", suikang.Language.EN)[0].name == "Haizhu District"; checks += 1
+        grandmother = suikang.ProxyApplication(
+            name="李秀英", kind=suikang.DocumentKind.RESIDENT_ID, number=resident_id("19410517"),
+            relationship=suikang.Relationship.ADULT_RELATIVE, co_resident_declared=True,
+            reason=None, residence_district="火星")
+        try:
+            await app.apply_proxy(grandmother)
+            raise AssertionError("a district nobody knows must be refused")
+        except suikang.SuikangError.UnknownDistrict:
+            checks += 1
+        grandmother.residence_district = haizhu[0].code
+        held = await app.apply_proxy(grandmother)
+        assert held.color == suikang.Color.GREEN; checks += 1
+        assert await app.pending_join_requests() == []; checks += 1
+        assert suikang.relationship_label(
+            suikang.Relationship.ADULT_RELATIVE, suikang.Language.ZH_HANT) == "共同居住的成年親屬"; checks += 1
+        assert suikang.color_name(held.color, suikang.Language.EN) == "green code"; checks += 1
+        assert await app.remove_dependent(held.code_id) == suikang.SubmitOutcome.DELIVERED; checks += 1
     print(f"python: {checks} passed, 0 failed")
 
 

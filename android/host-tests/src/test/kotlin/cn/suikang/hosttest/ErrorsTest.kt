@@ -6,6 +6,7 @@ import cn.suikang.ffi.App
 import cn.suikang.ffi.AppConfig
 import cn.suikang.ffi.DocumentKind
 import cn.suikang.ffi.ErrorCode
+import cn.suikang.ffi.ProxyApplication
 import cn.suikang.ffi.Relationship
 import cn.suikang.ffi.Screen
 import cn.suikang.ffi.SubmitOutcome
@@ -115,7 +116,7 @@ class ErrorsTest {
             app.login(person.name, DocumentKind.RESIDENT_ID, person.id)
             app.applySelf()
             val e = assertThrows<SuikangException.Refused> {
-                runBlocking { app.applyProxy(person.name, DocumentKind.RESIDENT_ID, person.id, Relationship.ADULT_RELATIVE, true) }
+                runBlocking { app.applyProxy(ProxyApplication(person.name, DocumentKind.RESIDENT_ID, person.id, Relationship.ADULT_RELATIVE, true)) }
             }
             assertTrue(e.code in setOf(ErrorCode.CANNOT_PROXY_FOR_SELF, ErrorCode.HOLDER_HAS_OWN_CODE), "got ${e.code}")
             assertThrows<SuikangException.CodeNotFound> { runBlocking { app.select("no-such-code") } }

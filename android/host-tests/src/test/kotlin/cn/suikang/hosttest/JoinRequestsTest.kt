@@ -6,6 +6,7 @@ import cn.suikang.ffi.DeviceReason
 import cn.suikang.ffi.DocumentKind
 import cn.suikang.ffi.ErrorCode
 import cn.suikang.ffi.JoinDecision
+import cn.suikang.ffi.ProxyApplication
 import cn.suikang.ffi.Relationship
 import cn.suikang.ffi.SubmitOutcome
 import cn.suikang.ffi.SuikangException
@@ -33,7 +34,7 @@ class JoinRequestsTest {
     private suspend fun askToJoin(app: App, grandmother: Person): SuikangException.Refused =
         assertThrows<SuikangException.Refused> {
             runBlocking {
-                app.applyProxy(grandmother.name, DocumentKind.RESIDENT_ID, grandmother.id, Relationship.ADULT_RELATIVE, true)
+                app.applyProxy(ProxyApplication(grandmother.name, DocumentKind.RESIDENT_ID, grandmother.id, Relationship.ADULT_RELATIVE, true))
             }
         }
 
@@ -42,7 +43,7 @@ class JoinRequestsTest {
         val grandmother = People.grandmother()
         Phone(dir.resolve("guardian")).open().use { guardian ->
             signedIn(guardian, People.adult())
-            val held = guardian.applyProxy(grandmother.name, DocumentKind.RESIDENT_ID, grandmother.id, Relationship.ADULT_RELATIVE, true)
+            val held = guardian.applyProxy(ProxyApplication(grandmother.name, DocumentKind.RESIDENT_ID, grandmother.id, Relationship.ADULT_RELATIVE, true))
             assertTrue(guardian.pendingJoinRequests().isEmpty())
 
             Phone(dir.resolve("stranger")).open().use { stranger ->
@@ -98,13 +99,13 @@ class JoinRequestsTest {
             signedIn(app, People.adult())
             val adult = Person("王建国", People.residentId("19850301"))
             val refused = assertThrows<SuikangException.Refused> {
-                runBlocking { app.applyProxy(adult.name, DocumentKind.RESIDENT_ID, adult.id, Relationship.ADULT_RELATIVE, true) }
+                runBlocking { app.applyProxy(ProxyApplication(adult.name, DocumentKind.RESIDENT_ID, adult.id, Relationship.ADULT_RELATIVE, true)) }
             }
             assertEquals(ErrorCode.DEPENDENT_NOT_ELIGIBLE, refused.code)
-            val applied = app.applyProxy(
+            val applied = app.applyProxy(ProxyApplication(
                 adult.name, DocumentKind.RESIDENT_ID, adult.id, Relationship.ADULT_RELATIVE, true,
                 DeviceReason.Other("手部受伤"),
-            )
+            ))
             assertEquals(Color.GREEN, applied.color)
         }
     }

@@ -12,6 +12,7 @@ import cn.suikang.ffi.CodeScreen
 import cn.suikang.ffi.Color
 import cn.suikang.ffi.DocumentKind
 import cn.suikang.ffi.PageFormat
+import cn.suikang.ffi.ProxyApplication
 import cn.suikang.ffi.Relationship
 import cn.suikang.ffi.Screen
 import cn.suikang.ffi.ScreenAction
@@ -104,9 +105,9 @@ class ResidentAndGuardianTest {
             signedInWithCode(app, People.adult())
             val grandmother = People.grandmother()
             val child = People.child()
-            val first = app.applyProxy(grandmother.name, DocumentKind.RESIDENT_ID, grandmother.id, Relationship.ADULT_RELATIVE, true)
+            val first = app.applyProxy(ProxyApplication(grandmother.name, DocumentKind.RESIDENT_ID, grandmother.id, Relationship.ADULT_RELATIVE, true))
             assertEquals(Color.GREEN, first.color)
-            app.applyProxy(child.name, DocumentKind.RESIDENT_ID, child.id, Relationship.ADULT_RELATIVE, true)
+            app.applyProxy(ProxyApplication(child.name, DocumentKind.RESIDENT_ID, child.id, Relationship.ADULT_RELATIVE, true))
 
             val codes = app.codes()
             assertEquals(listOf(CodeRole.OWN, CodeRole.DEPENDENT, CodeRole.DEPENDENT), codes.map { it.role })
@@ -161,7 +162,7 @@ class ResidentAndGuardianTest {
         phone.open().use { app ->
             signedInWithCode(app, People.adult())
             val grandmother = People.grandmother()
-            app.applyProxy(grandmother.name, DocumentKind.RESIDENT_ID, grandmother.id, Relationship.ADULT_RELATIVE, true)
+            app.applyProxy(ProxyApplication(grandmother.name, DocumentKind.RESIDENT_ID, grandmother.id, Relationship.ADULT_RELATIVE, true))
             app.select(app.codes().first().codeId)
 
             withTimeout(10_000) {

@@ -60,7 +60,12 @@ fun LoginScreen(model: AppViewModel, banner: BannerState?) {
 }
 
 /** What a screen says for an error: by its kind, which the core's error decides. */
-fun failureText(kind: FailureKind, e: SuikangException): String = when (kind) {
+fun failureText(kind: FailureKind, e: SuikangException): String = when {
+    e is SuikangException.UnknownDistrict -> "没有这个区，请从列表中选择 / No such district: pick one from the list"
+    else -> failureKindText(kind, e)
+}
+
+private fun failureKindText(kind: FailureKind, e: SuikangException): String = when (kind) {
     FailureKind.FIX_INPUT -> "请检查姓名和证件号码 / Check the name and number"
     FailureKind.TRY_FACE_AGAIN -> "人脸识别未通过，请重试 / Face check failed, try again"
     FailureKind.WAIT -> "失败次数过多，请稍后再试 / Too many attempts, try later"

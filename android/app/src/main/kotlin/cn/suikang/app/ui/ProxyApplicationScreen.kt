@@ -20,12 +20,16 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import cn.suikang.app.presentation.ProxyApplicationForm.Stage
 import cn.suikang.ffi.DocumentKind
 import cn.suikang.ffi.Relationship
+
+/** The district search field, as tests find it. */
+const val DISTRICT_SEARCH_TAG = "district-search"
 
 /** 代申领 (问题二): draws the form's state and forwards each edit and the tap. */
 @Composable
@@ -54,6 +58,17 @@ fun ProxyApplicationScreen(model: AppViewModel) {
         ) {
             Checkbox(fields.coResident, onCheckedChange = null)
             Text("共同居住 / We live together")
+        }
+        // Where the dependent lives: its residents' committee decides who else may join (所在居村民委员会).
+        OutlinedTextField(
+            fields.districtQuery,
+            form::searchDistrict,
+            label = { Text("所在区 / District they live in") },
+            singleLine = true,
+            modifier = Modifier.testTag(DISTRICT_SEARCH_TAG),
+        )
+        state.districtChoices.take(8).forEach { choice ->
+            Choice(choice.name, fields.district == choice) { form.chooseDistrict(choice) }
         }
         when (val stage = state.stage) {
             is Stage.Refused -> Text(failureText(stage.kind, stage.error), color = MaterialTheme.colorScheme.error)

@@ -18,7 +18,7 @@ enum class FailureKind {
 
 fun SuikangException.kind(): FailureKind = when (this) {
     is SuikangException.InvalidDocumentNumber, is SuikangException.InvalidName,
-    is SuikangException.InvalidArgument -> FailureKind.FIX_INPUT
+    is SuikangException.InvalidArgument, is SuikangException.UnknownDistrict -> FailureKind.FIX_INPUT
     is SuikangException.FaceMismatch, is SuikangException.LivenessFailed,
     is SuikangException.FaceCheckCancelled, is SuikangException.FaceCheckFailed,
     is SuikangException.ChallengeExpired -> FailureKind.TRY_FACE_AGAIN
