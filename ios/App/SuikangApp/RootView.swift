@@ -68,6 +68,12 @@ struct CodeView: View {
     let code: CodeScreen
     @State private var clock: String?
     @State private var printedPDF: URL?
+    @State private var guardianSheet: GuardianSheet?
+
+    enum GuardianSheet: String, Identifiable {
+        case dependents, joinRequests
+        var id: String { rawValue }
+    }
 
     private var zh: Bool { Locale.current.language.languageCode?.identifier == "zh" }
 
@@ -83,6 +89,10 @@ struct CodeView: View {
                         .disabled(!code.hasNext)
                 }
                 if code.count > 1 { Text("\(code.index + 1) / \(code.count)") }
+                HStack {
+                    Button("被代领人 / Dependents") { guardianSheet = .dependents }
+                    Button("加入申请 / Join requests") { guardianSheet = .joinRequests }
+                }
                 if code.actions.contains(.print) {
                     HStack {
                         Button("打印 / Print") { printPage(share: false) }
@@ -94,6 +104,14 @@ struct CodeView: View {
             .padding()
         }
         .task { for await text in liveClock() { clock = text } }
+        .sheet(item: $guardianSheet) { sheet in
+            NavigationStack {
+                switch sheet {
+                case .dependents: DependentsView(model: DependentsModel(app: model.app))
+                case .joinRequests: JoinRequestsView(model: JoinRequestsModel(app: model.app))
+                }
+            }
+        }
     }
 
     private var card: some View {

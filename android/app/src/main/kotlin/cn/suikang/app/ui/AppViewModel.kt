@@ -7,6 +7,8 @@ import cn.suikang.app.SuikangApplication
 import cn.suikang.app.face.FaceCapture
 import cn.suikang.app.face.VendorFaceVerifier
 import cn.suikang.app.presentation.DeclarationForm
+import cn.suikang.app.presentation.DependentsList
+import cn.suikang.app.presentation.JoinRequestsList
 import cn.suikang.app.presentation.HomeState
 import cn.suikang.app.presentation.Language
 import cn.suikang.app.presentation.ProxyApplicationForm
@@ -29,7 +31,7 @@ import kotlinx.coroutines.withContext
 import java.util.Locale
 
 /** Which screen of the signed-in app shows. Navigation only: no rule. */
-enum class Page { HOME, APPLY_PROXY, DECLARE }
+enum class Page { HOME, APPLY_PROXY, DECLARE, DEPENDENTS, JOIN_REQUESTS }
 
 /**
  * Forwards taps to the core and exposes what it answers. Every decision —
@@ -62,10 +64,16 @@ class AppViewModel(
     val page = MutableStateFlow(Page.HOME)
 
     /** 代申领: the guardian's form for a dependent. */
-    val proxyForm = ProxyApplicationForm(app)
+    val proxyForm = ProxyApplicationForm(app) { language.value }
 
     /** 健康申报: for one's own code or the dependent's on screen. */
     val declarationForm = DeclarationForm(app)
+
+    /** The dependents this guardian holds, with remove. */
+    val dependents = DependentsList(app)
+
+    /** Who asked to join this guardian's dependents' guardians. */
+    val joinRequests = JoinRequestsList(app)
 
     private fun act(block: suspend App.() -> Unit) {
         viewModelScope.launch {
@@ -126,6 +134,34 @@ class AppViewModel(
             declarationForm.submit()
             if (declarationForm.state.value.stage is DeclarationForm.Stage.Sent) page.value = Page.HOME
         }
+    }
+
+    fun openDependents() {
+        page.value = Page.DEPENDENTS
+        viewModelScope.launch { dependents.load() }
+    }
+
+    fun askToRemoveDependent(codeId: String) = dependents.askToRemove(codeId)
+    fun cancelRemoveDependent() = dependents.cancel()
+    fun confirmRemoveDependent() {
+        viewModelScope.launch { dependents.confirmRemove() }
+    }
+
+    fun openJoinRequests() {
+        page.value = Page.JOIN_REQUESTS
+        viewModelScope.launch { joinRequests.refresh() }
+    }
+
+    fun refreshJoinRequests() {
+        viewModelScope.launch { joinRequests.refresh() }
+    }
+
+    fun approveJoinRequest(requestId: String) {
+        viewModelScope.launch { joinRequests.approve(requestId) }
+    }
+
+    fun declineJoinRequest(requestId: String) {
+        viewModelScope.launch { joinRequests.decline(requestId) }
     }
 
     fun backToHome() {

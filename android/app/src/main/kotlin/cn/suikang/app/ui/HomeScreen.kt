@@ -92,6 +92,10 @@ fun HomeScreen(model: AppViewModel, state: HomeState) {
                     }
                     OutlinedButton(onClick = model::openProxyApplication) { Text("代申领 / Apply for a dependent") }
                 }
+                Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
+                    OutlinedButton(onClick = model::openDependents) { Text("被代领人 / Dependents") }
+                    OutlinedButton(onClick = model::openJoinRequests) { Text("加入申请 / Join requests") }
+                }
             }
             is HomeState.SignedOut -> Unit
         }

@@ -20,6 +20,8 @@ fun SuikangApp(model: AppViewModel) {
                     Page.HOME -> HomeScreen(model, state)
                     Page.APPLY_PROXY -> ProxyApplicationScreen(model)
                     Page.DECLARE -> DeclarationScreen(model)
+                    Page.DEPENDENTS -> DependentsScreen(model)
+                    Page.JOIN_REQUESTS -> JoinRequestsScreen(model)
                 }
             }
         }
