@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime};
 // The core's records that cross as they are.
 pub use suikang_core::codes::CodeSummary;
 pub use suikang_core::display::{ReasonLabel, Rgba};
-pub use suikang_core::screen::{CardColors, CodeScreen};
+pub use suikang_core::screen::{CardColors, CodeScreen, ValidityNote};
 pub use suikang_core::{CheckResult, ProxyApplication, QrMatrix};
 
 use suikang_core::app::AppStatus as CoreAppStatus;
@@ -276,7 +276,22 @@ pub struct CodeScreen {
     /// Ask for the screen again at this time (a fresh presentation).
     pub refresh_at: Timestamp,
     pub credential_expires_at: Option<Timestamp>,
+    /// 离线有效至 …: until when this code works without the network.
+    pub offline_validity: Option<ValidityNote>,
+    /// A dependent's page printed on this phone: until when it is accepted.
+    pub printed_validity: Option<ValidityNote>,
     pub actions: Vec<ScreenAction>,
+}
+
+/// A line of the card saying until when something holds, in the three
+/// languages; `ended` once past.
+#[uniffi::remote(Record)]
+pub struct ValidityNote {
+    pub until: Timestamp,
+    pub ended: bool,
+    pub zh: String,
+    pub zh_hant: String,
+    pub en: String,
 }
 
 /// What the code screen is showing.

@@ -883,11 +883,41 @@ impl App {
             return Err(CoreError::CodeNotFound);
         }
         let http = self.http()?;
-        self.authorized(|token| async move {
-            get_json(http, &paths::dependent_printed(code_id), &token).await
-        })
-        .await
+        let printed: PrintedCodeResponse = self
+            .authorized(|token| async move {
+                get_json(http, &paths::dependent_printed(code_id), &token).await
+            })
+            .await?;
+        // The card then says until when this page holds (issue 15): the
+        // guardian reprints before the checkpoints stop accepting it.
+        self.cache().set_plain(
+            &printed_key(code_id),
+            printed
+                .printed
+                .expires_at
+                .unix_timestamp()
+                .to_string()
+                .as_bytes(),
+        )?;
+        self.changed();
+        Ok(printed)
     }
+
+    /// When the page last printed on this phone for `code_id` stops being
+    /// accepted, if one was printed since the last sign-in.
+    pub(crate) fn printed_until(&self, code_id: &str) -> Result<Option<OffsetDateTime>, CoreError> {
+        let recorded = self.cache().plain(&printed_key(code_id))?;
+        Ok(recorded
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .and_then(|text| text.parse::<i64>().ok())
+            .and_then(|seconds| OffsetDateTime::from_unix_timestamp(seconds).ok()))
+    }
+}
+
+/// The cache's record of a dependent's last printed page (a time; the code
+/// id is random and names nobody).
+fn printed_key(code_id: &str) -> String {
+    format!("printed_until/{code_id}")
 }
 
 impl App {

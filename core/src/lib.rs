@@ -65,7 +65,8 @@ pub use print_error::{MissingGlyphs, PrintError};
 pub use proxy::ProxyApplication;
 pub use qr::QrMatrix;
 pub use screen::{
-    Banner, CodeScreen, CodeScreenBuilder, Screen, ScreenAction, ScreenListener, ScreenSubscription,
+    Banner, CodeScreen, CodeScreenBuilder, Screen, ScreenAction, ScreenListener,
+    ScreenSubscription, ValidityNote,
 };
 pub use secrets::{FileSecretStore, KeyringSecretStore, SecretStore, SecretStoreError};
 pub use verifier::{CheckResult, Verdict, verdict_now};

@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::app::{App, AppStatus};
 use crate::codes::CodeSummary;
-use crate::display::{ReasonLabel, Rgba, capitalise, clock_text};
+use crate::display::{Precision, ReasonLabel, Rgba, beijing_time, capitalise, clock_text};
 use crate::error::CoreError;
 use crate::http::NetworkState;
 use crate::qr::QrMatrix;
@@ -123,6 +123,67 @@ pub enum ScreenAction {
     RemoveDependent,
 }
 
+/// A line of the card that says until when something holds, in the three
+/// languages: the code offline (离线有效至 …), a dependent's printed page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidityNote {
+    pub until: OffsetDateTime,
+    /// Past `until` when the screen was drawn: the text says what to do.
+    pub ended: bool,
+    pub zh: String,
+    pub zh_hant: String,
+    pub en: String,
+}
+
+impl ValidityNote {
+    /// Until when the code shown passes a checkpoint with no network: the
+    /// device signs each presentation itself, but only while the credential
+    /// it carries is valid (DESIGN §4); a sync renews it long before.
+    pub fn offline(until: OffsetDateTime, now: OffsetDateTime) -> ValidityNote {
+        let t = beijing_time(until, Precision::Minute);
+        if until > now {
+            ValidityNote {
+                until,
+                ended: false,
+                zh: format!("离线有效至 {t}"),
+                zh_hant: format!("離線有效至 {t}"),
+                en: format!("Valid offline until {t}"),
+            }
+        } else {
+            ValidityNote {
+                until,
+                ended: true,
+                zh: format!("离线有效期已于 {t} 结束，请联网刷新"),
+                zh_hant: format!("離線有效期已於 {t} 結束，請連網更新"),
+                en: format!("Offline validity ended {t}: connect to refresh"),
+            }
+        }
+    }
+
+    /// Until when the page last printed on this phone for a dependent
+    /// (打印版, 问题五) is accepted at checkpoints: reprint before then.
+    pub fn printed(until: OffsetDateTime, now: OffsetDateTime) -> ValidityNote {
+        let t = beijing_time(until, Precision::Minute);
+        if until > now {
+            ValidityNote {
+                until,
+                ended: false,
+                zh: format!("打印版有效至 {t}，到期前请重新打印"),
+                zh_hant: format!("打印版有效至 {t}，到期前請重新列印"),
+                en: format!("Printed page valid until {t}: print a new one by then"),
+            }
+        } else {
+            ValidityNote {
+                until,
+                ended: true,
+                zh: format!("打印版已于 {t} 过期，请重新打印"),
+                zh_hant: format!("打印版已於 {t} 過期，請重新列印"),
+                en: format!("The printed page expired {t}: print it again"),
+            }
+        }
+    }
+}
+
 /// Everything the code screen shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodeScreen {
@@ -162,6 +223,10 @@ pub struct CodeScreen {
     /// Draw the screen again at this time (a fresh presentation).
     pub refresh_at: OffsetDateTime,
     pub credential_expires_at: Option<OffsetDateTime>,
+    /// 离线有效至 …: until when this code works without the network.
+    pub offline_validity: Option<ValidityNote>,
+    /// A dependent's code printed on this phone: until when that page holds.
+    pub printed_validity: Option<ValidityNote>,
     pub actions: Vec<ScreenAction>,
 }
 
@@ -193,6 +258,8 @@ pub struct CodeScreenBuilder<'a> {
     pub issuer: Option<&'a IssuerView>,
     pub status: &'a AppStatus,
     pub now: OffsetDateTime,
+    /// A dependent's page printed on this phone: when its credential ends.
+    pub printed_until: Option<OffsetDateTime>,
 }
 
 impl CodeScreenBuilder<'_> {
@@ -207,6 +274,7 @@ impl CodeScreenBuilder<'_> {
             issuer,
             status,
             now,
+            printed_until,
         } = self;
         let card = Rgba::from(color_rgb);
         let (status_zh, status_zh_hant, status_en) = status_text(code);
@@ -271,6 +339,12 @@ impl CodeScreenBuilder<'_> {
             network: status.network,
             refresh_at,
             credential_expires_at: code.credential_expires_at,
+            offline_validity: code
+                .credential_expires_at
+                .map(|until| ValidityNote::offline(until, now)),
+            printed_validity: printed_until
+                .filter(|_| code.role == CodeRole::Dependent)
+                .map(|until| ValidityNote::printed(until, now)),
             actions,
         })
     }
@@ -336,6 +410,7 @@ impl App {
             other => other?,
         };
         let issuer = self.issuer()?;
+        let printed_until = self.printed_until(&codes[index].code_id)?;
         let screen = CodeScreenBuilder {
             code: &codes[index],
             index,
@@ -345,6 +420,7 @@ impl App {
             issuer: issuer.as_ref(),
             status: &status,
             now,
+            printed_until,
         }
         .build()?;
         Ok(Screen::Code(Box::new(screen)))
@@ -560,6 +636,68 @@ mod tests {
         );
     }
 
+    /// Issue 15: 离线有效至 …, and for a guardian when the printed page
+    /// ends; once past, each says what to do.
+    #[test]
+    fn the_card_says_until_when_it_works_offline_and_when_the_printed_page_ends() {
+        let status = status();
+        let build = |code: &CodeSummary, now, printed_until| {
+            CodeScreenBuilder {
+                code,
+                index: 1,
+                count: 2,
+                color_rgb: Rgb([0x1A, 0x9A, 0x4B]),
+                qr_text: "SK1:ABC".into(),
+                issuer: None,
+                status: &status,
+                now,
+                printed_until,
+            }
+            .build()
+            .unwrap()
+        };
+        let code = grandmother(vec![]);
+        let week = Some(NOW + Duration::days(7));
+        let screen = build(&code, NOW, week);
+        // NOW + 20 h, in Beijing time.
+        let offline = screen.offline_validity.unwrap();
+        assert_eq!(offline.zh, "离线有效至 2026-11-29 08:00");
+        assert_eq!(offline.zh_hant, "離線有效至 2026-11-29 08:00");
+        assert_eq!(offline.en, "Valid offline until 2026-11-29 08:00");
+        assert!(!offline.ended);
+        let printed = screen.printed_validity.unwrap();
+        assert_eq!(
+            printed.zh,
+            "打印版有效至 2026-12-05 12:00，到期前请重新打印"
+        );
+        assert!(!printed.ended);
+
+        let later = build(&code, NOW + Duration::days(8), week);
+        let offline = later.offline_validity.unwrap();
+        assert!(offline.ended);
+        assert_eq!(
+            offline.zh,
+            "离线有效期已于 2026-11-29 08:00 结束，请联网刷新"
+        );
+        let printed = later.printed_validity.unwrap();
+        assert!(printed.ended);
+        assert_eq!(
+            printed.en,
+            "The printed page expired 2026-12-05 12:00: print it again"
+        );
+
+        let own = CodeSummary {
+            role: CodeRole::Own,
+            ..code.clone()
+        };
+        assert_eq!(build(&own, NOW, week).printed_validity, None);
+        let unissued = CodeSummary {
+            credential_expires_at: None,
+            ..code
+        };
+        assert_eq!(build(&unissued, NOW, None).offline_validity, None);
+    }
+
     #[test]
     fn an_old_sync_is_stale_only_while_codes_are_held() {
         let old = AppStatus {
@@ -583,6 +721,7 @@ mod tests {
             issuer: None,
             status: &status,
             now: NOW,
+            printed_until: None,
         }
         .build()
         .unwrap();
@@ -634,6 +773,7 @@ mod tests {
             issuer: None,
             status: &status,
             now: NOW,
+            printed_until: None,
         }
         .build()
         .unwrap();

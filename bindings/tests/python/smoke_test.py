@@ -95,6 +95,10 @@ async def main(url: str, root_key: str) -> None:
         except suikang.SuikangError.CodeNotFound:
             checks += 1
         assert suikang.clock_text(code.now) == code.clock_text; checks += 1
+        # 离线有效至 …: until when the code shown works without the network.
+        until = suikang.clock_text(code.credential_expires_at)[:16]
+        assert code.offline_validity.zh == f"离线有效至 {until}", code.offline_validity; checks += 1
+        assert code.printed_validity is None; checks += 1
 
         # 代申领 with the dependent's district picked from the core's list.
         haizhu = suikang.districts("海珠", suikang.Language.ZH_HANS)

@@ -71,7 +71,7 @@ struct CodeView: View {
     @State private var guardianSheet: GuardianSheet?
 
     enum GuardianSheet: String, Identifiable {
-        case dependents, joinRequests
+        case dependents, joinRequests, applyProxy
         var id: String { rawValue }
     }
 
@@ -93,6 +93,7 @@ struct CodeView: View {
                     Button("被代领人 / Dependents") { guardianSheet = .dependents }
                     Button("加入申请 / Join requests") { guardianSheet = .joinRequests }
                 }
+                Button("代申领 / Apply for a dependent") { guardianSheet = .applyProxy }
                 if code.actions.contains(.print) {
                     HStack {
                         Button("打印 / Print") { printPage(share: false) }
@@ -109,8 +110,10 @@ struct CodeView: View {
                 switch sheet {
                 case .dependents: DependentsView(model: DependentsModel(app: model.app))
                 case .joinRequests: JoinRequestsView(model: JoinRequestsModel(app: model.app))
+                case .applyProxy: ProxyApplicationView()
                 }
             }
+            .environmentObject(model)
         }
     }
 
@@ -125,11 +128,23 @@ struct CodeView: View {
             ForEach(code.reasons, id: \.reason) { Text(zh ? $0.zh : $0.en).foregroundColor(onCard) }
             Text("\(code.maskedName)  \(code.maskedDocument)").foregroundColor(onCard)
             Text(zh ? code.issuerNameZh : code.issuerNameEn).font(.caption).foregroundColor(onCard)
+            // 离线有效至 …, and for a dependent the printed page's end: texts from the core.
+            ForEach([code.offlineValidity, code.printedValidity].compactMap { $0 }, id: \.en) { note in
+                Text(text(note)).font(.caption).bold(note.ended).foregroundColor(onCard)
+            }
         }
         .padding(20)
         .frame(maxWidth: .infinity)
         .background(Color(code.colors.card))
         .clipShape(RoundedRectangle(cornerRadius: 16))
+    }
+
+    private func text(_ note: ValidityNote) -> String {
+        switch coreLanguage {
+        case .zhHans: return note.zh
+        case .zhHant: return note.zhHant
+        case .en: return note.en
+        }
     }
 
     private func printPage(share: Bool) {

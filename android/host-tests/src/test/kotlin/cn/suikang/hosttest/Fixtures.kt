@@ -302,3 +302,24 @@ class FrontDoor(private val upstream: String) : AutoCloseable {
             .build()
     }
 }
+
+/**
+ * A second server, for the classes of the guardian's flows that sign in many
+ * people: the reference server lets one client address start 30 sign-ins at
+ * once, then one every 2 s (its login rate limit), and every test comes from
+ * 127.0.0.1. Started on first use, stopped when the test JVM ends.
+ */
+object GuardianServer {
+    private val data: Path = Files.createTempDirectory("suikang-guardian-server")
+    private val process: ServerProcess by lazy {
+        ServerProcess(data).start().also { server ->
+            Runtime.getRuntime().addShutdownHook(Thread {
+                server.close()
+                data.toFile().deleteRecursively()
+            })
+        }
+    }
+
+    /** A phone on this server. */
+    fun phone(dir: Path) = Phone(dir, process.url, process.rootKey)
+}

@@ -38,7 +38,7 @@ class ProxyFormTest {
 
     @Test
     fun `the guardian picks the grandmother's district from the list, in the language on screen, and applies`() = runBlocking<Unit> {
-        Phone(dir).open().use { app ->
+        GuardianServer.phone(dir).open().use { app ->
             signedIn(app)
             var language = Language.EN
             val form = ProxyApplicationForm(app) { language }
@@ -72,7 +72,7 @@ class ProxyFormTest {
 
     @Test
     fun `a district nobody knows is refused by name and nothing is applied for`() = runBlocking<Unit> {
-        Phone(dir).open().use { app ->
+        GuardianServer.phone(dir).open().use { app ->
             signedIn(app)
             val form = ProxyApplicationForm(app)
             form.fillIn(People.grandmother())

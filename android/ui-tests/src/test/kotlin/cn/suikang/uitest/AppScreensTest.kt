@@ -17,11 +17,22 @@ import cn.suikang.app.presentation.HomeState
 import cn.suikang.app.presentation.Language
 import cn.suikang.app.ui.AppViewModel
 import cn.suikang.app.ui.CODE_CARD_TAG
+import cn.suikang.app.ui.DISTRICT_SEARCH_TAG
 import cn.suikang.app.ui.SuikangApp
 import cn.suikang.ffi.App
+import cn.suikang.ffi.Banner
 import cn.suikang.ffi.Color
+import cn.suikang.ffi.DocumentKind
+import cn.suikang.ffi.ErrorCode
+import cn.suikang.ffi.FaceChallenge
+import cn.suikang.ffi.FaceVerifier
+import cn.suikang.ffi.ProxyApplication
+import cn.suikang.ffi.Relationship
 import cn.suikang.ffi.Rgba
 import cn.suikang.ffi.Screen
+import cn.suikang.ffi.SignedFaceResult
+import cn.suikang.ffi.SuikangException
+import cn.suikang.ffi.bannerText
 import cn.suikang.ffi.Verdict
 import kotlinx.coroutines.runBlocking
 import org.junit.AfterClass
@@ -261,6 +272,73 @@ class AppScreensTest {
         waitFor("the Traditional title after switching") { hasText(code.titleZhHant) && !hasText(code.titleZh) }
         compose.onNodeWithText("EN").performClick()
         waitFor("the English title after switching") { hasText(code.titleEn) && !hasText(code.titleZhHant) }
+    }
+
+    /** A second phone with no screen: the son, signing in through the face simulator. */
+    private fun headlessPhone(): App = openApp(server, object : FaceVerifier {
+        override suspend fun verify(challenge: FaceChallenge): SignedFaceResult =
+            SimulatorFaceCapture(server.url).capture(challenge)
+    })
+
+    @Test
+    fun aGuardianPicksGrandmothersDistrictThenApprovesHerSonsJoinRequest() {
+        val model = showApp()
+        signIn(People.adult())
+        applyForOwnCode(model)
+
+        compose.onNodeWithText("代申领 / Apply for a dependent").performScrollTo().performClick()
+        val grandmother = People.grandmother()
+        compose.onNodeWithText("姓名 / Name").performTextInput(grandmother.name)
+        compose.onNodeWithText("证件号码 / Document number").performTextInput(grandmother.id)
+        compose.onNodeWithText("共同居住 / We live together").performScrollTo().performClick()
+        compose.onNodeWithTag(DISTRICT_SEARCH_TAG).performScrollTo().performTextInput("海珠")
+        waitFor("the core's district offered") { hasText("海珠区") }
+        compose.onNodeWithText("海珠区").performScrollTo().performClick()
+        assertEquals("440105", model.proxyForm.state.value.fields.residenceDistrict)
+        save(compose.onRoot(), "proxy-form-district")
+        compose.onNodeWithText("提交 / Apply").performScrollTo().performClick()
+        waitFor("two codes behind the arrows") { hasText("1 / 2") }
+
+        // Her son asks from his own phone: he is told only that the request waits.
+        val son = headlessPhone()
+        val refused = runBlocking {
+            son.login("王建国", DocumentKind.RESIDENT_ID, People.residentId("19800715"))
+            son.applySelf()
+            runCatching { son.applyProxy(ProxyApplication(grandmother.name, DocumentKind.RESIDENT_ID, grandmother.id, Relationship.ADULT_RELATIVE, true)) }
+        }.exceptionOrNull()
+        assertEquals(ErrorCode.JOIN_REQUEST_PENDING, (refused as SuikangException.Refused).code)
+
+        compose.onNodeWithText("加入申请 / Join requests").performScrollTo().performClick()
+        waitFor("the son's request") { hasText("王*国 → 李*英") }
+        assertTrue("how he is related, from the core", hasText("共同居住的成年亲属"))
+        save(compose.onRoot(), "join-requests")
+        compose.onNodeWithText("同意 / Approve").performClick()
+        waitFor("the approval recorded") { hasText("已同意 / Approved") && !hasText("王*国 → 李*英") }
+        save(compose.onRoot(), "join-request-approved")
+
+        val sons = runBlocking { son.sync(); son.codes() }
+        assertEquals("the son now holds her code", 2, sons.size)
+        assertEquals(Color.GREEN, sons[1].color)
+    }
+
+    @Test
+    fun withTheServerStoppedTheCardSaysOfflineAndStillVerifies() {
+        val model = showApp()
+        signIn(People.adult())
+        applyForOwnCode(model)
+        val offline = bannerText(Banner.OFFLINE, Language.ZH.core)
+        server.stop()
+        try {
+            compose.runOnUiThread { model.syncQuietly() }
+            waitFor("the offline banner") { hasText(offline) }
+            val code = shownScreen()
+            val validity = assertNotNull(code.offlineValidity).let { code.offlineValidity!! }
+            assertTrue(validity.zh.startsWith("离线有效至 "))
+            assertTrue("the card says until when it works offline", hasText(validity.zh))
+            assertCardVerifiesAs(Color.BLUE, Verdict.PASS, "offline-card")
+        } finally {
+            server.start()
+        }
     }
 
     companion object {

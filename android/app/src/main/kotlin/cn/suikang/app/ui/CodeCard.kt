@@ -51,6 +51,15 @@ fun CodeCard(card: CodeCardState, clock: String?, modifier: Modifier = Modifier)
         Text("${card.maskedName}  ${card.maskedDocument}", color = onCard)
         Text(card.issuerName, color = onCard, style = MaterialTheme.typography.labelMedium)
         card.lastSynced?.let { Text("⟳ $it", color = onCard, style = MaterialTheme.typography.labelSmall) }
+        // Until when the code works offline and, a dependent's, when the printed page ends: the core's words.
+        listOfNotNull(card.offlineValidity, card.printedValidity).forEach { line ->
+            Text(
+                line.text,
+                color = onCard,
+                style = MaterialTheme.typography.labelMedium,
+                fontWeight = if (line.ended) FontWeight.Bold else FontWeight.Normal,
+            )
+        }
     }
 }
 

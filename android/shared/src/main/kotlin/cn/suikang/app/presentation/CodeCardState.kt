@@ -5,6 +5,7 @@ import cn.suikang.ffi.CodeScreen
 import cn.suikang.ffi.Rgba
 import cn.suikang.ffi.Screen
 import cn.suikang.ffi.ScreenAction
+import cn.suikang.ffi.ValidityNote
 import cn.suikang.ffi.bannerText
 import cn.suikang.ffi.languageForLocale
 import cn.suikang.ffi.Language as CoreLanguage
@@ -92,6 +93,11 @@ class QrModules(val size: Int, val quietZone: Int, private val modules: ByteArra
 
 data class BannerState(val text: String, val isWarning: Boolean)
 
+/** One of the card's validity lines, in the person's language; [ended] draws it as a warning. */
+data class ValidityLine(val text: String, val ended: Boolean)
+
+fun ValidityNote.toLine(language: Language): ValidityLine = ValidityLine(language.pick(zh, zhHant, en), ended)
+
 data class CodeCardState(
     val codeId: String,
     val title: String,
@@ -108,6 +114,10 @@ data class CodeCardState(
     /** The clock as the core last drew it; [LiveClock] ticks it every second. */
     val clock: String,
     val lastSynced: String?,
+    /** 离线有效至 …: until when this code works at a checkpoint without the network. */
+    val offlineValidity: ValidityLine?,
+    /** A dependent's page printed on this phone: until when it is accepted (reprint by then). */
+    val printedValidity: ValidityLine?,
     val banner: BannerState?,
     /** "2 / 3" under the arrows; null with a single code. */
     val position: String?,
@@ -155,6 +165,8 @@ fun CodeScreen.toCardState(language: Language): CodeCardState {
         qr = QrModules(qr.size.toInt(), qr.quietZone.toInt(), qr.modules),
         clock = clockText,
         lastSynced = lastSyncedText,
+        offlineValidity = offlineValidity?.toLine(language),
+        printedValidity = printedValidity?.toLine(language),
         banner = banner?.toState(language),
         position = if (count.toInt() > 1) "${index.toInt() + 1} / ${count.toInt()}" else null,
         showPrevious = hasPrevious,
