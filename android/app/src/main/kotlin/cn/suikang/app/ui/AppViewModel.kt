@@ -67,7 +67,7 @@ class AppViewModel(
     val proxyForm = ProxyApplicationForm(app) { language.value }
 
     /** 健康申报: for one's own code or the dependent's on screen. */
-    val declarationForm = DeclarationForm(app)
+    val declarationForm = DeclarationForm(app) { language.value }
 
     /** The dependents this guardian holds, with remove. */
     val dependents = DependentsList(app)

@@ -18,6 +18,7 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.getValue
 import androidx.compose.ui.Alignment
 import androidx.compose.ui.Modifier
+import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
@@ -43,7 +44,16 @@ fun DeclarationScreen(model: AppViewModel) {
         if (fields.travelled) {
             OutlinedTextField(fields.area, form::setArea, label = { Text("疫区 / Area") }, singleLine = true)
             OutlinedTextField(fields.arrivedOn, form::setArrivedOn, label = { Text("抵穗日期 / Arrived on (YYYY-MM-DD)") }, singleLine = true)
-            OutlinedTextField(fields.district, form::setDistrict, label = { Text("所在区代码 / District code") }, singleLine = true)
+            OutlinedTextField(
+                fields.districtQuery,
+                form::searchDistrict,
+                label = { Text("抵达的区 / District arrived in") },
+                singleLine = true,
+                modifier = Modifier.testTag(DECLARATION_DISTRICT_TAG),
+            )
+            state.districtChoices.take(8).forEach { choice ->
+                Choice(choice.name, fields.district == choice.code) { form.chooseDistrict(choice) }
+            }
         }
         when (val stage = state.stage) {
             is Stage.Refused -> Text(failureText(stage.kind, stage.error), color = MaterialTheme.colorScheme.error)
@@ -56,6 +66,9 @@ fun DeclarationScreen(model: AppViewModel) {
         }
     }
 }
+
+/** The declaration's district search field, as tests find it. */
+const val DECLARATION_DISTRICT_TAG = "declaration-district-search"
 
 /** A checkbox with its label, the whole row tappable. */
 @Composable
