@@ -17,15 +17,16 @@ use suikang_core::{
     SecretStore as CoreSecretStore, SubmitOutcome, SystemClock,
 };
 use suikang_protocol::api::{KeyAreaTravel as CoreTravel, Symptom};
-use suikang_protocol::{DocumentKind, Relationship};
+use suikang_protocol::{DeviceReason, DocumentKind, Relationship};
 
 use crate::callbacks::{
     FaceVerifier, ForeignFace, ForeignListener, ForeignSecrets, ScreenListener, SecretStore,
 };
 use crate::error::SuikangError;
 use crate::model::{
-    AppStatus, ApplyResult, CheckResult, CodeSummary, DistrictChoice, JoinDecisionResult,
-    JoinRequest, KeyAreaTravel, OnlineCheckResult, ProxyApplication, Screen, SyncReport,
+    AppStatus, ApplyResult, CheckResult, CodeSummary, DeviceReasonChoice, DistrictChoice,
+    JoinDecisionResult, JoinRequest, KeyAreaTravel, OnlineCheckResult, ProxyApplication, Screen,
+    SyncReport,
 };
 
 type Result<T> = std::result::Result<T, SuikangError>;
@@ -499,6 +500,35 @@ pub fn color_name(
         Language::ZhHans => color.name_zh(),
         Language::ZhHant => color.name_zh_hant(),
         Language::En => color.name_en(),
+    }
+    .to_owned()
+}
+
+/// The reasons the proxy form offers for a dependent aged 18–59 who cannot
+/// use a smart device (问题二), labelled in a language; "other" is
+/// `DeviceReason.Other(text)` in the guardian's own words.
+#[uniffi::export]
+pub fn device_reason_choices(language: suikang_core::display::Language) -> Vec<DeviceReasonChoice> {
+    DeviceReason::standard()
+        .into_iter()
+        .map(|reason| DeviceReasonChoice {
+            label: device_reason_label(reason.clone(), language),
+            reason,
+        })
+        .collect()
+}
+
+/// A stated reason's label in a language (the guardian's own words as written).
+#[uniffi::export]
+pub fn device_reason_label(
+    reason: DeviceReason,
+    language: suikang_core::display::Language,
+) -> String {
+    use suikang_core::display::Language;
+    match language {
+        Language::ZhHans => reason.label_zh(),
+        Language::ZhHant => reason.label_zh_hant(),
+        Language::En => reason.label_en(),
     }
     .to_owned()
 }

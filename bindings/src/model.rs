@@ -500,6 +500,14 @@ pub struct ProxyApplication {
     pub residence_district: Option<String>,
 }
 
+/// One reason a dependent aged 18–59 cannot use a smart device, as the
+/// proxy form offers it (问题二), labelled in the person's language.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct DeviceReasonChoice {
+    pub reason: DeviceReason,
+    pub label: String,
+}
+
 /// One district a picker offers: its GB/T 2260 code and its name in the
 /// person's language.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]

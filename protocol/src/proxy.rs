@@ -132,6 +132,29 @@ impl DeviceReason {
         }
     }
 
+    /// The reasons a form offers before "other" (问题二), in this order.
+    pub fn standard() -> [DeviceReason; 5] {
+        [
+            DeviceReason::VisualImpairment,
+            DeviceReason::CognitiveImpairment,
+            DeviceReason::PhysicalDisability,
+            DeviceReason::SeriousIllness,
+            DeviceReason::NoSmartphone,
+        ]
+    }
+
+    /// English; a reason in the guardian's own words stays as written.
+    pub fn label_en(&self) -> &str {
+        match self {
+            DeviceReason::VisualImpairment => "visual impairment",
+            DeviceReason::CognitiveImpairment => "intellectual or cognitive impairment",
+            DeviceReason::PhysicalDisability => "physical disability",
+            DeviceReason::SeriousIllness => "serious illness or in hospital",
+            DeviceReason::NoSmartphone => "no smartphone",
+            DeviceReason::Other { text } => text,
+        }
+    }
+
     /// Traditional Chinese; a reason in the guardian's own words stays as written.
     pub fn label_zh_hant(&self) -> &str {
         match self {

@@ -120,6 +120,8 @@ async def main(url: str, root_key: str) -> None:
         assert suikang.relationship_label(
             suikang.Relationship.ADULT_RELATIVE, suikang.Language.ZH_HANT) == "共同居住的成年親屬"; checks += 1
         assert suikang.color_name(held.color, suikang.Language.EN) == "green code"; checks += 1
+        reasons = suikang.device_reason_choices(suikang.Language.EN)
+        assert reasons[-1].label == "no smartphone" and reasons[-1].reason.is_no_smartphone(); checks += 1
         assert await app.remove_dependent(held.code_id) == suikang.SubmitOutcome.DELIVERED; checks += 1
     print(f"python: {checks} passed, 0 failed")
 

@@ -13,6 +13,7 @@ struct ProxyApplicationView: View {
     @State private var number = ""
     @State private var relationship = Relationship.adultRelative
     @State private var coResident = false
+    @State private var reason: DeviceReason?
     @State private var districtQuery = ""
     @State private var district: DistrictChoice?
     @State private var failure: String?
@@ -32,6 +33,11 @@ struct ProxyApplicationView: View {
                 ForEach(relationships, id: \.self) { Text(relationshipLabel(relationship: $0, language: language)).tag($0) }
             }
             Toggle("共同居住 / We live together", isOn: $coResident)
+            // Aged 18–59: why they cannot use a smart device (问题二); the core's reasons.
+            Picker("无法使用智能手机的原因 / Why they cannot use a smartphone", selection: $reason) {
+                Text("不需要（老人、儿童）/ Not needed (elder or child)").tag(DeviceReason?.none)
+                ForEach(deviceReasonChoices(language: language), id: \.label) { Text($0.label).tag(Optional($0.reason)) }
+            }
             Section("所在区 / District they live in") {
                 TextField("海珠 / haizhu / 440105", text: $districtQuery)
                     .onChange(of: districtQuery) { _, typed in if typed != district?.name { district = nil } }
@@ -53,7 +59,7 @@ struct ProxyApplicationView: View {
         let typed = districtQuery.trimmingCharacters(in: .whitespaces)
         let application = ProxyApplication(
             name: name, kind: kind, number: number, relationship: relationship,
-            coResidentDeclared: coResident, residenceDistrict: district?.code ?? (typed.isEmpty ? nil : typed))
+            coResidentDeclared: coResident, reason: reason, residenceDistrict: district?.code ?? (typed.isEmpty ? nil : typed))
         sending = true
         Task {
             defer { sending = false }

@@ -7,6 +7,7 @@ import cn.suikang.app.presentation.ProxyApplicationForm.Stage
 import cn.suikang.ffi.App
 import cn.suikang.ffi.Color
 import cn.suikang.ffi.DocumentKind
+import cn.suikang.ffi.ErrorCode
 import cn.suikang.ffi.SuikangException
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -93,6 +94,29 @@ class ProxyFormTest {
             form.chooseDistrict(form.state.value.districtChoices.single())
             form.submit()
             assertTrue(form.state.value.stage is Stage.Applied, "${form.state.value.stage}")
+        }
+    }
+
+    @Test
+    fun `an adult dependent needs a reason, and one of the core's reasons lets the application through`() = runBlocking<Unit> {
+        GuardianServer.phone(dir).open().use { app ->
+            signedIn(app)
+            val form = ProxyApplicationForm(app) { Language.ZH_HANT }
+            form.fillIn(Person("王建华", People.residentId("19900101")))
+            form.submit()
+            val refused = form.state.value.stage
+            assertTrue(refused is Stage.Refused, "$refused")
+            val error = (refused as Stage.Refused).error
+            assertEquals(ErrorCode.DEPENDENT_NOT_ELIGIBLE, (error as SuikangException.Refused).code)
+            assertEquals(1, app.codes().size, "nothing applied for")
+
+            val choices = form.reasonChoices()
+            assertEquals(5, choices.size)
+            assertEquals("沒有智能手機", choices.last().label)
+            form.setReason(choices.last().reason)
+            form.submit()
+            assertTrue(form.state.value.stage is Stage.Applied, "${form.state.value.stage}")
+            assertEquals(2, app.codes().size)
         }
     }
 }

@@ -25,6 +25,7 @@ import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import cn.suikang.app.presentation.ProxyApplicationForm.Stage
+import cn.suikang.ffi.DeviceReason
 import cn.suikang.ffi.DocumentKind
 import cn.suikang.ffi.Relationship
 
@@ -58,6 +59,17 @@ fun ProxyApplicationScreen(model: AppViewModel) {
         ) {
             Checkbox(fields.coResident, onCheckedChange = null)
             Text("共同居住 / We live together")
+        }
+        // Aged 18–59: why they cannot use a smart device (问题二); the core's reasons, or the guardian's words.
+        Text("无法使用智能手机的原因（18–59 岁需填）/ Why they cannot use a smartphone (aged 18–59)", style = MaterialTheme.typography.labelLarge)
+        Choice("不需要（老人、儿童）/ Not needed (elder or child)", fields.reason == null) { form.setReason(null) }
+        form.reasonChoices().forEach { choice ->
+            Choice(choice.label, fields.reason == choice.reason) { form.setReason(choice.reason) }
+        }
+        val other = fields.reason as? DeviceReason.Other
+        Choice("其他 / Other", other != null) { form.setReason(DeviceReason.Other(other?.text ?: "")) }
+        if (other != null) {
+            OutlinedTextField(other.text, { form.setReason(DeviceReason.Other(it)) }, label = { Text("原因 / Reason") }, singleLine = true)
         }
         // Where the dependent lives: its residents' committee decides who else may join (所在居村民委员会).
         OutlinedTextField(

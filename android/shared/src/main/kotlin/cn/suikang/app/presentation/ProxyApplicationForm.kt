@@ -2,11 +2,14 @@ package cn.suikang.app.presentation
 
 import cn.suikang.ffi.AppInterface
 import cn.suikang.ffi.ApplyResult
+import cn.suikang.ffi.DeviceReason
+import cn.suikang.ffi.DeviceReasonChoice
 import cn.suikang.ffi.DistrictChoice
 import cn.suikang.ffi.DocumentKind
 import cn.suikang.ffi.ProxyApplication
 import cn.suikang.ffi.Relationship
 import cn.suikang.ffi.SuikangException
+import cn.suikang.ffi.deviceReasonChoices
 import cn.suikang.ffi.districts
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -40,6 +43,12 @@ class ProxyApplicationForm(
         val districtQuery: String = "",
         /** The district picked from [State.districtChoices]; null until one is. */
         val district: DistrictChoice? = null,
+        /**
+         * Why a dependent aged 18–59 cannot use a smart device (问题二): one
+         * of [reasonChoices], or `Other` in the guardian's words; null for an
+         * elder or a child. Whether it is needed is the server's rule (by age).
+         */
+        val reason: DeviceReason? = null,
     ) {
         /** The district as the core gets it: the picked one's code, else what was typed, else none. */
         val residenceDistrict: String?
@@ -76,6 +85,10 @@ class ProxyApplicationForm(
     fun setNumber(number: String) = edit { copy(number = number) }
     fun setRelationship(relationship: Relationship) = edit { copy(relationship = relationship) }
     fun setCoResident(coResident: Boolean) = edit { copy(coResident = coResident) }
+    fun setReason(reason: DeviceReason?) = edit { copy(reason = reason) }
+
+    /** The reasons the core offers, labelled in the person's language; "other" is typed. */
+    fun reasonChoices(): List<DeviceReasonChoice> = deviceReasonChoices(language().core)
 
     /** The guardian types in the district search: the core offers what matches; a pick is undone. */
     fun searchDistrict(query: String) {
@@ -119,6 +132,7 @@ class ProxyApplicationForm(
                         number = fields.number,
                         relationship = fields.relationship,
                         coResidentDeclared = fields.coResident,
+                        reason = fields.reason,
                         residenceDistrict = fields.residenceDistrict,
                     ),
                 ),
