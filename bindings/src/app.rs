@@ -533,6 +533,18 @@ pub fn device_reason_label(
     .to_owned()
 }
 
+/// A symptom's name in a language, for the health declaration's ticks.
+#[uniffi::export]
+pub fn symptom_label(symptom: Symptom, language: suikang_core::display::Language) -> String {
+    use suikang_core::display::Language;
+    match language {
+        Language::ZhHans => symptom.label_zh(),
+        Language::ZhHant => symptom.label_zh_hant(),
+        Language::En => symptom.label_en(),
+    }
+    .to_owned()
+}
+
 /// The districts a picker offers for what has been typed (a code's first
 /// digits, part of the Chinese name, the pinyin's start), Guangzhou's first,
 /// named in the person's language. The residence district of a proxy

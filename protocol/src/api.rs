@@ -795,6 +795,56 @@ pub enum Symptom {
     LossOfTasteOrSmell,
 }
 
+impl Symptom {
+    /// Every symptom, in the order the declaration form lists them.
+    pub const ALL: [Symptom; 7] = [
+        Symptom::Fever,
+        Symptom::Cough,
+        Symptom::Fatigue,
+        Symptom::SoreThroat,
+        Symptom::ShortnessOfBreath,
+        Symptom::Diarrhoea,
+        Symptom::LossOfTasteOrSmell,
+    ];
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Symptom::Fever => "发热",
+            Symptom::Cough => "咳嗽",
+            Symptom::Fatigue => "乏力",
+            Symptom::SoreThroat => "咽痛",
+            Symptom::ShortnessOfBreath => "气促",
+            Symptom::Diarrhoea => "腹泻",
+            Symptom::LossOfTasteOrSmell => "嗅觉味觉减退",
+        }
+    }
+
+    /// Traditional Chinese (Hong Kong, Macao, Taiwan visitors: 来穗人员).
+    pub fn label_zh_hant(self) -> &'static str {
+        match self {
+            Symptom::Fever => "發熱",
+            Symptom::Cough => "咳嗽",
+            Symptom::Fatigue => "乏力",
+            Symptom::SoreThroat => "咽痛",
+            Symptom::ShortnessOfBreath => "氣促",
+            Symptom::Diarrhoea => "腹瀉",
+            Symptom::LossOfTasteOrSmell => "嗅覺味覺減退",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Symptom::Fever => "fever",
+            Symptom::Cough => "cough",
+            Symptom::Fatigue => "fatigue",
+            Symptom::SoreThroat => "sore throat",
+            Symptom::ShortnessOfBreath => "shortness of breath",
+            Symptom::Diarrhoea => "diarrhoea",
+            Symptom::LossOfTasteOrSmell => "loss of taste or smell",
+        }
+    }
+}
+
 /// Travel from a key epidemic area: where from, when, and the district of
 /// Guangzhou the person arrived in (its community releases the control).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -71,7 +71,7 @@ struct CodeView: View {
     @State private var guardianSheet: GuardianSheet?
 
     enum GuardianSheet: String, Identifiable {
-        case dependents, joinRequests, applyProxy
+        case dependents, joinRequests, applyProxy, declare
         var id: String { rawValue }
     }
 
@@ -93,7 +93,10 @@ struct CodeView: View {
                     Button("被代领人 / Dependents") { guardianSheet = .dependents }
                     Button("加入申请 / Join requests") { guardianSheet = .joinRequests }
                 }
-                Button("代申领 / Apply for a dependent") { guardianSheet = .applyProxy }
+                HStack {
+                    Button("健康申报 / Declare") { guardianSheet = .declare }
+                    Button("代申领 / Apply for a dependent") { guardianSheet = .applyProxy }
+                }
                 if code.actions.contains(.print) {
                     HStack {
                         Button("打印 / Print") { printPage(share: false) }
@@ -111,6 +114,8 @@ struct CodeView: View {
                 case .dependents: DependentsView(model: DependentsModel(app: model.app))
                 case .joinRequests: JoinRequestsView(model: JoinRequestsModel(app: model.app))
                 case .applyProxy: ProxyApplicationView()
+                // One's own code: no code id; a dependent's: theirs.
+                case .declare: DeclarationView(codeId: code.role == .dependent ? code.codeId : nil)
                 }
             }
             .environmentObject(model)

@@ -230,10 +230,10 @@ class AppScreensTest {
         signIn(People.adult())
         applyForOwnCode(model)
         compose.onNodeWithText("健康申报 / Declare").performScrollTo().performClick()
-        compose.onNodeWithText("发热 / Fever").performClick()
+        compose.onNodeWithText("发热").performClick()
         save(compose.onRoot(), "declaration-form")
         compose.onNodeWithText("提交申报 / Declare").performScrollTo().performClick()
-        waitFor("back on the code screen") { hasText("代申领 / Apply for a dependent") && !hasText("发热 / Fever") }
+        waitFor("back on the code screen") { hasText("代申领 / Apply for a dependent") && !hasText("提交申报 / Declare") }
         assertTrue(model.declarationForm.state.value.stage is cn.suikang.app.presentation.DeclarationForm.Stage.Sent)
     }
 
@@ -339,6 +339,26 @@ class AppScreensTest {
         } finally {
             server.start()
         }
+    }
+
+    @Test
+    fun aGuardianRemovesGrandmotherFromHerCardOnlyAfterConfirming() {
+        val model = showApp()
+        signIn(People.adult())
+        applyForOwnCode(model)
+        val grandmother = People.grandmother()
+        runBlocking { app.applyProxy(ProxyApplication(grandmother.name, DocumentKind.RESIDENT_ID, grandmother.id, Relationship.ADULT_RELATIVE, true)) }
+        waitFor("two codes behind the arrows") { hasText("1 / 2") }
+        compose.onNodeWithContentDescription("next code").performClick()
+        waitFor("her card") { hasText("2 / 2") }
+
+        compose.onNodeWithText("移除 / Remove").performScrollTo().performClick()
+        waitFor("the question asked once more") { hasText("确定不再代领李*英的穗康码？") }
+        save(compose.onRoot(), "remove-dependent-confirm")
+        assertEquals("nothing removed before confirming", 2, runBlocking { app.codes() }.size)
+        compose.onNodeWithText("确定移除 / Remove").performClick()
+        waitFor("removed") { hasText("已移除 / Removed") }
+        assertEquals("only my own code is left", 1, runBlocking { app.codes() }.size)
     }
 
     companion object {

@@ -93,7 +93,6 @@ class AppViewModel(
     fun applySelf() = act { applySelf() }
     fun next() = act { next() }
     fun previous() = act { previous() }
-    fun removeDependent(codeId: String) = act { removeDependent(codeId) }
     fun logout() = act { logout() }
 
     /** "Start" in the face dialog: the build's capture answers the challenge. */
@@ -136,9 +135,13 @@ class AppViewModel(
         }
     }
 
-    fun openDependents() {
+    /** [removing]: the card's remove button, asked once more on the list. */
+    fun openDependents(removing: String? = null) {
         page.value = Page.DEPENDENTS
-        viewModelScope.launch { dependents.load() }
+        viewModelScope.launch {
+            dependents.load()
+            removing?.let(dependents::askToRemove)
+        }
     }
 
     fun askToRemoveDependent(codeId: String) = dependents.askToRemove(codeId)

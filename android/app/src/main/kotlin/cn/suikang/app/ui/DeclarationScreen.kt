@@ -24,6 +24,7 @@ import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
 import cn.suikang.app.presentation.DeclarationForm.Stage
 import cn.suikang.ffi.Symptom
+import cn.suikang.ffi.symptomLabel
 
 /** 健康申报: draws the declaration's state and forwards ticks, text and the tap. */
 @Composable
@@ -31,6 +32,7 @@ fun DeclarationScreen(model: AppViewModel) {
     val form = model.declarationForm
     val state by form.state.collectAsStateWithLifecycle()
     val fields = state.fields
+    val language by model.language.collectAsStateWithLifecycle()
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(4.dp),
@@ -38,7 +40,7 @@ fun DeclarationScreen(model: AppViewModel) {
         Text("健康申报 / Health declaration", style = MaterialTheme.typography.titleLarge)
         Text("症状 / Symptoms", style = MaterialTheme.typography.labelLarge)
         Symptom.entries.forEach { symptom ->
-            Tick(symptom.label(), symptom in fields.symptoms) { form.toggle(symptom) }
+            Tick(symptomLabel(symptom, language.core), symptom in fields.symptoms) { form.toggle(symptom) }
         }
         Tick("近期从重点疫区抵穗 / Arrived from a key epidemic area", fields.travelled, form::setTravelled)
         if (fields.travelled) {
@@ -80,14 +82,4 @@ fun Tick(label: String, checked: Boolean, onChange: (Boolean) -> Unit) {
         Checkbox(checked, onCheckedChange = null)
         Text(label)
     }
-}
-
-fun Symptom.label(): String = when (this) {
-    Symptom.FEVER -> "发热 / Fever"
-    Symptom.COUGH -> "咳嗽 / Cough"
-    Symptom.FATIGUE -> "乏力 / Fatigue"
-    Symptom.SORE_THROAT -> "咽痛 / Sore throat"
-    Symptom.SHORTNESS_OF_BREATH -> "气促 / Shortness of breath"
-    Symptom.DIARRHOEA -> "腹泻 / Diarrhoea"
-    Symptom.LOSS_OF_TASTE_OR_SMELL -> "嗅觉味觉减退 / Loss of taste or smell"
 }

@@ -81,7 +81,8 @@ fun HomeScreen(model: AppViewModel, state: HomeState) {
                         }) { Text("打印 / Print") }
                     }
                     if (card.canRemove) {
-                        OutlinedButton(onClick = { model.removeDependent(card.codeId) }) { Text("移除 / Remove") }
+                        // Leaving a dependent's guardians is asked once more, on the dependents list.
+                        OutlinedButton(onClick = { model.openDependents(removing = card.codeId) }) { Text("移除 / Remove") }
                     }
                 }
                 Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
@@ -93,7 +94,7 @@ fun HomeScreen(model: AppViewModel, state: HomeState) {
                     OutlinedButton(onClick = model::openProxyApplication) { Text("代申领 / Apply for a dependent") }
                 }
                 Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                    OutlinedButton(onClick = model::openDependents) { Text("被代领人 / Dependents") }
+                    OutlinedButton(onClick = { model.openDependents() }) { Text("被代领人 / Dependents") }
                     OutlinedButton(onClick = model::openJoinRequests) { Text("加入申请 / Join requests") }
                 }
             }

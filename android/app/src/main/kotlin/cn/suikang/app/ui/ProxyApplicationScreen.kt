@@ -28,6 +28,8 @@ import cn.suikang.app.presentation.ProxyApplicationForm.Stage
 import cn.suikang.ffi.DeviceReason
 import cn.suikang.ffi.DocumentKind
 import cn.suikang.ffi.Relationship
+import cn.suikang.ffi.documentKindLabel
+import cn.suikang.ffi.relationshipLabel
 
 /** The district search field, as tests find it. */
 const val DISTRICT_SEARCH_TAG = "district-search"
@@ -38,6 +40,7 @@ fun ProxyApplicationScreen(model: AppViewModel) {
     val form = model.proxyForm
     val state by form.state.collectAsStateWithLifecycle()
     val fields = state.fields
+    val language by model.language.collectAsStateWithLifecycle()
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(8.dp),
@@ -46,12 +49,12 @@ fun ProxyApplicationScreen(model: AppViewModel) {
         OutlinedTextField(fields.name, form::setName, label = { Text("姓名 / Name") }, singleLine = true)
         Text("证件 / Document", style = MaterialTheme.typography.labelLarge)
         DocumentKind.entries.forEach { kind ->
-            Choice(kind.label(), fields.documentKind == kind) { form.setDocumentKind(kind) }
+            Choice(documentKindLabel(kind, language.core), fields.documentKind == kind) { form.setDocumentKind(kind) }
         }
         OutlinedTextField(fields.number, form::setNumber, label = { Text("证件号码 / Document number") }, singleLine = true)
         Text("申领人 / Applying as", style = MaterialTheme.typography.labelLarge)
         Relationship.entries.forEach { relationship ->
-            Choice(relationship.label(), fields.relationship == relationship) { form.setRelationship(relationship) }
+            Choice(relationshipLabel(relationship, language.core), fields.relationship == relationship) { form.setRelationship(relationship) }
         }
         Row(
             Modifier.toggleable(fields.coResident, role = Role.Checkbox, onValueChange = form::setCoResident),
@@ -104,18 +107,4 @@ fun Choice(label: String, selected: Boolean, onSelect: () -> Unit) {
         RadioButton(selected, onClick = null)
         Text(label)
     }
-}
-
-fun DocumentKind.label(): String = when (this) {
-    DocumentKind.RESIDENT_ID -> "居民身份证 / Resident ID"
-    DocumentKind.PASSPORT -> "护照 / Passport"
-    DocumentKind.HK_MACAO_PERMIT -> "港澳居民来往内地通行证 / Hong Kong-Macao permit"
-    DocumentKind.TAIWAN_PERMIT -> "台湾居民来往大陆通行证 / Taiwan permit"
-}
-
-fun Relationship.label(): String = when (this) {
-    Relationship.ADULT_RELATIVE -> "共同居住的成年亲属 / Co-resident adult relative"
-    Relationship.RESIDENTS_COMMITTEE -> "居委会 / Residents' committee"
-    Relationship.VILLAGE_COMMITTEE -> "村委会 / Village committee"
-    Relationship.PROPERTY_MANAGEMENT -> "物业服务企业 / Property management"
 }
