@@ -533,6 +533,15 @@ pub fn device_reason_label(
     .to_owned()
 }
 
+/// What a screen reader says for the code screen's arrow, in a language.
+#[uniffi::export]
+pub fn arrow_label(
+    arrow: suikang_core::display::Arrow,
+    language: suikang_core::display::Language,
+) -> String {
+    arrow.label(language).to_owned()
+}
+
 /// A symptom's name in a language, for the health declaration's ticks.
 #[uniffi::export]
 pub fn symptom_label(symptom: Symptom, language: suikang_core::display::Language) -> String {

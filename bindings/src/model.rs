@@ -23,7 +23,7 @@ pub use suikang_core::screen::{CardColors, CodeScreen, ValidityNote};
 pub use suikang_core::{CheckResult, ProxyApplication, QrMatrix};
 
 use suikang_core::app::AppStatus as CoreAppStatus;
-use suikang_core::display::Language;
+use suikang_core::display::{Arrow, Language};
 use suikang_core::print::PageFormat;
 use suikang_core::screen as core_screen;
 use suikang_core::{Banner, ScreenAction, Verdict};
@@ -482,6 +482,13 @@ pub struct KeyAreaTravel {
     pub arrived_on: String,
     /// The district of Guangzhou arrived in.
     pub district: String,
+}
+
+/// The code screen's arrows; their spoken labels: `arrow_label`.
+#[uniffi::remote(Enum)]
+pub enum Arrow {
+    Previous,
+    Next,
 }
 
 /// A guardian's proxy application (代申领, 问题二), as the form fills it in.

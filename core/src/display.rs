@@ -74,6 +74,28 @@ impl Language {
     }
 }
 
+/// The arrows of the code screen: one's own code first, the dependents'
+/// behind them (问题五).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrow {
+    Previous,
+    Next,
+}
+
+impl Arrow {
+    /// What a screen reader says for the arrow (TalkBack, VoiceOver).
+    pub fn label(self, language: Language) -> &'static str {
+        match (self, language) {
+            (Arrow::Previous, Language::ZhHans) => "上一个码",
+            (Arrow::Previous, Language::ZhHant) => "上一個碼",
+            (Arrow::Previous, Language::En) => "previous code",
+            (Arrow::Next, Language::ZhHans) => "下一个码",
+            (Arrow::Next, Language::ZhHant) => "下一個碼",
+            (Arrow::Next, Language::En) => "next code",
+        }
+    }
+}
+
 /// A district's name as the pickers show it: the official Chinese name (as
 /// GB/T 2260 lists it, in simplified characters, on the Traditional
 /// Chinese screens too), or the English one.
@@ -154,7 +176,15 @@ pub fn capitalise(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::Language;
+    use super::{Arrow, Language};
+
+    /// Issue 15: the arrows said "previous code" in English only.
+    #[test]
+    fn the_arrows_are_read_in_the_language_on_screen() {
+        assert_eq!(Arrow::Next.label(Language::ZhHans), "下一个码");
+        assert_eq!(Arrow::Previous.label(Language::ZhHant), "上一個碼");
+        assert_eq!(Arrow::Previous.label(Language::En), "previous code");
+    }
 
     #[test]
     fn hong_kong_macao_and_taiwan_read_traditional_chinese() {

@@ -83,9 +83,11 @@ struct CodeView: View {
                 BannerView(banner: code.banner)
                 HStack {
                     Button { model.act { _ = try await $0.previous() } } label: { Image(systemName: "chevron.left") }
+                        .accessibilityLabel(arrowLabel(arrow: .previous, language: coreLanguage))
                         .disabled(!code.hasPrevious)
                     card
                     Button { model.act { _ = try await $0.next() } } label: { Image(systemName: "chevron.right") }
+                        .accessibilityLabel(arrowLabel(arrow: .next, language: coreLanguage))
                         .disabled(!code.hasNext)
                 }
                 if code.count > 1 { Text("\(code.index + 1) / \(code.count)") }

@@ -205,7 +205,7 @@ class AppScreensTest {
         compose.onNodeWithText("提交 / Apply").performScrollTo().performClick()
         waitFor("two codes behind the arrows") { hasText("1 / 2") }
 
-        compose.onNodeWithContentDescription("next code").performClick()
+        compose.onNodeWithContentDescription("下一个码").performClick()
         waitFor("the second code") { hasText("2 / 2") }
         assertCardVerifiesAs(Color.GREEN, Verdict.PASS, "green-card")
         assertEquals(1u, shownScreen().index)
@@ -246,6 +246,9 @@ class AppScreensTest {
         assertNotEquals(code.titleZh, code.titleEn)
         waitFor("the English title") { hasText(code.titleEn) }
         assertTrue("no Chinese title in English", !hasText(code.titleZh))
+        // What TalkBack reads for the arrows, in English too.
+        compose.onNodeWithContentDescription("next code").assertExists()
+        compose.onNodeWithContentDescription("previous code").assertExists()
         assertCardVerifiesAs(Color.BLUE, Verdict.PASS, "blue-card-en")
     }
 
@@ -258,6 +261,7 @@ class AppScreensTest {
         assertEquals("我的穗康碼", code.titleZhHant)
         waitFor("the Traditional Chinese title") { hasText(code.titleZhHant) && hasText(code.statusZhHant) }
         assertTrue("no Simplified title in zh-Hant", !hasText(code.titleZh))
+        compose.onNodeWithContentDescription("下一個碼").assertExists()
         assertCardVerifiesAs(Color.BLUE, Verdict.PASS, "blue-card-zh-hant")
     }
 
@@ -349,7 +353,7 @@ class AppScreensTest {
         val grandmother = People.grandmother()
         runBlocking { app.applyProxy(ProxyApplication(grandmother.name, DocumentKind.RESIDENT_ID, grandmother.id, Relationship.ADULT_RELATIVE, true)) }
         waitFor("two codes behind the arrows") { hasText("1 / 2") }
-        compose.onNodeWithContentDescription("next code").performClick()
+        compose.onNodeWithContentDescription("下一个码").performClick()
         waitFor("her card") { hasText("2 / 2") }
 
         compose.onNodeWithText("移除 / Remove").performScrollTo().performClick()

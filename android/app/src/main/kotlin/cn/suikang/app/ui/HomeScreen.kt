@@ -30,7 +30,9 @@ import cn.suikang.app.presentation.BannerState
 import cn.suikang.app.presentation.HomeState
 import cn.suikang.app.presentation.Language
 import cn.suikang.app.print.PagePrinter
+import cn.suikang.ffi.Arrow
 import cn.suikang.ffi.PageFormat
+import cn.suikang.ffi.arrowLabel
 
 @Composable
 fun Banner(banner: BannerState?) {
@@ -46,6 +48,8 @@ fun Banner(banner: BannerState?) {
 @Composable
 fun HomeScreen(model: AppViewModel, state: HomeState) {
     val clock by model.clock.collectAsStateWithLifecycle()
+    // The arrows' spoken labels in the language on screen (TalkBack reads them).
+    val language by model.language.collectAsStateWithLifecycle()
     val context = LocalContext.current
     Column(
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
@@ -65,11 +69,11 @@ fun HomeScreen(model: AppViewModel, state: HomeState) {
                 Banner(card.banner)
                 Row(verticalAlignment = Alignment.CenterVertically) {
                     IconButton(onClick = model::previous, enabled = card.showPrevious) {
-                        Icon(Icons.AutoMirrored.Filled.KeyboardArrowLeft, contentDescription = "previous code")
+                        Icon(Icons.AutoMirrored.Filled.KeyboardArrowLeft, contentDescription = arrowLabel(Arrow.PREVIOUS, language.core))
                     }
                     CodeCard(card, clock, Modifier.weight(1f))
                     IconButton(onClick = model::next, enabled = card.showNext) {
-                        Icon(Icons.AutoMirrored.Filled.KeyboardArrowRight, contentDescription = "next code")
+                        Icon(Icons.AutoMirrored.Filled.KeyboardArrowRight, contentDescription = arrowLabel(Arrow.NEXT, language.core))
                     }
                 }
                 card.position?.let { Text(it) }
