@@ -54,11 +54,13 @@ server="$target_dir/debug/suikang-server"
 [[ "$server" == /* ]] || server="$root/$server"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 url="http://127.0.0.1:$port"
-root_key="$("$server" --data "$work/server" root-key)"
+# A throw-away server signs its own trust list (--dev-root-key): a real one
+# serves the list signed offline (server/KEYS.md).
+root_key="$("$server" --data "$work/server" --dev-root-key root-key)"
 # The online check needs a checkpoint account (DESIGN §2): its token is the
 # last line the admin command prints.
 checkpoint_token="$("$server" --data "$work/server" create-checkpoint --organisation host-test-gate --district 440106 | tail -n 1)"
-"$server" --data "$work/server" --listen "127.0.0.1:$port" --dev-face-simulator >"$work/server.log" 2>&1 &
+"$server" --data "$work/server" --listen "127.0.0.1:$port" --dev-face-simulator --dev-root-key >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
     if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then break; fi

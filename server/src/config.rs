@@ -169,13 +169,30 @@ pub enum KeySource {
     Given(SigningKey),
 }
 
+/// Who signs the trust list the server serves (issue 12: the root key is
+/// not on a running server).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TrustSigning {
+    /// This server, with `root_key`, at every change of keys or trusted
+    /// issuers: in-process instances (tests, the CLI demo) and the command
+    /// line's `--dev-root-key` / `--root-key FILE`. Development only.
+    #[default]
+    Here,
+    /// The root key's holder, offline (`sign-trust-list`): the server serves
+    /// `DATA/trust-list.json` as is and refuses to start without it. The
+    /// command line's default.
+    Offline,
+}
+
 /// Everything needed to start an instance.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub issuer: IssuerProfile,
     pub policy: Policy,
+    /// Used only when `trust_signing` is [`TrustSigning::Here`].
     pub root_key: KeySource,
+    pub trust_signing: TrustSigning,
     pub issuer_key: KeySource,
     /// Other issuers to trust, put in the trust list at start.
     pub trusted_issuers: Vec<IssuerEntry>,
@@ -207,6 +224,7 @@ impl ServerConfig {
             issuer,
             policy: Policy::default(),
             root_key: KeySource::InDataDir,
+            trust_signing: TrustSigning::Here,
             issuer_key: KeySource::InDataDir,
             trusted_issuers: Vec::new(),
             face_vendor: None,

@@ -12,7 +12,7 @@ use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ed25519_dalek::SigningKey;
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use suikang_protocol::api::{
@@ -34,16 +34,33 @@ use crate::store::{
     SessionEnd, SessionRecord, Store, StoreError,
 };
 use crate::tokens::{ACCESS_PREFIX, ACCOUNT_PREFIX, token_hash};
+use crate::trust_file::{self, TrustFileError};
 
 /// The trust list as published now, with the key to sign credentials with.
 pub struct TrustState {
+    /// The served list's sequence (the offline-signed one may be behind the
+    /// store's until the root's holder signs again).
     pub sequence: u64,
     pub list: TrustList,
     pub signed_json: String,
     pub etag: String,
     pub own: IssuerEntry,
-    /// The newest of our keys valid now, if its secret is on disk.
+    /// The newest of our keys valid now in the served list, if its secret
+    /// is on disk: a key not yet in a signed list never signs (its codes
+    /// would not verify anywhere).
     pub signing: Option<(KeyId, SigningKey, OffsetDateTime)>,
+    /// The root the list is signed by; `None` only for an offline admin
+    /// command before any list was signed.
+    pub root: Option<VerifyingKey>,
+}
+
+/// Why the trust list could not be (re)loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustLoadError {
+    #[error(transparent)]
+    Store(#[from] ApiError),
+    #[error(transparent)]
+    File(#[from] TrustFileError),
 }
 
 /// One running issuer: its store, profile, policy, keys and trust list.
@@ -57,7 +74,9 @@ pub struct Issuer {
     pub face: Option<FaceVendor>,
     /// Login starts per client address.
     pub login_limiter: crate::rate_limit::RateLimiter,
-    root: SigningKey,
+    /// The root key, when this server signs its own list (development);
+    /// `None`: it serves the list signed offline (DATA/trust-list.json).
+    root: Option<SigningKey>,
     document_secret: [u8; 32],
     issuer_keys: RwLock<BTreeMap<u8, SigningKey>>,
     trust: RwLock<Arc<TrustState>>,
@@ -142,19 +161,20 @@ impl Issuer {
         policy: Policy,
         data_dir: PathBuf,
         face: Option<FaceVendor>,
-        root: SigningKey,
+        root: Option<SigningKey>,
         document_secret: [u8; 32],
         issuer_keys: BTreeMap<u8, SigningKey>,
-    ) -> Result<Arc<Issuer>, ApiError> {
+    ) -> Result<Arc<Issuer>, TrustLoadError> {
         let now = OffsetDateTime::now_utc();
         let (sequence, own, list) = build_trust_list(&*store, &profile, now).await?;
         let placeholder = TrustState {
             sequence,
-            signed_json: list.to_signed_json(&root),
+            signed_json: String::new(),
             etag: String::new(),
             list,
             own,
             signing: None,
+            root: None,
         };
         let login_limiter = crate::rate_limit::RateLimiter::new(policy.login_start_limit);
         let issuer = Arc::new(Issuer {
@@ -187,20 +207,64 @@ impl Issuer {
             .fetch_add(by.whole_seconds(), Ordering::Relaxed);
     }
 
-    pub fn root_key(&self) -> &SigningKey {
-        &self.root
+    /// Whether this server signs its own trust list (development).
+    pub fn signs_trust_list(&self) -> bool {
+        self.root.is_some()
     }
 
     pub fn trust(&self) -> Arc<TrustState> {
         self.trust.read().expect("trust lock").clone()
     }
 
-    /// Rebuilds the trust list and signing key from the store (after a key
-    /// rotation or a newly trusted issuer, also done offline by the admin
-    /// commands: a background task calls this when the sequence moves).
-    pub async fn reload_trust(&self) -> Result<(), ApiError> {
+    /// Rebuilds the trust list and signing key: from the store, signed here
+    /// (development), or from the list signed offline (DATA/trust-list.json)
+    /// after a key rotation or a newly trusted issuer, also done offline by
+    /// the admin commands: a background task calls this when the sequence
+    /// or the signed file changes. A refused file changes nothing.
+    pub async fn reload_trust(&self) -> Result<(), TrustLoadError> {
         let now = self.now();
-        let (sequence, own, list) = build_trust_list(&*self.store, &self.profile, now).await?;
+        let (store_sequence, own, list) =
+            build_trust_list(&*self.store, &self.profile, now).await?;
+        let (sequence, own, list, signed_json, root) = match &self.root {
+            Some(root) => {
+                let signed_json = list.to_signed_json(root);
+                self.metrics.signed(crate::metrics::Signed::TrustList);
+                (
+                    store_sequence,
+                    own,
+                    list,
+                    signed_json,
+                    Some(root.verifying_key()),
+                )
+            }
+            None => match trust_file::load(&self.data_dir)? {
+                Some((text, signed, root)) => {
+                    let served = self.trust().sequence;
+                    if !self.trust().signed_json.is_empty() && signed.sequence() < served {
+                        return Err(TrustFileError::Rollback {
+                            found: signed.sequence(),
+                            served,
+                        }
+                        .into());
+                    }
+                    let own = signed
+                        .issuer(self.profile.id)
+                        .cloned()
+                        .ok_or(TrustFileError::IssuerNotListed(self.profile.id.0))?;
+                    if signed.sequence() < store_sequence {
+                        tracing::warn!(
+                            signed = signed.sequence(),
+                            store = store_sequence,
+                            "the signed trust list is behind the store's keys and issuers: sign it again offline (sign-trust-list)"
+                        );
+                    }
+                    (signed.sequence(), own, signed, text, Some(root))
+                }
+                // An offline admin command before the first signing: nothing
+                // to serve (`start` refuses), the store's list to look at.
+                None => (store_sequence, own, list, String::new(), None),
+            },
+        };
         {
             let mut keys = self.issuer_keys.write().expect("keys lock");
             if let Ok(on_disk) = keys::load_issuer_keys(&self.data_dir) {
@@ -221,8 +285,6 @@ impl Issuer {
                 })
                 .max_by_key(|(id, _, _)| *id)
         };
-        let signed_json = list.to_signed_json(&self.root);
-        self.metrics.signed(crate::metrics::Signed::TrustList);
         let etag = format!(
             "\"{}-{}\"",
             sequence,
@@ -235,6 +297,7 @@ impl Issuer {
             etag,
             own,
             signing,
+            root,
         });
         Ok(())
     }
@@ -460,7 +523,13 @@ impl Issuer {
     pub async fn trust_issuer(&self, entry: &IssuerEntry) -> Result<(), ApiError> {
         let json = serde_json::to_string(entry).map_err(|_| ApiError::Internal)?;
         self.store.put_trusted_issuer(entry.id.0, json).await?;
-        self.reload_trust().await
+        self.reload_trust().await.map_err(|e| match e {
+            TrustLoadError::Store(e) => e,
+            TrustLoadError::File(e) => {
+                tracing::error!(error = %e, "trust list reload failed");
+                ApiError::Internal
+            }
+        })
     }
 
     pub async fn create_account(

@@ -34,8 +34,11 @@ pub mod run;
 pub mod store;
 /// Bearer tokens: making them, hashing them for the store.
 pub mod tokens;
+/// The trust list signed offline, as the server serves it (the root key
+/// stays off the server).
+pub mod trust_file;
 
-pub use config::{FaceVendorSetting, IssuerProfile, KeySource, Policy, ServerConfig};
+pub use config::{FaceVendorSetting, IssuerProfile, KeySource, Policy, ServerConfig, TrustSigning};
 pub use error::ApiError;
 pub use issuer::Issuer;
 pub use run::{

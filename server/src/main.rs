@@ -9,12 +9,13 @@ use clap::{Parser, Subcommand};
 use suikang_protocol::{
     AuthorityRole, ColorScheme, IssuerEntry, IssuerId, IssuerKey, KeyId, Relationship,
 };
-use suikang_server::admin;
 use suikang_server::config::{
     ConnectionLimits, FaceVendorSetting, IssuerProfile, KeySource, Policy, ServerConfig,
+    TrustSigning,
 };
 use suikang_server::run::{PROFILE_FILE, ProfileFile, open_issuer, start};
 use suikang_server::store::{AccountId, AccountKind};
+use suikang_server::{admin, trust_file};
 use time::OffsetDateTime;
 
 #[derive(Parser)]
@@ -53,9 +54,16 @@ struct Cli {
     database_url: Option<String>,
     #[command(flatten)]
     issuer: IssuerArgs,
-    /// Root key file (hex); default: DATA/keys/root.key, created if absent.
+    /// Root key file (hex), for `sign-trust-list` on the offline machine.
+    /// Given to a running server, it signs its own trust list (development).
     #[arg(long, global = true, env = "SUIKANG_ROOT_KEY")]
     root_key: Option<PathBuf>,
+    /// Keep a root key in DATA/keys/root.key (created if absent) and sign
+    /// the trust list on this server: development, demos and tests only.
+    /// Without it (or --root-key) the server serves DATA/trust-list.json as
+    /// `sign-trust-list` wrote it, and refuses to start without one.
+    #[arg(long, global = true)]
+    dev_root_key: bool,
     /// Issuer key file (hex); default: DATA/keys/issuer-N.key, created if absent.
     #[arg(long, env = "SUIKANG_ISSUER_KEY")]
     issuer_key: Option<PathBuf>,
@@ -223,6 +231,19 @@ enum Command {
     },
     /// Print the root public key (hex).
     RootKey,
+    /// Create a root key (0600) at --out, on the offline machine; prints its
+    /// public key. Never overwrites a key.
+    NewRootKey {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign the trust list the store describes (our keys, trusted issuers)
+    /// with --root-key FILE, offline, and write it for the servers to serve
+    /// (default DATA/trust-list.json; DATA/trust-root.pub beside it).
+    SignTrustList {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Print the signed trust list.
     TrustList,
     /// Trust another issuer's key.
@@ -318,6 +339,16 @@ fn print_accounts(accounts: &[suikang_server::store::Account], now: OffsetDateTi
     }
 }
 
+/// After a change of keys or trusted issuers on a server that does not
+/// hold the root key: the change reaches phones only in a newly signed list.
+fn sign_again_hint(issuer: &suikang_server::Issuer) {
+    if !issuer.signs_trust_list() {
+        println!(
+            "sign the trust list again on the offline machine (sign-trust-list --root-key FILE) and copy DATA/trust-list.json to every replica: until then the served list is unchanged (server/KEYS.md)"
+        );
+    }
+}
+
 fn parse_public_key(s: &str) -> Result<[u8; 32], String> {
     let mut key = [0; 32];
     hex::decode_to_slice(s.trim(), &mut key).map_err(|_| "64 hex digits".to_owned())?;
@@ -396,6 +427,11 @@ fn config(cli: &Cli) -> ServerConfig {
         .root_key
         .clone()
         .map_or(KeySource::InDataDir, KeySource::File);
+    config.trust_signing = if cli.dev_root_key || cli.root_key.is_some() {
+        TrustSigning::Here
+    } else {
+        TrustSigning::Offline
+    };
     config.issuer_key = cli
         .issuer_key
         .clone()
@@ -512,10 +548,30 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         tracing::info!("stopped");
         return Ok(());
     }
+    if let Command::NewRootKey { out } = &command {
+        let key = trust_file::create_root_key(out)?;
+        println!("{}", hex::encode(key.verifying_key().to_bytes()));
+        return Ok(());
+    }
+    if matches!(command, Command::SignTrustList { .. }) && cli.root_key.is_none() {
+        return Err("sign-trust-list needs --root-key FILE (the root key, kept offline)".into());
+    }
     let issuer = open_issuer(&config).await?;
     let now = OffsetDateTime::now_utc();
     match command {
-        Command::Serve => unreachable!("handled above"),
+        Command::Serve | Command::NewRootKey { .. } => unreachable!("handled above"),
+        Command::SignTrustList { out } => {
+            let trust = issuer.trust();
+            let root = trust.root.ok_or("sign-trust-list needs --root-key FILE")?;
+            let out = out.unwrap_or_else(|| trust_file::signed_list_path(&cli.data));
+            trust_file::write(&cli.data, &out, &trust.signed_json, &root)?;
+            println!(
+                "trust list sequence {} signed by root {}; written to {}",
+                trust.sequence,
+                hex::encode(root.to_bytes()),
+                out.display()
+            );
+        }
         Command::CreateAuthority {
             role,
             organisation,
@@ -590,10 +646,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 rotated.token
             );
         }
-        Command::RootKey => println!(
-            "{}",
-            hex::encode(issuer.root_key().verifying_key().to_bytes())
-        ),
+        Command::RootKey => {
+            let root = issuer.trust().root.ok_or(
+                "no trust list signed here yet: sign-trust-list --root-key FILE (or --dev-root-key)",
+            )?;
+            println!("{}", hex::encode(root.to_bytes()));
+        }
         Command::TrustList => println!("{}", issuer.trust().signed_json),
         Command::TrustIssuer {
             id,
@@ -640,8 +698,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             issuer.reload_trust().await?;
             println!(
                 "issuer {id} trusted; trust list sequence {}",
-                issuer.trust().sequence
+                issuer.store.trust_sequence().await?
             );
+            sign_again_hint(&issuer);
         }
         Command::RotateKey => {
             let id =
@@ -650,8 +709,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             issuer.reload_trust().await?;
             println!(
                 "issuer key {id} signs from now on; trust list sequence {}",
-                issuer.trust().sequence
+                issuer.store.trust_sequence().await?
             );
+            sign_again_hint(&issuer);
         }
     }
     Ok(())

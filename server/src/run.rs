@@ -12,13 +12,16 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::admin::{self, AdminError};
-use crate::config::{FaceVendorSetting, IssuerProfile, KeySource, Policy, ServerConfig};
+use crate::config::{
+    FaceVendorSetting, IssuerProfile, KeySource, Policy, ServerConfig, TrustSigning,
+};
 use crate::error::ApiError;
 use crate::face::FaceVendor;
-use crate::issuer::Issuer;
+use crate::issuer::{Issuer, TrustLoadError};
 use crate::keys::{self, KeyFileError};
 use crate::routes;
 use crate::store::{AccountKind, PgStore, SqliteStore, Store, StoreError};
+use crate::trust_file::{self, TrustFileError};
 
 /// File name of the database under the data directory.
 pub const DATABASE_FILE: &str = "suikang.db";
@@ -41,6 +44,8 @@ pub enum StartError {
     Listen(SocketAddr, std::io::Error),
     #[error("the server could not load its trust list: {0}")]
     Trust(#[from] ApiError),
+    #[error(transparent)]
+    TrustList(#[from] TrustLoadError),
     #[error(
         "no face vendor configured: pass --face-vendor-id and --face-vendor-key, or --dev-face-simulator for development"
     )]
@@ -90,7 +95,10 @@ impl RunningServer {
     }
 
     pub fn root_public_key(&self) -> ed25519_dalek::VerifyingKey {
-        self.issuer.root_key().verifying_key()
+        self.issuer
+            .trust()
+            .root
+            .expect("a running server serves a signed trust list")
     }
 
     /// Moves this instance's clock forward (expiry, credential re-issue).
@@ -187,9 +195,14 @@ pub async fn open_issuer(config: &ServerConfig) -> Result<Arc<Issuer>, StartErro
         None => Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE))?),
     };
     let now = OffsetDateTime::now_utc();
-    let root = match load_key(&config.root_key)? {
-        Some(key) => key,
-        None => SigningKey::from_bytes(&keys::load_or_create_secret(&keys::root_key_path(dir))?.0),
+    let root = match config.trust_signing {
+        TrustSigning::Here => Some(match load_key(&config.root_key)? {
+            Some(key) => key,
+            None => {
+                SigningKey::from_bytes(&keys::load_or_create_secret(&keys::root_key_path(dir))?.0)
+            }
+        }),
+        TrustSigning::Offline => None,
     };
     let given_issuer = load_key(&config.issuer_key)?;
     admin::ensure_issuer_key(&*store, dir, given_issuer.as_ref(), now).await?;
@@ -219,7 +232,17 @@ pub async fn start(config: ServerConfig, listen: SocketAddr) -> Result<RunningSe
     if config.face_vendor.is_none() {
         return Err(StartError::NoFaceVendor);
     }
+    if config.trust_signing == TrustSigning::Offline {
+        let on_server = keys::root_key_path(&config.data_dir);
+        if on_server.exists() {
+            return Err(TrustLoadError::from(TrustFileError::RootKeyOnServer(on_server)).into());
+        }
+    }
     let issuer = open_issuer(&config).await?;
+    if issuer.trust().signed_json.is_empty() {
+        let missing = TrustFileError::Missing(trust_file::signed_list_path(&config.data_dir));
+        return Err(TrustLoadError::from(missing).into());
+    }
     serve_issuer(issuer, listen, config.metrics_listen, None).await
 }
 
@@ -263,19 +286,36 @@ async fn serve_issuer(
     };
     let (tx, rx) = oneshot::channel::<()>();
     let reloader = {
-        // Admin commands change keys and trusted issuers offline: follow them.
+        // Admin commands change keys and trusted issuers offline, and the
+        // root's holder replaces the signed list: follow them.
         let issuer = Arc::downgrade(&issuer);
         tokio::spawn(async move {
+            let mut refused: Option<String> = None;
             loop {
                 tokio::time::sleep(std::time::Duration::from_secs(2)).await;
                 let Some(issuer) = issuer.upgrade() else {
                     break;
                 };
-                if let Ok(seq) = issuer.store.trust_sequence().await
-                    && seq != issuer.trust().sequence
-                    && let Err(e) = issuer.reload_trust().await
-                {
-                    tracing::error!(error = %e, "trust list reload failed");
+                let changed = if issuer.signs_trust_list() {
+                    matches!(issuer.store.trust_sequence().await,
+                        Ok(seq) if seq != issuer.trust().sequence)
+                } else {
+                    // A file refused once is not retried (nor logged) until
+                    // it changes again.
+                    match std::fs::read_to_string(trust_file::signed_list_path(&issuer.data_dir)) {
+                        Ok(text) if text != issuer.trust().signed_json => {
+                            let new = refused.as_ref() != Some(&text);
+                            refused = Some(text);
+                            new
+                        }
+                        _ => false,
+                    }
+                };
+                if changed {
+                    match issuer.reload_trust().await {
+                        Ok(()) => refused = None,
+                        Err(e) => tracing::error!(error = %e, "trust list reload failed"),
+                    }
                 }
             }
         })

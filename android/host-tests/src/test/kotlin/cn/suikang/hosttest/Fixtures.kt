@@ -194,7 +194,7 @@ class ServerProcess(private val data: Path, private vararg val options: String) 
     val port: Int = ServerSocket(0).use { it.localPort }
     val url = "http://127.0.0.1:$port"
     val rootKey: String = run {
-        val p = ProcessBuilder(bin, "--data", data.toString(), "root-key").redirectErrorStream(false).start()
+        val p = ProcessBuilder(bin, "--data", data.toString(), "--dev-root-key", "root-key").redirectErrorStream(false).start()
         check(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0) { "suikang-server root-key failed" }
         p.inputStream.bufferedReader().readText().trim()
     }
@@ -202,8 +202,9 @@ class ServerProcess(private val data: Path, private vararg val options: String) 
 
     fun start(): ServerProcess {
         val log = Files.createTempFile("suikang-server", ".log").toFile()
-        // The reference server's face simulator stands in for the vendor (development flag).
-        process = ProcessBuilder(bin, "--data", data.toString(), "--listen", "127.0.0.1:$port", "--dev-face-simulator", *options)
+        // The reference server's face simulator stands in for the vendor, and
+        // it signs its own trust list (development flags).
+        process = ProcessBuilder(bin, "--data", data.toString(), "--listen", "127.0.0.1:$port", "--dev-face-simulator", "--dev-root-key", *options)
             .redirectErrorStream(true)
             .redirectOutput(log)
             .start()
