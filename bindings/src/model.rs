@@ -179,6 +179,7 @@ pub enum Banner {
     Offline,
     Stale,
     CacheReset,
+    TrustListStale,
 }
 
 #[uniffi::remote(Enum)]
@@ -554,6 +555,8 @@ pub struct CheckResult {
     pub credential_age: Option<TimeSpan>,
     pub presentation_age: Option<TimeSpan>,
     pub trust_list_stale: bool,
+    /// The warning above the result (the trust list is past its `not_after`).
+    pub banner: Option<Banner>,
     pub checked_at: Timestamp,
 }
 

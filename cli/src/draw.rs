@@ -415,11 +415,8 @@ pub fn check(result: &CheckResult, color: bool) -> String {
     if let Some(age) = result.presentation_age {
         let _ = writeln!(out, "  shown {} s ago", age.whole_seconds());
     }
-    if result.trust_list_stale {
-        let _ = writeln!(
-            out,
-            "  ⚠ trust list is stale: verified with the last one held"
-        );
+    if let Some(b) = result.banner {
+        let _ = writeln!(out, "  ⚠ {} / {}", b.text_zh(), b.text_en());
     }
     out
 }

@@ -48,6 +48,10 @@ pub enum Banner {
     Stale,
     /// The cache was reset; the codes are being fetched again.
     CacheReset,
+    /// A checkpoint's trust list is past its `not_after`: codes still
+    /// verify with it, and the gate should go online to update it. Shown
+    /// with a check's result ([`crate::CheckResult::banner`]).
+    TrustListStale,
 }
 
 impl Banner {
@@ -85,6 +89,7 @@ impl Banner {
             Banner::Offline => "网络不可用，正在显示离线健康码",
             Banner::Stale => "健康码较长时间未同步，请联网刷新",
             Banner::CacheReset => "本地数据已重置，正在重新同步",
+            Banner::TrustListStale => "信任列表已过期，请联网更新",
         }
     }
 
@@ -108,6 +113,7 @@ impl Banner {
             Banner::Offline => "Offline: showing the code saved on this phone",
             Banner::Stale => "Not synced for a while: connect to refresh",
             Banner::CacheReset => "Local data was reset: syncing again",
+            Banner::TrustListStale => "The trust list has expired: connect to update it",
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::display::{ReasonLabel, Rgba};
 use crate::error::CoreError;
 use crate::outbox::idempotency_key;
 use crate::qr::{read_qr, read_qr_luma};
+use crate::screen::Banner;
 
 /// What the inspector does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,8 +49,12 @@ pub struct CheckResult {
     pub printed: bool,
     pub credential_age: Option<Duration>,
     pub presentation_age: Option<Duration>,
-    /// The trust list is old: the result stands, with a warning.
+    /// The trust list is past its `not_after`: the result stands, with a
+    /// warning.
     pub trust_list_stale: bool,
+    /// The warning to show above the result: [`Banner::TrustListStale`]
+    /// when the list is stale.
+    pub banner: Option<Banner>,
     pub checked_at: OffsetDateTime,
 }
 
@@ -72,6 +77,7 @@ impl CheckResult {
             credential_age: None,
             presentation_age: None,
             trust_list_stale,
+            banner: stale_banner(trust_list_stale),
             checked_at: now,
         }
     }
@@ -112,9 +118,14 @@ impl CheckResult {
             credential_age: Some(v.credential_age),
             presentation_age: v.presentation_age,
             trust_list_stale: v.trust_list_stale,
+            banner: stale_banner(v.trust_list_stale),
             checked_at: now,
         }
     }
+}
+
+fn stale_banner(stale: bool) -> Option<Banner> {
+    stale.then_some(Banner::TrustListStale)
 }
 
 impl App {
@@ -138,11 +149,7 @@ impl App {
         Ok(
             match suikang_protocol::verify(qr_text, &list, now, &policy) {
                 Ok(verified) => CheckResult::verified(verified, now),
-                Err(refusal) => CheckResult::invalid(
-                    refusal,
-                    now,
-                    list.is_stale(now, policy.trust_list_max_age),
-                ),
+                Err(refusal) => CheckResult::invalid(refusal, now, list.is_stale(now)),
             },
         )
     }

@@ -646,3 +646,50 @@ async fn a_damaged_cached_trust_list_is_fetched_again_instead_of_kept_by_its_eta
     );
     assert!(app.trust_list().unwrap().is_some());
 }
+
+/// Issue 12: a checkpoint whose trust list is past its `not_after` still
+/// lets a genuine code through (an offline gate must not stop), and the
+/// verdict and its banner say the list needs an update.
+#[tokio::test]
+async fn a_checkpoint_with_an_expired_trust_list_still_verifies_and_warns() {
+    let server = Server::start().await;
+    let gate = Phone::new(&server.url(), server.root());
+    let checkpoint = gate.open();
+    assert!(checkpoint.refresh_trust_list().await.unwrap());
+    {
+        let (_phone, resident) = signed_in_phone(&server).await;
+        let fresh = checkpoint
+            .verify(&resident.present(None).unwrap().qr_text)
+            .unwrap();
+        assert_eq!(fresh.verdict, suikang_core::Verdict::Pass);
+        assert!(!fresh.trust_list_stale);
+        assert_eq!(fresh.banner, None);
+    }
+
+    // The gate stays offline past its list's not_after (the server's lists
+    // are fresh for 30 days); a resident signs in then, and shows a code.
+    let list = checkpoint.trust_list().unwrap().unwrap();
+    let past = list.not_after() + Duration::minutes(1) - gate.clock.now();
+    gate.clock.advance(past);
+    server.running.advance_clock(past);
+    let phone = Phone::new(&server.url(), server.root());
+    phone.clock.advance(past);
+    let resident = phone.open();
+    resident
+        .login(RESIDENT_NAME, DocumentKind::ResidentId, RESIDENT_ID)
+        .await
+        .unwrap();
+    resident.sync().await.unwrap();
+    let late = checkpoint
+        .verify(&resident.present(None).unwrap().qr_text)
+        .unwrap();
+    assert_eq!(late.verdict, suikang_core::Verdict::Pass, "{late:?}");
+    assert!(late.trust_list_stale);
+    let banner = late.banner.expect("a stale list shows a banner");
+    assert_eq!(banner, suikang_core::Banner::TrustListStale);
+    assert_eq!(banner.text_zh(), "信任列表已过期，请联网更新");
+    assert_eq!(
+        banner.text_en(),
+        "The trust list has expired: connect to update it"
+    );
+}

@@ -21,8 +21,17 @@ use time::{Duration, OffsetDateTime};
 use crate::color::Color;
 use crate::credential::{IssuerId, KeyId};
 
-/// The list format this crate writes and reads.
-pub const TRUST_LIST_VERSION: u32 = 1;
+/// The list format this crate writes. Version 2 added `not_after`.
+pub const TRUST_LIST_VERSION: u32 = 2;
+/// The oldest format still read, for the transition: a checkpoint updated
+/// while offline keeps the version-1 list it holds and stays open (a gate
+/// must not stop); it is stale once [`V1_VALIDITY`] has passed.
+pub const OLDEST_READ_VERSION: u32 = 1;
+/// How long a version-1 list (which has no `not_after`) counts as fresh:
+/// the maximum age verifiers allowed before version 2.
+pub const V1_VALIDITY: Duration = Duration::days(7);
+/// How long a list counts as fresh when its signer does not say otherwise.
+pub const DEFAULT_VALIDITY: Duration = Duration::days(30);
 const ENVELOPE_FORMAT: &str = "suikang-trust-list";
 
 /// A display colour, written `#RRGGBB` (in the trust list and in the API
@@ -117,6 +126,14 @@ struct ListBody {
     sequence: u64,
     #[serde(with = "time::serde::rfc3339")]
     issued_at: OffsetDateTime,
+    /// After this the list is stale: verifiers still verify with it and
+    /// warn that it needs an update. Version 2 on; absent in version 1.
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    not_after: Option<OffsetDateTime>,
     issuers: Vec<IssuerEntry>,
 }
 
@@ -135,6 +152,7 @@ struct Envelope {
 pub struct TrustList {
     sequence: u64,
     issued_at: OffsetDateTime,
+    not_after: OffsetDateTime,
     issuers: Vec<IssuerEntry>,
     issuer_index: HashMap<IssuerId, usize>,
     /// Shared between clones: a key's table is built once, whoever uses it.
@@ -146,6 +164,7 @@ impl fmt::Debug for TrustList {
         f.debug_struct("TrustList")
             .field("sequence", &self.sequence)
             .field("issued_at", &self.issued_at)
+            .field("not_after", &self.not_after)
             .field("issuers", &self.issuers.len())
             .finish()
     }
@@ -153,8 +172,13 @@ impl fmt::Debug for TrustList {
 
 impl PartialEq for TrustList {
     fn eq(&self, other: &Self) -> bool {
-        (self.sequence, self.issued_at, &self.issuers)
-            == (other.sequence, other.issued_at, &other.issuers)
+        (self.sequence, self.issued_at, self.not_after, &self.issuers)
+            == (
+                other.sequence,
+                other.issued_at,
+                other.not_after,
+                &other.issuers,
+            )
     }
 }
 
@@ -175,11 +199,14 @@ pub enum TrustListError {
     InvalidPublicKey(IssuerId, KeyId),
     #[error("key {1:?} of issuer {0:?} ends before it starts")]
     InvalidKeyWindow(IssuerId, KeyId),
+    #[error("the trust list expires before it is issued")]
+    InvalidValidity,
 }
 
 impl TrustList {
     /// Builds and checks a list: issuers and their keys are unique, keys are
-    /// valid points, windows are ordered.
+    /// valid points, windows are ordered. Fresh for [`DEFAULT_VALIDITY`]
+    /// ([`TrustList::with_not_after`] says otherwise).
     pub fn new(
         sequence: u64,
         issued_at: OffsetDateTime,
@@ -206,10 +233,24 @@ impl TrustList {
         Ok(TrustList {
             sequence,
             issued_at,
+            not_after: issued_at + DEFAULT_VALIDITY,
             issuers,
             issuer_index,
             key_index,
         })
+    }
+
+    /// The list, fresh until `not_after` (the signer chooses: the next list
+    /// must reach the verifiers before then).
+    pub fn with_not_after(
+        mut self,
+        not_after: OffsetDateTime,
+    ) -> Result<TrustList, TrustListError> {
+        if not_after < self.issued_at {
+            return Err(TrustListError::InvalidValidity);
+        }
+        self.not_after = not_after;
+        Ok(self)
     }
 
     /// Parses a list as the apps receive it and checks that one of `roots`
@@ -242,12 +283,17 @@ impl TrustList {
         }
         let Version { version } =
             serde_json::from_slice(&payload).map_err(|_| TrustListError::Malformed)?;
-        if version != TRUST_LIST_VERSION {
+        if !(OLDEST_READ_VERSION..=TRUST_LIST_VERSION).contains(&version) {
             return Err(TrustListError::UnsupportedVersion(version));
         }
         let body: ListBody =
             serde_json::from_slice(&payload).map_err(|_| TrustListError::Malformed)?;
-        TrustList::new(body.sequence, body.issued_at, body.issuers)
+        let not_after = match (version, body.not_after) {
+            (1, None) => body.issued_at + V1_VALIDITY,
+            (1, Some(_)) | (_, None) => return Err(TrustListError::Malformed),
+            (_, Some(t)) => t,
+        };
+        TrustList::new(body.sequence, body.issued_at, body.issuers)?.with_not_after(not_after)
     }
 
     /// The list as the apps receive it, signed by the root key.
@@ -256,6 +302,7 @@ impl TrustList {
             version: TRUST_LIST_VERSION,
             sequence: self.sequence,
             issued_at: self.issued_at,
+            not_after: Some(self.not_after),
             issuers: self.issuers.clone(),
         };
         let payload = serde_json::to_vec(&body).expect("a list always serialises");
@@ -273,6 +320,11 @@ impl TrustList {
 
     pub fn issued_at(&self) -> OffsetDateTime {
         self.issued_at
+    }
+
+    /// After this the list is stale.
+    pub fn not_after(&self) -> OffsetDateTime {
+        self.not_after
     }
 
     pub fn issuers(&self) -> &[IssuerEntry] {
@@ -300,10 +352,11 @@ impl TrustList {
         Some((entry, &entry.keys[*k], check))
     }
 
-    /// Whether the list is older than `max_age` at `now`: verifiers warn,
-    /// and keep using it (a stale list is a warning, not a failure).
-    pub fn is_stale(&self, now: OffsetDateTime, max_age: Duration) -> bool {
-        now - self.issued_at > max_age
+    /// Whether the list is past its `not_after` at `now`: verifiers warn
+    /// ("信任列表已过期，请联网更新") and keep using it — a stale list is a
+    /// warning, not a failure: an offline gate must not stop.
+    pub fn is_stale(&self, now: OffsetDateTime) -> bool {
+        now > self.not_after
     }
 }
 

@@ -23,8 +23,6 @@ pub struct VerificationPolicy {
     /// How far ahead of the verifier's clock a presentation or an issue time
     /// may be (the two clocks disagree a little).
     pub max_clock_ahead: Duration,
-    /// How old a trust list may be before verifiers warn that it is stale.
-    pub trust_list_max_age: Duration,
 }
 
 impl Default for VerificationPolicy {
@@ -32,7 +30,6 @@ impl Default for VerificationPolicy {
         VerificationPolicy {
             max_presentation_age: Duration::seconds(120),
             max_clock_ahead: Duration::seconds(60),
-            trust_list_max_age: Duration::days(7),
         }
     }
 }
@@ -241,6 +238,6 @@ pub fn verify_payload(
         presented_at,
         credential_age: now - credential.issued_at,
         presentation_age: presented_at.map(|at| now - at),
-        trust_list_stale: trust_list.is_stale(now, policy.trust_list_max_age),
+        trust_list_stale: trust_list.is_stale(now),
     })
 }

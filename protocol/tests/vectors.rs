@@ -35,6 +35,10 @@ struct Vector {
     trust_list: serde_json::Value,
     root_public_key: String,
     expected: String,
+    /// The list is past its `not_after` at `verification_time`: the code's
+    /// outcome stands, and the verifier warns.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    trust_list_stale: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     issuer_public_key: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -460,7 +464,7 @@ fn cases() -> Vec<Case> {
             ..case(
                 "valid_with_stale_trust_list",
                 "Valid",
-                "The trust list is 10 days old (policy: 7): the code verifies, and the verifier warns that its list is stale.",
+                "The trust list is 3 days past its not_after (10 days old, fresh for 7): the code verifies, and the verifier warns that its list is stale.",
                 present(
                     &sign(
                         resident_with(|c| {
@@ -531,8 +535,46 @@ fn cases() -> Vec<Case> {
         )
     });
     v.push(Case {
-        trust_list: sign_list_json(&serde_json::json!({"version": 2, "sequence": 9, "issued_at": "2026-11-27T00:00:00Z", "issuers": []})),
-        ..case("trust_list_unsupported_version", "TrustListUnsupportedVersion", "A correctly signed trust list of a later format version.", valid)
+        trust_list: sign_list_json(&serde_json::json!({"version": 3, "sequence": 9, "issued_at": "2026-11-27T00:00:00Z", "not_after": "2026-12-04T00:00:00Z", "issuers": []})),
+        ..case("trust_list_unsupported_version", "TrustListUnsupportedVersion", "A correctly signed trust list of a later format version.", valid.clone())
+    });
+    let issuers = serde_json::to_value(trust_list().issuers()).unwrap();
+    v.push(Case {
+        trust_list: sign_list_json(&serde_json::json!({"version": 2, "sequence": 9, "issued_at": "2026-11-27T00:00:00Z", "issuers": issuers})),
+        ..case("trust_list_without_not_after", "TrustListMalformed", "A version-2 trust list without its not_after.", valid.clone())
+    });
+    // Version 1 (no not_after) is still read for the transition: fresh for
+    // 7 days after issued_at, as verifiers judged it before version 2.
+    let version_1 = sign_list_json(
+        &serde_json::json!({"version": 1, "sequence": 7, "issued_at": "2026-11-27T00:00:00Z", "issuers": issuers}),
+    );
+    v.push(Case {
+        trust_list: version_1.clone(),
+        ..case(
+            "valid_with_version_1_trust_list",
+            "Valid",
+            "A version-1 trust list (before not_after) a day old: still read, fresh.",
+            valid,
+        )
+    });
+    v.push(Case {
+        at: LIST_ISSUED_AT + Duration::days(8),
+        trust_list: version_1,
+        ..case(
+            "valid_with_stale_version_1_trust_list",
+            "Valid",
+            "A version-1 trust list 8 days old: read, and stale (7 days for version 1).",
+            present(
+                &sign(
+                    resident_with(|c| {
+                        c.issued_at = LIST_ISSUED_AT + Duration::days(8) - Duration::hours(1);
+                        c.expires_at = c.issued_at + Duration::hours(24);
+                    }),
+                    SUIKANG_KEY_SEED,
+                ),
+                LIST_ISSUED_AT + Duration::days(8) - Duration::seconds(30),
+            ),
+        )
     });
     v
 }
@@ -700,22 +742,29 @@ fn sign_list_json(body: &serde_json::Value) -> String {
     .to_string()
 }
 
-/// The outcome of a case, named as in the vectors.
+/// The outcome of a case, named as in the vectors, and whether the list
+/// was stale (a warning beside the outcome).
 fn outcome(
     qr_text: &str,
     trust_list_json: &str,
     root: &VerifyingKey,
     at: OffsetDateTime,
-) -> String {
+) -> (String, bool) {
     let list = match TrustList::from_signed_json(trust_list_json, &[*root]) {
         Ok(list) => list,
-        Err(TrustListError::BadSignature) => return "TrustListBadSignature".into(),
-        Err(TrustListError::UnsupportedVersion(_)) => return "TrustListUnsupportedVersion".into(),
-        Err(_) => return "TrustListMalformed".into(),
+        Err(TrustListError::BadSignature) => return ("TrustListBadSignature".into(), false),
+        Err(TrustListError::UnsupportedVersion(_)) => {
+            return ("TrustListUnsupportedVersion".into(), false);
+        }
+        Err(_) => return ("TrustListMalformed".into(), false),
     };
+    let stale = list.is_stale(at);
     match verify(qr_text, &list, at, &VerificationPolicy::default()) {
-        Ok(_) => "Valid".into(),
-        Err(refusal) => format!("{refusal:?}"),
+        Ok(verified) => {
+            assert_eq!(verified.trust_list_stale, stale);
+            ("Valid".into(), stale)
+        }
+        Err(refusal) => (format!("{refusal:?}"), stale),
     }
 }
 
@@ -728,6 +777,7 @@ fn to_vector(case: Case) -> Vector {
         trust_list: serde_json::from_str(&case.trust_list).unwrap(),
         root_public_key: hex::encode(root.to_bytes()),
         expected: case.expected.into(),
+        trust_list_stale: outcome(&case.qr_text, &case.trust_list, &root, case.at).1,
         issuer_public_key: None,
         issuer_signed_bytes: None,
         issuer_signature: None,
@@ -830,8 +880,9 @@ fn every_vector_verifies_to_its_expected_outcome() {
         let v: Vector = serde_json::from_str(&text).unwrap();
         let root = VerifyingKey::from_bytes(&hex32(&v.root_public_key)).unwrap();
         let at = OffsetDateTime::parse(&v.verification_time, &Rfc3339).unwrap();
-        let got = outcome(&v.qr_text, &v.trust_list.to_string(), &root, at);
+        let (got, stale) = outcome(&v.qr_text, &v.trust_list.to_string(), &root, at);
         assert_eq!(got, v.expected, "{name}: {}", v.description);
+        assert_eq!(stale, v.trust_list_stale, "{name}: {}", v.description);
     }
 }
 

@@ -202,6 +202,32 @@ fn a_stale_trust_list_still_verifies_with_a_warning() {
     assert!(check(&qr, at).unwrap().trust_list_stale);
 }
 
+/// Issue 12: the signer says how long its list is fresh (`not_after`,
+/// version 2), not the verifier's policy; it survives signing and parsing.
+#[test]
+fn a_trust_list_is_stale_after_its_own_not_after() {
+    let issuers = vec![suikang_entry(), yuekang_entry()];
+    let month = TrustList::new(7, LIST_ISSUED_AT, issuers.clone())
+        .unwrap()
+        .with_not_after(LIST_ISSUED_AT + Duration::days(30))
+        .unwrap();
+    assert!(!month.is_stale(LIST_ISSUED_AT + Duration::days(8)));
+    assert!(!month.is_stale(LIST_ISSUED_AT + Duration::days(30)));
+    assert!(month.is_stale(LIST_ISSUED_AT + Duration::days(30) + Duration::seconds(1)));
+    let root = key(ROOT_SEED);
+    let parsed =
+        TrustList::from_signed_json(&month.to_signed_json(&root), &[root.verifying_key()]).unwrap();
+    assert_eq!(parsed.not_after(), LIST_ISSUED_AT + Duration::days(30));
+    assert_eq!(parsed, month);
+    assert_eq!(
+        TrustList::new(7, LIST_ISSUED_AT, issuers)
+            .unwrap()
+            .with_not_after(LIST_ISSUED_AT - Duration::seconds(1))
+            .unwrap_err(),
+        TrustListError::InvalidValidity
+    );
+}
+
 #[test]
 fn a_trust_list_verifies_only_under_its_root() {
     let json = signed_trust_list();

@@ -251,6 +251,12 @@ impl Issuer {
                         .issuer(self.profile.id)
                         .cloned()
                         .ok_or(TrustFileError::IssuerNotListed(self.profile.id.0))?;
+                    if signed.is_stale(now) {
+                        tracing::warn!(
+                            not_after = %signed.not_after(),
+                            "the signed trust list has expired: phones and gates warn; sign and publish a new one (sign-trust-list)"
+                        );
+                    }
                     if signed.sequence() < store_sequence {
                         tracing::warn!(
                             signed = signed.sequence(),

@@ -15,7 +15,7 @@ use suikang_server::config::{
 };
 use suikang_server::run::{PROFILE_FILE, ProfileFile, open_issuer, start};
 use suikang_server::store::{AccountId, AccountKind};
-use suikang_server::{admin, trust_file};
+use suikang_server::{admin, keys, trust_file};
 use time::OffsetDateTime;
 
 #[derive(Parser)]
@@ -243,6 +243,10 @@ enum Command {
     SignTrustList {
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Days the list stays fresh (its `not_after`): sign and publish the
+        /// next one before then, or phones and gates warn that it expired.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=366))]
+        valid_days: i64,
     },
     /// Print the signed trust list.
     TrustList,
@@ -560,15 +564,25 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let now = OffsetDateTime::now_utc();
     match command {
         Command::Serve | Command::NewRootKey { .. } => unreachable!("handled above"),
-        Command::SignTrustList { out } => {
+        Command::SignTrustList { out, valid_days } => {
+            let root_file = cli
+                .root_key
+                .as_ref()
+                .ok_or("sign-trust-list needs --root-key FILE")?;
+            let root = ed25519_dalek::SigningKey::from_bytes(&keys::read_secret(root_file)?.0);
             let trust = issuer.trust();
-            let root = trust.root.ok_or("sign-trust-list needs --root-key FILE")?;
+            let list = trust.list.clone();
+            let not_after = list.issued_at() + time::Duration::days(valid_days);
+            let signed_json = list.with_not_after(not_after)?.to_signed_json(&root);
             let out = out.unwrap_or_else(|| trust_file::signed_list_path(&cli.data));
-            trust_file::write(&cli.data, &out, &trust.signed_json, &root)?;
+            trust_file::write(&cli.data, &out, &signed_json, &root.verifying_key())?;
             println!(
-                "trust list sequence {} signed by root {}; written to {}",
+                "trust list sequence {} signed by root {}, fresh until {}; written to {}",
                 trust.sequence,
-                hex::encode(root.to_bytes()),
+                hex::encode(root.verifying_key().to_bytes()),
+                not_after
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
                 out.display()
             );
         }

@@ -198,9 +198,27 @@ fn the_key_ceremony_from_the_command_line() {
     assert!(!ok && err.contains("never overwritten"), "{err}");
     let (ok, _, err) = run(&["sign-trust-list"]);
     assert!(!ok && err.contains("--root-key"), "{err}");
-    let (ok, said, err) = run(&["sign-trust-list", "--root-key", root_arg]);
+    let (ok, said, err) = run(&[
+        "sign-trust-list",
+        "--root-key",
+        root_arg,
+        "--valid-days",
+        "2",
+    ]);
     assert!(ok, "{err}");
     assert!(said.contains(&public), "{said}");
+    // Fresh for the days asked (the list's not_after, issue 12).
+    let mut root = [0; 32];
+    hex::decode_to_slice(&public, &mut root).unwrap();
+    let signed = TrustList::from_signed_json(
+        &std::fs::read_to_string(trust_file::signed_list_path(&dir)).unwrap(),
+        &[ed25519_dalek::VerifyingKey::from_bytes(&root).unwrap()],
+    )
+    .unwrap();
+    assert_eq!(
+        signed.not_after() - signed.issued_at(),
+        time::Duration::days(2)
+    );
     let (ok, printed, err) = run(&["root-key"]);
     assert!(ok, "{err}");
     assert_eq!(printed, public);

@@ -33,6 +33,8 @@ pub const YUEKANG_KEY: KeyId = KeyId(1);
 pub const ISSUED_AT: OffsetDateTime = datetime!(2026-11-28 06:00 UTC);
 pub const NOW: OffsetDateTime = datetime!(2026-11-28 08:00 UTC);
 pub const LIST_ISSUED_AT: OffsetDateTime = datetime!(2026-11-27 00:00 UTC);
+/// The list's `not_after`: after it the list is stale (version 2 on).
+pub const LIST_NOT_AFTER: OffsetDateTime = datetime!(2026-12-04 00:00 UTC);
 /// Suikang's first key was rotated out: it stops at the end of this day.
 pub const OLD_KEY_ENDS: OffsetDateTime = datetime!(2026-11-29 00:00 UTC);
 
@@ -98,9 +100,12 @@ pub fn yuekang_entry() -> IssuerEntry {
     }
 }
 
-/// Suikang and Yuekang under one root.
+/// Suikang and Yuekang under one root, fresh for 7 days.
 pub fn trust_list() -> TrustList {
-    TrustList::new(7, LIST_ISSUED_AT, vec![suikang_entry(), yuekang_entry()]).unwrap()
+    TrustList::new(7, LIST_ISSUED_AT, vec![suikang_entry(), yuekang_entry()])
+        .unwrap()
+        .with_not_after(LIST_NOT_AFTER)
+        .unwrap()
 }
 
 /// A list of `n` issuers (Suikang, Yuekang and `n - 2` others), for the
