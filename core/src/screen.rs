@@ -102,6 +102,7 @@ impl Banner {
             Banner::Offline => "網絡不可用，正在顯示離線健康碼",
             Banner::Stale => "健康碼較長時間未同步，請連網刷新",
             Banner::CacheReset => "本地數據已重置，正在重新同步",
+            Banner::TrustListStale => "信任列表已過期，請連網更新",
         }
     }
 
