@@ -657,7 +657,7 @@ async fn a_checkpoint_with_an_expired_trust_list_still_verifies_and_warns() {
     let checkpoint = gate.open();
     assert!(checkpoint.refresh_trust_list().await.unwrap());
     {
-        let (_phone, resident) = signed_in_phone(&server).await;
+        let (_phone, resident) = server.resident(RESIDENT_NAME, RESIDENT_ID).await;
         let fresh = checkpoint
             .verify(&resident.present(None).unwrap().qr_text)
             .unwrap();
