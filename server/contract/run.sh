@@ -62,7 +62,7 @@ SUIKANG_CHECKPOINT_TOKEN="$(token_of create-checkpoint --organisation "广州塔
 export SUIKANG_INSTITUTION_TOKEN SUIKANG_AUTHORITY_TOKEN SUIKANG_CHECKPOINT_TOKEN
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"
-"$server" --data "$data" --listen "127.0.0.1:$port" --dev-face-simulator > "$work/server.log" 2>&1 &
+"$server" --data "$data" --listen "127.0.0.1:$port" --dev-face-simulator --dev-root-key > "$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
     python3 -c "import urllib.request; urllib.request.urlopen('$base/healthz', timeout=1)" 2>/dev/null && break

@@ -30,7 +30,7 @@ class ServerProcess : AutoCloseable {
     private val data: Path = Files.createTempDirectory("suikang-ui-server")
     val port: Int = ServerSocket(0).use { it.localPort }
     val url = "http://127.0.0.1:$port"
-    val rootKey: String = run("root-key").trim()
+    val rootKey: String = run("--dev-root-key", "root-key").trim()
 
     /** 医疗机构: may impose a suspected-case control on anyone (问题十). */
     val hospitalToken: String = run(
@@ -47,7 +47,7 @@ class ServerProcess : AutoCloseable {
 
     fun start(): ServerProcess {
         val log = Files.createTempFile("suikang-ui-server", ".log").toFile()
-        process = ProcessBuilder(bin, "--data", data.toString(), "--listen", "127.0.0.1:$port", "--dev-face-simulator")
+        process = ProcessBuilder(bin, "--data", data.toString(), "--listen", "127.0.0.1:$port", "--dev-face-simulator", "--dev-root-key")
             .redirectErrorStream(true)
             .redirectOutput(log)
             .start()
