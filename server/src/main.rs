@@ -62,7 +62,7 @@ struct Cli {
     /// the trust list on this server: development, demos and tests only.
     /// Without it (or --root-key) the server serves DATA/trust-list.json as
     /// `sign-trust-list` wrote it, and refuses to start without one.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "SUIKANG_DEV_ROOT_KEY")]
     dev_root_key: bool,
     /// Issuer key file (hex); default: DATA/keys/issuer-N.key, created if absent.
     #[arg(long, env = "SUIKANG_ISSUER_KEY")]

@@ -70,6 +70,7 @@ fn sigterm_lets_the_request_in_flight_finish_and_exits_0() {
         .env("SUIKANG_LISTEN", "127.0.0.1:0")
         .env("SUIKANG_METRICS_LISTEN", "127.0.0.1:0")
         .env("SUIKANG_DEV_FACE_SIMULATOR", "true")
+        .env("SUIKANG_DEV_ROOT_KEY", "true")
         .env("SUIKANG_LOG_FORMAT", "json")
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
