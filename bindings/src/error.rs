@@ -242,6 +242,7 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     InvalidIdempotencyKey,
     RequestInProgress,
+    RequestAlreadyApplied,
     FaceSimulatorDisabled,
     DatabaseUnavailable,
     Internal,

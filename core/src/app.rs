@@ -861,7 +861,13 @@ impl App {
                 .authorized(|token| async move { action.deliver(http, &token, key).await })
                 .await;
             match result {
-                Ok(()) => {
+                // The server kept the effect of an earlier delivery but not
+                // its answer: delivered; the sync's read shows the result.
+                Ok(())
+                | Err(CoreError::Refused {
+                    code: ErrorCode::RequestAlreadyApplied,
+                    ..
+                }) => {
                     self.cache().remove_outbox(seq)?;
                     report.delivered += 1;
                 }

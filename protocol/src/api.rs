@@ -236,6 +236,10 @@ pub enum ErrorCode {
     /// 503: the first request with this `Idempotency-Key` is still running:
     /// retry after `Retry-After`, and get its response.
     RequestInProgress,
+    /// 409: a request with this `Idempotency-Key` took effect, but the
+    /// server stopped before it kept the answer: nothing is done again.
+    /// Read the state (a sync) to see the result.
+    RequestAlreadyApplied,
     /// 404: this server does not run the face-vendor simulator.
     FaceSimulatorDisabled,
     /// 503: the server cannot reach its database (its readiness probe,
@@ -303,7 +307,8 @@ impl ErrorCode {
             | C::HolderHasOwnCode
             | C::JoinRequestPending
             | C::JoinRequestAlreadyDecided
-            | C::ControlAlreadyActive => 409,
+            | C::ControlAlreadyActive
+            | C::RequestAlreadyApplied => 409,
             C::LoginLocked | C::RateLimited => 429,
             C::Internal => 500,
             C::RequestInProgress | C::ServerBusy | C::DatabaseUnavailable => 503,

@@ -124,6 +124,8 @@ pub enum ApiError {
     InvalidIdempotencyKey,
     #[error("the first request with this Idempotency-Key is still running: retry shortly")]
     RequestInProgress,
+    #[error("the request with this Idempotency-Key took effect; its answer was lost: read the state to see it")]
+    RequestAlreadyApplied,
     #[error("this server does not run the face-vendor simulator")]
     FaceSimulatorDisabled,
     #[error("too many requests from this client: try again in {retry_after_seconds} s")]
@@ -202,6 +204,7 @@ impl ApiError {
             IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
             InvalidIdempotencyKey => ErrorCode::InvalidIdempotencyKey,
             RequestInProgress => ErrorCode::RequestInProgress,
+            RequestAlreadyApplied => ErrorCode::RequestAlreadyApplied,
             FaceSimulatorDisabled => ErrorCode::FaceSimulatorDisabled,
             RateLimited { .. } => ErrorCode::RateLimited,
             DatabaseUnavailable => ErrorCode::DatabaseUnavailable,

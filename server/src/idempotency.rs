@@ -14,7 +14,7 @@ use suikang_protocol::api::paths;
 
 use crate::error::ApiError;
 use crate::issuer::{Caller, Issuer};
-use crate::store::{IdempotencyClaim, StoredResponse};
+use crate::store::{CLAIMED_KEY, ClaimedKey, IdempotencyClaim, StoredResponse};
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
@@ -49,6 +49,11 @@ fn serves(issuer: &Issuer, req: &Request) -> bool {
 /// first response back — no second effect. The same key with another body is
 /// refused. Keys belong to the caller (the person or account, not the token:
 /// a retry after a token refresh is the same request).
+///
+/// The handler runs with its claim in [`CLAIMED_KEY`]: each of its write
+/// transactions marks the claim applied as it commits, so if the server
+/// stops between the effect and keeping the response, a retry is answered
+/// 409 `request_already_applied` instead of running the effect again.
 pub async fn idempotency(State(issuer): State<Arc<Issuer>>, req: Request, next: Next) -> Response {
     if req.method() != Method::POST && req.method() != Method::DELETE
         || TOKEN_BEARING.contains(&req.uri().path())
@@ -103,14 +108,26 @@ pub async fn idempotency(State(issuer): State<Arc<Issuer>>, req: Request, next: 
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             return response;
         }
+        Ok(IdempotencyClaim::Applied { request_hash: h }) if h == request_hash => {
+            return ApiError::RequestAlreadyApplied.into_response();
+        }
         Ok(_) => return ApiError::IdempotencyKeyReused.into_response(),
         Err(e) => return ApiError::from(e).into_response(),
     }
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
+    let claim = ClaimedKey {
+        scope,
+        key: key.clone(),
+        request_hash,
+    };
+    let response = CLAIMED_KEY
+        .scope(
+            claim,
+            next.run(Request::from_parts(parts, Body::from(bytes))),
+        )
         .await;
     if response.status().is_server_error() {
-        // Nothing was changed: let a retry run it again.
+        // Let a retry run it again — unless an effect committed (the claim
+        // is then marked applied, and stays).
         if let Err(e) = issuer.store.abandon_idempotency_key(scope, key).await {
             tracing::warn!(error = %e, "an idempotency claim was not given up");
         }

@@ -66,3 +66,29 @@ async fn expired_challenges_and_old_idempotency_answers_are_deleted_on_schedule(
     let fresh: FaceChallenge = ok(fresh).await;
     assert_ne!(fresh.challenge_id, first.challenge_id);
 }
+
+/// Each purge deletes by an index (issue 12): on a city's tables a scan
+/// would hold the one writer for seconds at every pass.
+#[test]
+fn each_purge_finds_its_rows_by_an_index() {
+    let mut db = rusqlite::Connection::open_in_memory().unwrap();
+    suikang_server::store::sqlite::migrate(&mut db).unwrap();
+    for (table, column) in [
+        ("challenges", "expires_at"),
+        ("idempotency", "created_at"),
+        ("face_failures", "at"),
+    ] {
+        let sql = format!("EXPLAIN QUERY PLAN DELETE FROM {table} WHERE {column} < 0");
+        let plan: Vec<String> = db
+            .prepare(&sql)
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            plan.iter().any(|step| step.contains("INDEX")),
+            "{table} is scanned whole: {plan:?}"
+        );
+    }
+}

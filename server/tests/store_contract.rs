@@ -45,6 +45,7 @@ contract_tests!(
     accounts_are_found_by_token,
     account_tokens_rotate_and_accounts_are_revoked,
     idempotency_keys_are_claimed_once,
+    an_effect_and_its_idempotency_mark_commit_together,
     housekeeping_purges_only_what_expired,
     trust_changes_bump_the_sequence,
     racing_writers_get_one_outcome,

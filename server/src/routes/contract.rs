@@ -314,6 +314,7 @@ const IDEMPOTENCY_REFUSALS: &[ErrorCode] = &[
     C::InvalidIdempotencyKey,
     C::IdempotencyKeyReused,
     C::RequestInProgress,
+    C::RequestAlreadyApplied,
 ];
 
 /// What the connection's limits can answer on any operation: a request

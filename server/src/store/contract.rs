@@ -824,6 +824,89 @@ pub async fn idempotency_keys_are_claimed_once(store: &dyn Store) {
     );
 }
 
+/// Issue 12: a request's effect and the mark that it took effect commit in
+/// one transaction. If the server stops before it keeps the response, a
+/// retry after the claim timeout is not given the key again (before, it
+/// was, and the effect ran twice): it learns the request was applied.
+pub async fn an_effect_and_its_idempotency_mark_commit_together(store: &dyn Store) {
+    let p = store.upsert_person(facts(1), T0).await.unwrap();
+    let declaration = || Declaration {
+        person: p.id,
+        declared_by: "self".into(),
+        symptoms: "[\"fever\"]".into(),
+        travel: None,
+        at: T0,
+        district: Some("440104".into()),
+    };
+    let claimed = ClaimedKey {
+        scope: [5; 32],
+        key: "declare".into(),
+        request_hash: [6; 32],
+    };
+    let claim = |key: &str, at| {
+        store.claim_idempotency_key(claimed.scope, key.into(), claimed.request_hash, at)
+    };
+    assert_eq!(
+        claim("declare", T0).await.unwrap(),
+        IdempotencyClaim::Claimed
+    );
+    // The request holding the claim declares; the server stops before the
+    // response is kept.
+    CLAIMED_KEY
+        .scope(claimed.clone(), store.record_declaration(declaration()))
+        .await
+        .unwrap();
+    assert_eq!(
+        claim("declare", T0 + Duration::seconds(1)).await.unwrap(),
+        IdempotencyClaim::InFlight {
+            request_hash: claimed.request_hash
+        },
+        "a retry while the first attempt may still answer waits"
+    );
+    let later = T0 + IDEMPOTENCY_CLAIM_TIMEOUT + Duration::seconds(1);
+    for at in [later, later + Duration::days(1)] {
+        assert_eq!(
+            claim("declare", at).await.unwrap(),
+            IdempotencyClaim::Applied {
+                request_hash: claimed.request_hash
+            },
+            "an applied request is never run again"
+        );
+    }
+    // Giving the claim up (a 5xx after the effect) keeps the mark.
+    store
+        .abandon_idempotency_key(claimed.scope, "declare".into())
+        .await
+        .unwrap();
+    assert!(matches!(
+        claim("declare", later).await.unwrap(),
+        IdempotencyClaim::Applied { .. }
+    ));
+    // A response kept after all is the answer from then on.
+    let answer = StoredResponse {
+        request_hash: claimed.request_hash,
+        status: 201,
+        body: b"declared".to_vec(),
+    };
+    store
+        .complete_idempotency_key(claimed.scope, "declare".into(), answer.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        claim("declare", later).await.unwrap(),
+        IdempotencyClaim::Done(answer)
+    );
+
+    // A write outside the request marks nothing: a claim whose request
+    // died before any effect is taken over.
+    assert_eq!(claim("quiet", T0).await.unwrap(), IdempotencyClaim::Claimed);
+    store.record_declaration(declaration()).await.unwrap();
+    assert_eq!(
+        claim("quiet", later).await.unwrap(),
+        IdempotencyClaim::Claimed
+    );
+}
+
 /// Keys and trusted issuers change the trust list's sequence.
 pub async fn trust_changes_bump_the_sequence(store: &dyn Store) {
     let s0 = store.trust_sequence().await.unwrap();

@@ -614,7 +614,41 @@ pub enum IdempotencyClaim {
     InFlight { request_hash: [u8; 32] },
     /// A request with this key ran: its response.
     Done(StoredResponse),
+    /// A request with this key took effect, and the server stopped before
+    /// keeping its response (the claim is older than
+    /// [`IDEMPOTENCY_CLAIM_TIMEOUT`]): it must not run again.
+    Applied { request_hash: [u8; 32] },
 }
+
+/// The claimed idempotency key of the request being handled. Every write
+/// transaction the request makes marks the claim "applied" before it
+/// commits, in the same transaction: the effect and the record that it
+/// happened commit together, so a crash before the response is kept never
+/// lets a retry run the effect a second time (a retry then gets
+/// [`IdempotencyClaim::Applied`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimedKey {
+    pub scope: [u8; 32],
+    pub key: String,
+    pub request_hash: [u8; 32],
+}
+
+tokio::task_local! {
+    /// Set by the idempotency middleware around the handler
+    /// (`crate::idempotency`); read by the engines' write transactions.
+    pub static CLAIMED_KEY: ClaimedKey;
+}
+
+/// The claim of the request this task is handling, if it has one.
+pub fn claimed_key() -> Option<ClaimedKey> {
+    CLAIMED_KEY.try_with(Clone::clone).ok()
+}
+
+/// Idempotency row states (`idempotency.status`): claimed, applied (the
+/// effect committed, the response not yet kept), else the response's HTTP
+/// status.
+pub(crate) const CLAIM_OPEN: u16 = 0;
+pub(crate) const CLAIM_APPLIED: u16 = 1;
 
 /// The first response to an idempotent request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -826,7 +860,8 @@ pub trait Store: Send + Sync + 'static {
         request_hash: [u8; 32],
         at: OffsetDateTime,
     ) -> StoreFuture<'_, IdempotencyClaim>;
-    /// Keeps the claimed request's response, for every retry.
+    /// Keeps the claimed request's response, for every retry (a claim
+    /// whose effect is marked applied included).
     fn complete_idempotency_key(
         &self,
         scope: [u8; 32],

@@ -228,6 +228,12 @@ pub const MIGRATIONS: &[&str] = &[
         linked_at BIGINT NOT NULL
     );
     "#,
+    // 6: as SQLite's 6, housekeeping's indexes.
+    r#"
+    CREATE INDEX challenges_expiry ON challenges(expires_at);
+    CREATE INDEX idempotency_created ON idempotency(created_at);
+    CREATE INDEX face_failures_at ON face_failures(at);
+    "#,
 ];
 
 /// Key of the advisory lock that lets one replica at a time migrate.
@@ -445,6 +451,9 @@ macro_rules! transaction {
             let mut client = store.pool.get().await?;
             let $tx = client.transaction().await?;
             let value = $body;
+            if let Some(claim) = claimed_key() {
+                mark_applied(&$tx, &claim).await?;
+            }
             $tx.commit().await?;
             R::Ok(value)
         })
@@ -453,6 +462,25 @@ macro_rules! transaction {
 }
 
 // ---------------------------------------------------------------- helpers
+
+/// Marks the request's idempotency claim applied, inside the transaction
+/// that makes its effect ([`ClaimedKey`]).
+async fn mark_applied<C: GenericClient>(c: &C, claim: &ClaimedKey) -> R<()> {
+    exec(
+        c,
+        "UPDATE idempotency SET status = $3 \
+         WHERE scope = $1 AND key = $2 AND status = $4 AND request_hash = $5",
+        &[
+            &claim.scope.as_slice(),
+            &claim.key,
+            &i32::from(CLAIM_APPLIED),
+            &i32::from(CLAIM_OPEN),
+            &claim.request_hash.as_slice(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
 
 async fn opt<C: GenericClient>(c: &C, sql: &str, params: &[&(dyn ToSql + Sync)]) -> R<Option<Row>> {
     let stmt = c.prepare_cached(sql).await?;
@@ -1757,16 +1785,18 @@ impl Store for PgStore {
         why: SessionEnd,
         at: OffsetDateTime,
     ) -> StoreFuture<'_, ()> {
-        Box::pin(self.read(async move |c| {
-            exec(
-                c,
-                "UPDATE sessions SET ended_at = $2, end_reason = $3 \
-                 WHERE id = $1 AND ended_at IS NULL",
-                &[&session.0, &ts(at), &why.as_str()],
-            )
-            .await?;
-            Ok(())
-        }))
+        Box::pin(async move {
+            // A transaction (a sign-out is an idempotent request's effect).
+            transaction!(self, |tx| {
+                exec(
+                    &tx,
+                    "UPDATE sessions SET ended_at = $2, end_reason = $3 \
+                     WHERE id = $1 AND ended_at IS NULL",
+                    &[&session.0, &ts(at), &why.as_str()],
+                )
+                .await?;
+            })
+        })
     }
 
     fn create_account(&self, a: NewAccount) -> StoreFuture<'_, Account> {
@@ -1918,23 +1948,29 @@ impl Store for PgStore {
     }
 
     fn record_declaration(&self, d: Declaration) -> StoreFuture<'_, i64> {
-        Box::pin(self.read(async move |c| {
-            Ok(one(
-                c,
-                "INSERT INTO declarations (person_id, declared_by, symptoms, travel, at, district) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                &[
-                    &d.person.0,
-                    &d.declared_by,
-                    &d.symptoms,
-                    &d.travel,
-                    &ts(d.at),
-                    &d.district,
-                ],
-            )
-            .await?
-            .try_get(0)?)
-        }))
+        Box::pin(async move {
+            let d = &d;
+            // A transaction, not one statement: an idempotent request's
+            // effect commits with its claim marked applied.
+            transaction!(self, |tx| {
+                let id: i64 = one(
+                    &tx,
+                    "INSERT INTO declarations (person_id, declared_by, symptoms, travel, at, district) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    &[
+                        &d.person.0,
+                        &d.declared_by,
+                        &d.symptoms,
+                        &d.travel,
+                        &ts(d.at),
+                        &d.district,
+                    ],
+                )
+                .await?
+                .try_get(0)?;
+                id
+            })
+        })
     }
 
     fn symptom_declarations(
@@ -2002,19 +2038,24 @@ impl Store for PgStore {
                     )
                     .await?;
                     let hash = blob32(row.try_get(0)?, "request_hash")?;
-                    let status: i32 = row.try_get(1)?;
+                    let status = u16::try_from(row.try_get::<_, i32>(1)?)
+                        .map_err(|_| StoreError::Corrupt("status"))?;
                     let created: i64 = row.try_get(3)?;
-                    if status == 0 && created > stale {
+                    let unfinished = status == CLAIM_OPEN || status == CLAIM_APPLIED;
+                    if unfinished && created > stale {
+                        // The first attempt is still running.
                         IdempotencyClaim::InFlight { request_hash: hash }
-                    } else if status != 0 {
+                    } else if status == CLAIM_APPLIED {
+                        // Its effect committed, and it never answered (a crash).
+                        IdempotencyClaim::Applied { request_hash: hash }
+                    } else if status != CLAIM_OPEN {
                         IdempotencyClaim::Done(StoredResponse {
                             request_hash: hash,
-                            status: u16::try_from(status)
-                                .map_err(|_| StoreError::Corrupt("status"))?,
+                            status,
                             body: row.try_get(2)?,
                         })
                     } else {
-                        // A claim whose request never finished (a crash): taken over.
+                        // A claim whose request died before any effect: taken over.
                         exec(
                             &tx,
                             "UPDATE idempotency SET request_hash = $3, created_at = $4 \
@@ -2039,13 +2080,15 @@ impl Store for PgStore {
             exec(
                 c,
                 "UPDATE idempotency SET status = $3, body = $4 \
-                 WHERE scope = $1 AND key = $2 AND status = 0 AND request_hash = $5",
+                 WHERE scope = $1 AND key = $2 AND status IN ($6, $7) AND request_hash = $5",
                 &[
                     &scope.as_slice(),
                     &key,
                     &i32::from(response.status),
                     &response.body,
                     &response.request_hash.as_slice(),
+                    &i32::from(CLAIM_OPEN),
+                    &i32::from(CLAIM_APPLIED),
                 ],
             )
             .await?;

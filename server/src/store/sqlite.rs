@@ -204,6 +204,14 @@ const MIGRATIONS: &[&str] = &[
         linked_at INTEGER NOT NULL
     );
     "#,
+    // 6: housekeeping deletes by age (challenges, idempotency rows, face
+    // failures): each by an index, not a scan of the whole table while it
+    // holds the writer (issue 12).
+    r#"
+    CREATE INDEX challenges_expiry ON challenges(expires_at);
+    CREATE INDEX idempotency_created ON idempotency(created_at);
+    CREATE INDEX face_failures_at ON face_failures(at);
+    "#,
 ];
 
 const READERS: usize = 4;
@@ -319,12 +327,17 @@ impl SqliteStore {
         F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let inner = self.inner.clone();
+        // Read here: the task-local does not follow into the blocking pool.
+        let claim = claimed_key();
         Box::pin(async move {
             tokio::task::spawn_blocking(move || {
                 let mut conn = inner.writer.lock().expect("writer lock");
                 let tx =
                     conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 let value = f(&tx)?;
+                if let Some(claim) = &claim {
+                    mark_applied(&tx, claim)?;
+                }
                 tx.commit()?;
                 Ok(value)
             })
@@ -332,6 +345,23 @@ impl SqliteStore {
             .map_err(backend)?
         })
     }
+}
+
+/// Marks the request's idempotency claim applied, inside the transaction
+/// that makes its effect ([`ClaimedKey`]).
+fn mark_applied(tx: &Transaction<'_>, claim: &ClaimedKey) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE idempotency SET status = ?3 \
+         WHERE scope = ?1 AND key = ?2 AND status = ?4 AND request_hash = ?5",
+    )?
+    .execute(params![
+        claim.scope.to_vec(),
+        claim.key,
+        CLAIM_APPLIED,
+        CLAIM_OPEN,
+        claim.request_hash.to_vec()
+    ])?;
+    Ok(())
 }
 
 // ---------------------------------------------------------------- encodings
@@ -1719,17 +1749,26 @@ impl Store for SqliteStore {
                 .optional()?;
             let stale = ts(at - IDEMPOTENCY_CLAIM_TIMEOUT);
             match row {
-                // Status 0: claimed, not finished.
-                Some((hash, 0, _, created)) if created > stale => Ok(IdempotencyClaim::InFlight {
+                // Claimed or applied, not finished: the first attempt is
+                // still running.
+                Some((hash, CLAIM_OPEN | CLAIM_APPLIED, _, created)) if created > stale => {
+                    Ok(IdempotencyClaim::InFlight {
+                        request_hash: blob32(hash, "request_hash")?,
+                    })
+                }
+                // Its effect committed, and it never answered (a crash).
+                Some((hash, CLAIM_APPLIED, _, _)) => Ok(IdempotencyClaim::Applied {
                     request_hash: blob32(hash, "request_hash")?,
                 }),
-                Some((hash, status, body, _)) if status != 0 => {
+                Some((hash, status, body, _)) if status != CLAIM_OPEN => {
                     Ok(IdempotencyClaim::Done(StoredResponse {
                         request_hash: blob32(hash, "request_hash")?,
                         status,
                         body,
                     }))
                 }
+                // Free, or claimed by a request that died before any
+                // effect: taken over.
                 _ => {
                     tx.prepare_cached(
                         "INSERT INTO idempotency (scope, key, request_hash, status, body, created_at) \
@@ -1752,14 +1791,16 @@ impl Store for SqliteStore {
         self.write(move |tx| {
             tx.prepare_cached(
                 "UPDATE idempotency SET status = ?3, body = ?4 \
-                 WHERE scope = ?1 AND key = ?2 AND status = 0 AND request_hash = ?5",
+                 WHERE scope = ?1 AND key = ?2 AND status IN (?6, ?7) AND request_hash = ?5",
             )?
             .execute(params![
                 scope.to_vec(),
                 key,
                 response.status,
                 response.body,
-                response.request_hash.to_vec()
+                response.request_hash.to_vec(),
+                CLAIM_OPEN,
+                CLAIM_APPLIED
             ])?;
             Ok(())
         })
@@ -1785,9 +1826,9 @@ impl Store for SqliteStore {
     fn abandon_idempotency_key(&self, scope: [u8; 32], key: String) -> StoreFuture<'_, ()> {
         self.write(move |tx| {
             tx.prepare_cached(
-                "DELETE FROM idempotency WHERE scope = ?1 AND key = ?2 AND status = 0",
+                "DELETE FROM idempotency WHERE scope = ?1 AND key = ?2 AND status = ?3",
             )?
-            .execute(params![scope.to_vec(), key])?;
+            .execute(params![scope.to_vec(), key, CLAIM_OPEN])?;
             Ok(())
         })
     }
