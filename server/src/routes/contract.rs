@@ -469,7 +469,7 @@ fn complete_operation(operation: &mut Value, op: &Operation, method: &str) {
             "name": "Idempotency-Key",
             "in": "header",
             "required": false,
-            "description": "Makes a retry safe: the first answer for this key is given again, and a request still running with it answers 503 `request_in_progress` (DESIGN §6).",
+            "description": "Makes a retry safe: the first answer for this key is given again, and a request still running with it answers 503 `request_in_progress`, and one that took effect but whose answer was lost (the server stopped) answers 409 `request_already_applied`: read the state to see its result (DESIGN §6).",
             "schema": { "type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$" }
         }));
     }
