@@ -124,7 +124,9 @@ pub enum ApiError {
     InvalidIdempotencyKey,
     #[error("the first request with this Idempotency-Key is still running: retry shortly")]
     RequestInProgress,
-    #[error("the request with this Idempotency-Key took effect; its answer was lost: read the state to see it")]
+    #[error(
+        "the request with this Idempotency-Key took effect; its answer was lost: read the state to see it"
+    )]
     RequestAlreadyApplied,
     #[error("this server does not run the face-vendor simulator")]
     FaceSimulatorDisabled,

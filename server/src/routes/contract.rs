@@ -576,7 +576,8 @@ mod tests {
             &json!([
                 "holder_has_own_code",
                 "join_request_pending",
-                "too_many_dependents"
+                "too_many_dependents",
+                "request_already_applied"
             ])
         );
         assert_eq!(

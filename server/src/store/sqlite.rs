@@ -327,9 +327,10 @@ impl SqliteStore {
         F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let inner = self.inner.clone();
-        // Read here: the task-local does not follow into the blocking pool.
-        let claim = claimed_key();
         Box::pin(async move {
+            // Read when the write runs, in the request's task: the
+            // task-local does not follow into the blocking pool.
+            let claim = claimed_key();
             tokio::task::spawn_blocking(move || {
                 let mut conn = inner.writer.lock().expect("writer lock");
                 let tx =
