@@ -252,12 +252,12 @@ impl App {
     }
 
     pub async fn status(&self) -> Result<AppStatus> {
-        self.blocking(|core| Ok(core.status()?.into())).await
+        self.blocking(|core| Ok(core.status()?)).await
     }
 
     /// Delivers queued actions, fetches changed codes and trust list.
     pub async fn sync(&self) -> Result<SyncReport> {
-        self.on_runtime(|core| async move { Ok(core.sync().await?.into()) })
+        self.on_runtime(|core| async move { Ok(core.sync().await?) })
             .await
     }
 
@@ -308,21 +308,7 @@ impl App {
         symptoms: Vec<Symptom>,
         travel_from_key_area: Option<KeyAreaTravel>,
     ) -> Result<SubmitOutcome> {
-        let travel = travel_from_key_area
-            .map(|t| {
-                let format = time::macros::format_description!("[year]-[month]-[day]");
-                let arrived_on = time::Date::parse(&t.arrived_on, format).map_err(|_| {
-                    SuikangError::InvalidArgument {
-                        reason: "arrived_on is not YYYY-MM-DD".into(),
-                    }
-                })?;
-                Ok::<_, SuikangError>(CoreTravel {
-                    area: t.area,
-                    arrived_on,
-                    district: t.district,
-                })
-            })
-            .transpose()?;
+        let travel = travel_from_key_area.map(CoreTravel::try_from).transpose()?;
         self.on_runtime(|core| async move {
             Ok(core.declare(code_id.as_deref(), symptoms, travel).await?)
         })

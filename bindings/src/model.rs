@@ -4,11 +4,11 @@
 //!
 //! The core's and the protocol's own types cross the FFI as they are:
 //! `#[uniffi::remote(..)]` restates each one's shape (the compiler checks it
-//! against the real type), so nothing is copied field by field. A record
-//! stays a copy here only where the apps get a different shape: nested
-//! values flattened (`Session`,
-//! `OnlineCheckResult`), counts as `u32`, or an input the apps fill in
-//! (`KeyAreaTravel`).
+//! against the real type), so nothing is copied field by field. Three
+//! shapes stay the bindings' own, each saying why where it is defined:
+//! `Screen` (uniffi carries no `Box`), `OnlineCheckResult` (the server's
+//! nested answer flattened for a result screen) and `KeyAreaTravel` (the
+//! form's date as typed, read by `protocol::api::parse_full_date`).
 //!
 //! Times are `Timestamp` (Kotlin `java.time.Instant`, Swift `Date`, Python
 //! `datetime`), lengths of time `TimeSpan` (`java.time.Duration`,
@@ -20,17 +20,16 @@ use std::time::{Duration, SystemTime};
 pub use suikang_core::codes::CodeSummary;
 pub use suikang_core::display::{ReasonLabel, Rgba};
 pub use suikang_core::screen::{CardColors, CodeScreen, ValidityNote};
-pub use suikang_core::{CheckResult, ProxyApplication, QrMatrix};
+pub use suikang_core::{AppStatus, CheckResult, ProxyApplication, QrMatrix, Session, SyncReport};
 
-use suikang_core::app::AppStatus as CoreAppStatus;
 use suikang_core::display::{Arrow, Language};
 use suikang_core::print::PageFormat;
 use suikang_core::screen as core_screen;
 use suikang_core::{Banner, ScreenAction, Verdict};
-use suikang_core::{CacheRecovery, NetworkState, SubmitOutcome, SyncReport as CoreSyncReport};
+use suikang_core::{CacheRecovery, NetworkState, SubmitOutcome};
 use suikang_protocol::api::{
     ApplyResponse, CodeRole, ErrorCode, FaceOutcome, JoinDecision, JoinDecisionResponse,
-    JoinRequestView, OnlineVerifyResponse, SessionView, Symptom,
+    JoinRequestView, OnlineVerifyResponse, Symptom,
 };
 use suikang_protocol::{
     AppliedBy, Color, ControlReason, DeviceReason, DocumentKind, Refusal, Relationship,
@@ -296,7 +295,8 @@ pub struct ValidityNote {
 }
 
 /// What the code screen is showing.
-// uniffi enums carry their fields by value: no Box across the FFI.
+// The bindings' own shape: core boxes `Screen::Code`'s `CodeScreen` (clippy's
+// large_enum_variant) and uniffi carries no `Box`, so the arms are restated.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum Screen {
@@ -342,7 +342,7 @@ pub struct CodeSummary {
 }
 
 /// Who is signed in, masked.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct Session {
     pub masked_name: String,
     pub masked_document: String,
@@ -351,20 +351,8 @@ pub struct Session {
     pub issuer_name_en: String,
 }
 
-impl From<SessionView> for Session {
-    fn from(s: SessionView) -> Self {
-        Session {
-            masked_name: s.masked_name,
-            masked_document: s.masked_document,
-            document_kind: s.document_kind,
-            issuer_name_zh: s.issuer.name_zh,
-            issuer_name_en: s.issuer.name_en,
-        }
-    }
-}
-
 /// Everything the UI's banners need.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct AppStatus {
     pub signed_in: bool,
     pub signed_in_elsewhere: bool,
@@ -375,22 +363,8 @@ pub struct AppStatus {
     pub cache_recovery: Option<CacheRecovery>,
 }
 
-impl From<CoreAppStatus> for AppStatus {
-    fn from(s: CoreAppStatus) -> Self {
-        AppStatus {
-            signed_in: s.signed_in,
-            signed_in_elsewhere: s.signed_in_elsewhere,
-            session: s.session.map(Into::into),
-            network: s.network,
-            last_synced_at: s.last_synced_at,
-            queued_actions: u32::try_from(s.queued_actions).unwrap_or(u32::MAX),
-            cache_recovery: s.cache_recovery,
-        }
-    }
-}
-
 /// What a sync did.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+#[uniffi::remote(Record)]
 pub struct SyncReport {
     pub codes_changed: bool,
     pub trust_list_changed: bool,
@@ -398,17 +372,6 @@ pub struct SyncReport {
     pub delivered: u32,
     /// Queued actions the server refused (they are not retried).
     pub refused: Vec<ErrorCode>,
-}
-
-impl From<CoreSyncReport> for SyncReport {
-    fn from(r: CoreSyncReport) -> Self {
-        SyncReport {
-            codes_changed: r.codes_changed,
-            trust_list_changed: r.trust_list_changed,
-            delivered: u32::try_from(r.delivered).unwrap_or(u32::MAX),
-            refused: r.refused,
-        }
-    }
 }
 
 /// The code an application produced, or found (一人一码): the server's
@@ -476,6 +439,8 @@ pub struct JoinDecisionResult {
 }
 
 /// Travel from a key epidemic area, for a health declaration.
+// The bindings' own shape: the form's date as the person typed it, read by
+// `parse_full_date` below (an InvalidArgument, not a panic across the FFI).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct KeyAreaTravel {
     pub area: String,
@@ -483,6 +448,22 @@ pub struct KeyAreaTravel {
     pub arrived_on: String,
     /// The district of Guangzhou arrived in.
     pub district: String,
+}
+
+impl TryFrom<KeyAreaTravel> for suikang_protocol::api::KeyAreaTravel {
+    type Error = crate::error::SuikangError;
+
+    fn try_from(t: KeyAreaTravel) -> Result<Self, Self::Error> {
+        Ok(suikang_protocol::api::KeyAreaTravel {
+            arrived_on: suikang_protocol::api::parse_full_date(&t.arrived_on).ok_or_else(|| {
+                crate::error::SuikangError::InvalidArgument {
+                    reason: "arrived_on is not YYYY-MM-DD".into(),
+                }
+            })?,
+            area: t.area,
+            district: t.district,
+        })
+    }
 }
 
 /// The code screen's arrows; their spoken labels: `arrow_label`.
@@ -561,6 +542,9 @@ pub struct CheckResult {
 }
 
 /// The issuing server's answer to an online check.
+// The bindings' own shape: `OnlineVerifyResponse`'s optional `code` and
+// `current_status` flattened for the result screen; `stop_now` is the core's
+// rule (`suikang_core::stop_now`).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct OnlineCheckResult {
     pub valid: bool,
@@ -583,6 +567,7 @@ pub struct OnlineCheckResult {
 
 impl From<OnlineVerifyResponse> for OnlineCheckResult {
     fn from(r: OnlineVerifyResponse) -> Self {
+        let stop_now = suikang_core::stop_now(&r);
         let (color, controls, masked_name, masked_document, printed) = match r.code {
             Some(c) => (
                 Some(c.color),
@@ -603,8 +588,41 @@ impl From<OnlineVerifyResponse> for OnlineCheckResult {
             masked_document,
             printed,
             current_color: r.current_status.as_ref().map(|s| s.color),
-            stop_now: r.current_status.is_some_and(|s| !s.pass),
+            stop_now,
             status_changed_since_issue: r.status_changed_since_issue,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeyAreaTravel;
+    use crate::error::SuikangError;
+    use time::macros::date;
+
+    fn travel(arrived_on: &str) -> KeyAreaTravel {
+        KeyAreaTravel {
+            area: "武汉".into(),
+            arrived_on: arrived_on.into(),
+            district: "440105".into(),
+        }
+    }
+
+    /// The declaration form's date as typed: `YYYY-MM-DD`, or the app is
+    /// told what is wrong (no panic across the FFI).
+    #[test]
+    fn a_travel_date_is_read_as_typed_or_refused() {
+        let read = suikang_protocol::api::KeyAreaTravel::try_from(travel("2026-11-28")).unwrap();
+        assert_eq!(read.arrived_on, date!(2026 - 11 - 28));
+        assert_eq!(read.district, "440105");
+        for bad in ["28/11/2026", "2026-11-31", "2026-1-28", ""] {
+            assert!(
+                matches!(
+                    suikang_protocol::api::KeyAreaTravel::try_from(travel(bad)),
+                    Err(SuikangError::InvalidArgument { .. })
+                ),
+                "{bad}"
+            );
         }
     }
 }

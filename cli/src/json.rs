@@ -47,7 +47,7 @@ pub struct Status {
     holder: Option<Holder>,
     network: String,
     last_synced_at: Option<String>,
-    queued_actions: usize,
+    queued_actions: u32,
 }
 
 impl From<&AppStatus> for Status {

@@ -672,5 +672,6 @@ fn institution_desk(
         &server_url(home, server)?,
         token,
         RetryPolicy::default(),
+        Arc::new(suikang_core::SystemClock),
     )?)
 }

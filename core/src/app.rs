@@ -67,8 +67,8 @@ pub enum SubmitOutcome {
 pub struct SyncReport {
     pub codes_changed: bool,
     pub trust_list_changed: bool,
-    /// Queued actions the server now has.
-    pub delivered: usize,
+    /// Queued actions the server now has (`u32`: it crosses the FFI as it is).
+    pub delivered: u32,
     /// Queued actions the server refused (they will not be retried).
     pub refused: Vec<ErrorCode>,
 }
@@ -88,12 +88,35 @@ pub struct AppStatus {
     /// The server ended this phone's session because the person signed in
     /// on another device.
     pub signed_in_elsewhere: bool,
-    pub session: Option<SessionView>,
+    pub session: Option<Session>,
     pub network: NetworkState,
     pub last_synced_at: Option<OffsetDateTime>,
-    pub queued_actions: usize,
+    pub queued_actions: u32,
     /// The cache was reset on opening; the codes are being fetched again.
     pub cache_recovery: Option<CacheRecovery>,
+}
+
+/// Who is signed in, masked: what of the server's `SessionView` the UIs
+/// show (not the device key or the token's expiry).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub masked_name: String,
+    pub masked_document: String,
+    pub document_kind: DocumentKind,
+    pub issuer_name_zh: String,
+    pub issuer_name_en: String,
+}
+
+impl From<SessionView> for Session {
+    fn from(s: SessionView) -> Self {
+        Session {
+            masked_name: s.masked_name,
+            masked_document: s.masked_document,
+            document_kind: s.document_kind,
+            issuer_name_zh: s.issuer.name_zh,
+            issuer_name_en: s.issuer.name_en,
+        }
+    }
 }
 
 /// The tokens, as kept in the keystore.
@@ -213,7 +236,10 @@ impl App {
             signed_in,
             signed_in_elsewhere: cache.plain(meta::SIGNED_IN_ELSEWHERE)?.is_some(),
             session: if signed_in {
-                cache.sealed(meta::SESSION_VIEW).unwrap_or(None)
+                cache
+                    .sealed::<SessionView>(meta::SESSION_VIEW)
+                    .unwrap_or(None)
+                    .map(Session::from)
             } else {
                 None
             },

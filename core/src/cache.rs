@@ -294,11 +294,11 @@ impl Cache {
         Ok(actions)
     }
 
-    pub fn outbox_len(&self) -> Result<usize, CoreError> {
+    pub fn outbox_len(&self) -> Result<u32, CoreError> {
         let n: i64 = self
             .conn
             .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
-        Ok(n as usize)
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     pub fn count_attempt(&self, seq: i64) -> Result<(), CoreError> {

@@ -7,13 +7,14 @@
 //! this is the client the committee's app (and the CLI) uses, with the
 //! institution account's token instead of a resident's sign-in.
 
+use std::sync::Arc;
 use suikang_protocol::api::{
     ApplyProxyRequest, ApplyResponse, CodesResponse, DecideJoinRequest, DocumentInput,
     JoinDecisionResponse, JoinRequestView, JoinRequestsResponse, paths,
 };
 use suikang_protocol::{Document, DocumentKind, Relationship, mask_name};
-use time::OffsetDateTime;
 
+use crate::clock::Clock;
 use crate::error::CoreError;
 use crate::guardians::checked_request_id;
 use crate::http::{Http, Reply, RetryPolicy};
@@ -23,6 +24,8 @@ use crate::outbox::idempotency_key;
 pub struct InstitutionDesk {
     http: Http,
     token: String,
+    /// Today's date decides whether a birth date in an ID is in the future.
+    clock: Arc<dyn Clock>,
 }
 
 impl InstitutionDesk {
@@ -32,12 +35,14 @@ impl InstitutionDesk {
         server_url: &str,
         token: &str,
         retry: RetryPolicy,
+        clock: Arc<dyn Clock>,
     ) -> Result<InstitutionDesk, CoreError> {
         crate::http::require_secure_url(server_url)?;
         let http = Http::new(server_url, retry, None, &[]).map_err(CoreError::Storage)?;
         Ok(InstitutionDesk {
             http,
             token: token.trim().to_owned(),
+            clock,
         })
     }
 
@@ -53,7 +58,7 @@ impl InstitutionDesk {
         residence_district: &str,
     ) -> Result<ApplyResponse, CoreError> {
         mask_name(name)?;
-        let document = Document::parse(kind, number, OffsetDateTime::now_utc().date())?;
+        let document = Document::parse(kind, number, self.clock.now().date())?;
         let request = ApplyProxyRequest {
             name: name.trim().to_owned(),
             document: DocumentInput {

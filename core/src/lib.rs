@@ -48,7 +48,7 @@ pub mod secrets;
 /// The checkpoint: verify a scanned code or a camera image, offline.
 pub mod verifier;
 
-pub use app::{App, AppConfig, AppStatus, PresentedCode, SubmitOutcome, SyncReport};
+pub use app::{App, AppConfig, AppStatus, PresentedCode, Session, SubmitOutcome, SyncReport};
 pub use authority::AuthorityConsole;
 pub use cache::CacheRecovery;
 pub use clock::{Clock, SystemClock};
@@ -69,4 +69,4 @@ pub use screen::{
     ScreenSubscription, ValidityNote,
 };
 pub use secrets::{FileSecretStore, KeyringSecretStore, SecretStore, SecretStoreError};
-pub use verifier::{CheckResult, Verdict, verdict_now};
+pub use verifier::{CheckResult, Verdict, stop_now, verdict_now};

@@ -217,9 +217,15 @@ impl App {
 /// is red now is Stop, whatever it showed when printed or issued; an invalid
 /// code stays invalid; otherwise the offline verdict stands.
 pub fn verdict_now(offline: Verdict, online: &OnlineVerifyResponse) -> Verdict {
-    match (offline, &online.current_status) {
-        (Verdict::Invalid, _) => Verdict::Invalid,
-        (_, Some(now)) if !now.pass => Verdict::Stop,
-        (offline, _) => offline,
+    match offline {
+        Verdict::Invalid => Verdict::Invalid,
+        _ if stop_now(online) => Verdict::Stop,
+        offline => offline,
     }
+}
+
+/// The issuer says the code is red now (DESIGN §2, Online check): Stop,
+/// whatever the code showed.
+pub fn stop_now(online: &OnlineVerifyResponse) -> bool {
+    online.current_status.as_ref().is_some_and(|now| !now.pass)
 }

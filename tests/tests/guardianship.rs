@@ -4,6 +4,7 @@
 //! guardian declines; her son asks, the guardian approves, and both hold
 //! the same code.
 
+use std::sync::Arc;
 use suikang_core::{App, CoreError, InstitutionDesk, ProxyApplication, Screen};
 use suikang_protocol::api::{ErrorCode, JoinDecision};
 use suikang_protocol::{Color, DocumentKind, Relationship};
@@ -202,7 +203,13 @@ async fn the_committee_of_the_district_a_relative_states_decides_who_joins() {
                 .create_institution(Relationship::ResidentsCommittee, organisation, district)
                 .await
                 .unwrap();
-            InstitutionDesk::new(&server.url(), &token, fast_retries()).unwrap()
+            InstitutionDesk::new(
+                &server.url(),
+                &token,
+                fast_retries(),
+                Arc::new(suikang_core::SystemClock),
+            )
+            .unwrap()
         }
     };
     let yuexiu = desk("440104", "beijing-street").await;
