@@ -290,77 +290,111 @@ fn qr_matrix(text: &str) -> Result<QrMatrix, PrintError> {
 }
 
 impl Layout {
+    /// The page top to bottom: header, the card (colour, QR, holder), then
+    /// dates and what to do with the paper.
     fn of(page: &PrintablePage) -> Result<Layout, PrintError> {
         let matrix = qr_matrix(&page.qr_text)?;
-        let (modules, quiet_zone) = (matrix.size, matrix.quiet_zone);
-        let boxed = modules + 2 * quiet_zone;
-        let module_px = (QR_BOX_MAX_PX / boxed).max(MIN_QR_WIDTH_PX.div_ceil(modules));
-        let centre = PAGE_WIDTH_PX as f32 / 2.0;
-        let card_rgb = page.color_rgb.0;
-        let on_card = contrasting_ink(card_rgb);
-        let mut texts = Vec::new();
-        let mut line = |baseline: u32, size: u32, rgb: [u8; 3], text: String| {
-            texts.push(TextRun {
-                x: centre,
-                baseline: baseline as f32,
-                size: size as f32,
-                rgb,
-                text,
-            });
+        let on_card = contrasting_ink(page.color_rgb.0);
+        let mut lines = Lines::default();
+        lines.header(page);
+        lines.colour_name(page.color, on_card);
+        let (panel, qr) = qr_panel(matrix, CARD_TOP_PX + 280);
+        let card_bottom = lines.holder(panel.y + panel.h + 150, page, on_card) + 72;
+        let card = Block {
+            x: MARGIN_PX,
+            y: CARD_TOP_PX,
+            w: PAGE_WIDTH_PX - 2 * MARGIN_PX,
+            h: card_bottom - CARD_TOP_PX,
+            rgb: page.color_rgb.0,
         };
+        let bottom = lines.below_card(card.y + card.h + 120, page);
+        Ok(Layout {
+            blocks: vec![card, panel],
+            qr,
+            texts: lines.0,
+            bottom: bottom as f32,
+        })
+    }
+}
 
-        // Header: whose code, and that it is the printed kind.
-        line(290, 96, INK, format!("{} · 打印版", page.issuer_name_zh));
-        line(
+/// Where the card in the code's colour begins, in dots from the top.
+const CARD_TOP_PX: u32 = 440;
+
+/// The size of one QR module in dots: as large as fits `QR_BOX_MAX_PX` with
+/// the quiet zone, never so small that the symbol is under 35 mm.
+fn module_px(modules: u32, quiet_zone: u32) -> u32 {
+    let boxed = modules + 2 * quiet_zone;
+    (QR_BOX_MAX_PX / boxed).max(MIN_QR_WIDTH_PX.div_ceil(modules))
+}
+
+/// The white panel centred at `top` and the QR on it, inside its quiet zone.
+fn qr_panel(matrix: QrMatrix, top: u32) -> (Block, QrPlacement) {
+    let (modules, quiet_zone) = (matrix.size, matrix.quiet_zone);
+    let module_px = module_px(modules, quiet_zone);
+    let box_px = (modules + 2 * quiet_zone) * module_px;
+    let panel = Block {
+        x: (PAGE_WIDTH_PX - box_px) / 2 - PANEL_PADDING_PX,
+        y: top,
+        w: box_px + 2 * PANEL_PADDING_PX,
+        h: box_px + 2 * PANEL_PADDING_PX,
+        rgb: WHITE,
+    };
+    let qr = QrPlacement {
+        x: panel.x + PANEL_PADDING_PX + quiet_zone * module_px,
+        y: panel.y + PANEL_PADDING_PX + quiet_zone * module_px,
+        module_px,
+        matrix,
+    };
+    (panel, qr)
+}
+
+/// The page's lines of text, each centred, in the order they are set.
+#[derive(Default)]
+struct Lines(Vec<TextRun>);
+
+impl Lines {
+    fn line(&mut self, baseline: u32, size: u32, rgb: [u8; 3], text: String) {
+        self.0.push(TextRun {
+            x: PAGE_WIDTH_PX as f32 / 2.0,
+            baseline: baseline as f32,
+            size: size as f32,
+            rgb,
+            text,
+        });
+    }
+
+    /// Whose code, and that it is the printed kind.
+    fn header(&mut self, page: &PrintablePage) {
+        self.line(290, 96, INK, format!("{} · 打印版", page.issuer_name_zh));
+        self.line(
             372,
             52,
             MUTED,
             format!("{} · printed copy", page.issuer_name_en),
         );
+    }
 
-        // The card, the colour's name on it, then the white panel and QR.
-        let card_top = 440;
-        line(
-            card_top + 150,
-            120,
-            on_card,
-            page.color.name_zh().to_owned(),
-        );
-        line(
-            card_top + 228,
-            54,
-            on_card,
-            capitalise(page.color.name_en()),
-        );
-        let box_px = boxed * module_px;
-        let panel = Block {
-            x: (PAGE_WIDTH_PX - box_px) / 2 - PANEL_PADDING_PX,
-            y: card_top + 280,
-            w: box_px + 2 * PANEL_PADDING_PX,
-            h: box_px + 2 * PANEL_PADDING_PX,
-            rgb: WHITE,
-        };
-        let qr = QrPlacement {
-            x: panel.x + PANEL_PADDING_PX + quiet_zone * module_px,
-            y: panel.y + PANEL_PADDING_PX + quiet_zone * module_px,
-            module_px,
-            matrix,
-        };
+    /// The colour's name at the top of the card.
+    fn colour_name(&mut self, color: Color, on_card: [u8; 3]) {
+        self.line(CARD_TOP_PX + 150, 120, on_card, color.name_zh().to_owned());
+        self.line(CARD_TOP_PX + 228, 54, on_card, capitalise(color.name_en()));
+    }
 
-        // Who it belongs to, masked as on every screen (问题七).
-        let mut y = panel.y + panel.h + 150;
-        line(y, 110, on_card, page.masked_name.clone());
+    /// Who the code belongs to, masked as on every screen (问题七), and why
+    /// it is red; from baseline `y`. Returns the last baseline.
+    fn holder(&mut self, mut y: u32, page: &PrintablePage, on_card: [u8; 3]) -> u32 {
+        self.line(y, 110, on_card, page.masked_name.clone());
         y += 82;
         let (kind_zh, kind_en) = document_kind_label(page.document_kind);
-        line(y, 46, on_card, format!("{kind_zh} · {kind_en}"));
+        self.line(y, 46, on_card, format!("{kind_zh} · {kind_en}"));
         y += 96;
-        line(y, 76, on_card, page.masked_document.clone());
+        self.line(y, 76, on_card, page.masked_document.clone());
         if !page.controls.is_empty() {
             y += 92;
-            line(y, 50, on_card, "管控原因 · Control reasons".to_owned());
+            self.line(y, 50, on_card, "管控原因 · Control reasons".to_owned());
             for reason in &page.controls {
                 y += 64;
-                line(
+                self.line(
                     y,
                     48,
                     on_card,
@@ -368,17 +402,13 @@ impl Layout {
                 );
             }
         }
-        let card = Block {
-            x: MARGIN_PX,
-            y: card_top,
-            w: PAGE_WIDTH_PX - 2 * MARGIN_PX,
-            h: y + 72 - card_top,
-            rgb: card_rgb,
-        };
+        y
+    }
 
-        // Below the card: dates, then what to do with the paper.
-        y = card.y + card.h + 120;
-        line(
+    /// Below the card, from baseline `y`: the dates, then what to do with
+    /// the paper. Returns the last baseline.
+    fn below_card(&mut self, mut y: u32, page: &PrintablePage) -> u32 {
+        self.line(
             y,
             50,
             INK,
@@ -388,7 +418,7 @@ impl Layout {
             ),
         );
         y += 92;
-        line(
+        self.line(
             y,
             64,
             INK,
@@ -397,38 +427,36 @@ impl Layout {
                 beijing_time(page.valid_until, Precision::Minute)
             ),
         );
-        let instructions = [
-            (
-                format!("打印版{} · 通行时出示本页", page.issuer_name_zh),
-                format!(
-                    "Printed {} · show this page at checkpoints",
-                    page.issuer_name_en
-                ),
-            ),
-            (
-                "请核对持码人身份证件".to_owned(),
-                "Check the holder's ID".to_owned(),
-            ),
-            (
-                "过期后请重新打印 · 请勿涂改".to_owned(),
-                "Print a new page once it expires · do not alter".to_owned(),
-            ),
-        ];
         y += 40;
-        for (zh, en) in instructions {
+        for (zh, en) in instructions(page) {
             y += 90;
-            line(y, 48, INK, zh);
+            self.line(y, 48, INK, zh);
             y += 60;
-            line(y, 40, MUTED, en);
+            self.line(y, 40, MUTED, en);
         }
-
-        Ok(Layout {
-            blocks: vec![card, panel],
-            qr,
-            texts,
-            bottom: y as f32,
-        })
+        y
     }
+}
+
+/// What the holder and the inspector are told to do with the paper.
+fn instructions(page: &PrintablePage) -> [(String, String); 3] {
+    [
+        (
+            format!("打印版{} · 通行时出示本页", page.issuer_name_zh),
+            format!(
+                "Printed {} · show this page at checkpoints",
+                page.issuer_name_en
+            ),
+        ),
+        (
+            "请核对持码人身份证件".to_owned(),
+            "Check the holder's ID".to_owned(),
+        ),
+        (
+            "过期后请重新打印 · 请勿涂改".to_owned(),
+            "Print a new page once it expires · do not alter".to_owned(),
+        ),
+    ]
 }
 
 /// White text on a dark card, near-black on a light one (an issuer may pick
@@ -446,6 +474,26 @@ fn document_kind_label(kind: DocumentKind) -> (&'static str, &'static str) {
 // ---------------------------------------------------------------- SVG
 
 fn write_svg(out: &mut String, page: &PrintablePage, layout: &Layout) -> std::fmt::Result {
+    write_svg_head(out, page)?;
+    let paper = Block {
+        x: 0,
+        y: 0,
+        w: PAGE_WIDTH_PX,
+        h: PAGE_HEIGHT_PX,
+        rgb: WHITE,
+    };
+    for b in std::iter::once(&paper).chain(&layout.blocks) {
+        write_rect(out, b)?;
+    }
+    write_qr_path(out, &layout.qr)?;
+    for t in &layout.texts {
+        write_text(out, t)?;
+    }
+    writeln!(out, "</svg>")
+}
+
+/// The XML declaration, the A4 `<svg>` element and the page's title.
+fn write_svg_head(out: &mut String, page: &PrintablePage) -> std::fmt::Result {
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
@@ -457,45 +505,44 @@ fn write_svg(out: &mut String, page: &PrintablePage, layout: &Layout) -> std::fm
         "<title>{} · 打印版 / {} · printed copy</title>",
         xml_escape(&page.issuer_name_zh),
         xml_escape(&page.issuer_name_en)
-    )?;
+    )
+}
+
+fn write_rect(out: &mut String, b: &Block) -> std::fmt::Result {
     writeln!(
         out,
-        r#"<rect x="0" y="0" width="{PAGE_WIDTH_PX}" height="{PAGE_HEIGHT_PX}" fill="{}"/>"#,
-        hex_rgb(WHITE)
-    )?;
-    for b in &layout.blocks {
-        writeln!(
-            out,
-            r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>"#,
-            b.x,
-            b.y,
-            b.w,
-            b.h,
-            hex_rgb(b.rgb)
-        )?;
-    }
-    // One path for all modules: no seams between neighbouring squares.
+        r#"<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>"#,
+        b.x,
+        b.y,
+        b.w,
+        b.h,
+        hex_rgb(b.rgb)
+    )
+}
+
+/// One path for all modules: no seams between neighbouring squares.
+fn write_qr_path(out: &mut String, qr: &QrPlacement) -> std::fmt::Result {
     write!(
         out,
         r#"<path fill="{}" shape-rendering="crispEdges" d=""#,
         hex_rgb(QR_DARK)
     )?;
-    for r in layout.qr.dark_runs() {
+    for r in qr.dark_runs() {
         write!(out, "M{} {}h{}v{}h-{}z", r.x, r.y, r.w, r.h, r.w)?;
     }
-    writeln!(out, r#""/>"#)?;
-    for t in &layout.texts {
-        writeln!(
-            out,
-            r#"<text x="{}" y="{}" font-size="{}" fill="{}" text-anchor="middle">{}</text>"#,
-            t.x,
-            t.baseline,
-            t.size,
-            hex_rgb(t.rgb),
-            xml_escape(&t.text)
-        )?;
-    }
-    writeln!(out, "</svg>")
+    writeln!(out, r#""/>"#)
+}
+
+fn write_text(out: &mut String, t: &TextRun) -> std::fmt::Result {
+    writeln!(
+        out,
+        r#"<text x="{}" y="{}" font-size="{}" fill="{}" text-anchor="middle">{}</text>"#,
+        t.x,
+        t.baseline,
+        t.size,
+        hex_rgb(t.rgb),
+        xml_escape(&t.text)
+    )
 }
 
 fn hex_rgb([r, g, b]: [u8; 3]) -> String {
@@ -780,6 +827,38 @@ mod tests {
         let texts: Vec<&str> = layout.texts.iter().map(|t| t.text.as_str()).collect();
         for reason in ControlReason::ALL {
             assert!(texts.iter().any(|t| t.contains(reason.label_zh())));
+        }
+    }
+
+    /// Every version the protocol makes (1–10, DESIGN §4): the symbol is
+    /// at least 35 mm, and with its quiet zone it fits the box.
+    #[test]
+    fn every_qr_version_gets_whole_dots_of_at_least_35_mm_within_the_box() {
+        for version in 1..=MAX_QR_VERSION {
+            let modules = 17 + 4 * version;
+            let px = module_px(modules, 4);
+            assert!(modules * px >= MIN_QR_WIDTH_PX, "version {version}");
+            assert!((modules + 8) * px <= QR_BOX_MAX_PX, "version {version}");
+        }
+    }
+
+    /// Each control reason gets its own line under a heading; a blue or
+    /// green code has none.
+    #[test]
+    fn the_holder_lines_name_each_reason_once() {
+        let mut green = Lines::default();
+        let last = green.holder(1000, &page(vec![]), WHITE);
+        assert_eq!(green.0.len(), 3);
+        assert_eq!(last, green.0[2].baseline as u32);
+
+        let reasons = vec![ControlReason::HomeIsolation, ControlReason::CloseContact];
+        let mut red = Lines::default();
+        let last = red.holder(1000, &page(reasons.clone()), WHITE);
+        assert_eq!(red.0.len(), 3 + 1 + reasons.len());
+        assert_eq!(last, red.0.last().unwrap().baseline as u32);
+        for reason in reasons {
+            let lines = red.0.iter().filter(|t| t.text.contains(reason.label_en()));
+            assert_eq!(lines.count(), 1, "{reason:?}");
         }
     }
 
