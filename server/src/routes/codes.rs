@@ -10,8 +10,9 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use suikang_protocol::api::*;
 use suikang_protocol::{
-    AppliedBy, Binding, CodeId, Color, Control, ControlReason, ControlReasons, Eligibility,
-    EligibilityError, Executor, check_dependent_eligible, check_proxy_guardian, district_code,
+    AppliedBy, Binding, CodeId, Color, Control, ControlReason, ControlReasons, DeviceReason,
+    Eligibility, EligibilityError, Executor, check_dependent_eligible, check_proxy_guardian,
+    district_code,
 };
 
 use super::{ApiJson, ControlChange, audit_entry};
@@ -205,71 +206,8 @@ pub(super) async fn apply_proxy(
         .map(|d| district_code(d).map_err(|_| ApiError::UnknownDistrict))
         .transpose()?;
     facts.residence_district = declared.clone();
-    let max = match &caller {
-        Caller::Resident(session) => {
-            if req.relationship.is_institution() {
-                return Err(ApiError::RelationshipMismatch);
-            }
-            let me = issuer
-                .store
-                .person(session.person)
-                .await?
-                .ok_or(ApiError::SessionEnded)?;
-            if me.doc_key == facts.doc_key {
-                return Err(ApiError::CannotProxyForSelf);
-            }
-            check_proxy_guardian(
-                req.relationship,
-                me.birth_date,
-                req.co_resident_declared,
-                now.date(),
-            )
-            .map_err(ApiError::GuardianRefused)?;
-            Some(issuer.policy.max_relative_dependents)
-        }
-        Caller::Institution {
-            relationship,
-            district,
-            ..
-        } => {
-            if *relationship != req.relationship {
-                return Err(ApiError::RelationshipMismatch);
-            }
-            // 问题二: 所在居村民委员会 — the committee (or property company)
-            // of the place the dependent lives, not any in the city (issue
-            // 11, finding 6). A residence already recorded counts; else the
-            // one stated now, which an institution must state.
-            let recorded = issuer
-                .store
-                .person_by_doc(facts.doc_key)
-                .await?
-                .and_then(|p| p.residence_district);
-            let lives_in = recorded
-                .or(declared)
-                .ok_or(ApiError::ResidenceDistrictMissing)?;
-            if district_code(district).ok().as_deref() != Some(lives_in.as_str()) {
-                return Err(ApiError::InstitutionOutsideDistrict);
-            }
-            None
-        }
-        Caller::Authority(_) | Caller::Checkpoint { .. } => {
-            return Err(ApiError::WrongAccountKind);
-        }
-    };
-    // 问题二: elders, children, or anyone with a stated reason. Checked on
-    // the birth date the dependent's document proves; without one (a
-    // passport) a reason must be stated.
-    let eligibility = match (facts.birth_date, req.reason.as_ref()) {
-        (Some(birth), reason) => check_dependent_eligible(birth, reason, now.date())
-            .map_err(ApiError::DependentNotEligible)?,
-        (None, Some(reason)) => check_dependent_eligible(now.date(), Some(reason), now.date())
-            .map_err(ApiError::DependentNotEligible)?,
-        (None, None) => {
-            return Err(ApiError::DependentNotEligible(
-                EligibilityError::NoReasonStated { age: 0 },
-            ));
-        }
-    };
+    let max = may_apply(&issuer, &caller, &req, &facts, declared, now.date()).await?;
+    let eligibility = dependent_eligibility(facts.birth_date, req.reason.as_ref(), now.date())?;
     let terms = GuardianshipTerms {
         relationship: req.relationship,
         co_resident_declared: req.co_resident_declared,
@@ -277,43 +215,7 @@ pub(super) async fn apply_proxy(
     };
     // Everything below reads before it writes: a refused application
     // changes nothing (issue 11, finding 2).
-    if let Some(known) = issuer.store.person_by_doc(facts.doc_key).await? {
-        if known
-            .code
-            .is_some_and(|c| c.applied_by == AppliedBy::Holder)
-        {
-            return Err(ApiError::HolderHasOwnCode);
-        }
-        let guardians = issuer.store.guardians_of(known.id).await?;
-        if !guardians.contains(&guardian) {
-            // DESIGN §2, guardianship consent: once someone holds the
-            // person's code, anyone else's application waits for consent,
-            // and a name that differs from the registered one gets the very
-            // same answer, so the requester learns nothing.
-            let name_matches = registered_name_matches(&known, &facts);
-            if name_matches && !guardians.is_empty() {
-                // Stored once per requester and person; a repeat finds the
-                // first request. Nobody is told which.
-                let request = NewJoinRequest {
-                    id: JoinRequestId(u64::from_be_bytes(random_bytes())),
-                    dependent: known.id,
-                    requester: guardian,
-                    terms,
-                    at: now,
-                };
-                issuer.store.request_to_join(request).await?;
-                return Err(ApiError::JoinRequestPending);
-            }
-            if !name_matches {
-                // A wrong name stores nothing: it names nobody the
-                // guardians could be asked about (DESIGN §2: a refused
-                // request changes nothing).
-                return Err(ApiError::JoinRequestPending);
-            }
-            // Registered, the right name, and nobody holds the code (the
-            // last guardian left): this application takes it up again.
-        }
-    }
+    ask_consent_if_held(&issuer, guardian, &facts, &terms, now).await?;
     // Refused before anything is written (issue 11, finding 2): the store
     // counts again in its transaction, for a race.
     if let Some(max) = max {
@@ -342,6 +244,155 @@ pub(super) async fn apply_proxy(
     };
     let (person, created) = issuer.store.assign_code(dependent.id, code, now).await?;
     apply_response(&issuer, &person, created).await
+}
+
+/// Whether the caller may apply for the person `facts` describes, as the
+/// relationship it states (问题二). The most dependents it may hold: `None`
+/// for an institution.
+async fn may_apply(
+    issuer: &Issuer,
+    caller: &Caller,
+    req: &ApplyProxyRequest,
+    facts: &PersonFacts,
+    declared: Option<String>,
+    today: time::Date,
+) -> Result<Option<u32>, ApiError> {
+    match caller {
+        Caller::Resident(session) => {
+            relative_may_apply(issuer, session.person, req, facts, today).await?;
+            Ok(Some(issuer.policy.max_relative_dependents))
+        }
+        Caller::Institution {
+            relationship,
+            district,
+            ..
+        } => {
+            if *relationship != req.relationship {
+                return Err(ApiError::RelationshipMismatch);
+            }
+            institution_may_apply(issuer, district, facts, declared).await?;
+            Ok(None)
+        }
+        Caller::Authority(_) | Caller::Checkpoint { .. } => Err(ApiError::WrongAccountKind),
+    }
+}
+
+/// A resident applies as an adult relative, never for themself, and must be
+/// one the protocol accepts as a guardian (an adult, co-resident).
+async fn relative_may_apply(
+    issuer: &Issuer,
+    me: PersonId,
+    req: &ApplyProxyRequest,
+    facts: &PersonFacts,
+    today: time::Date,
+) -> Result<(), ApiError> {
+    if req.relationship.is_institution() {
+        return Err(ApiError::RelationshipMismatch);
+    }
+    let me = issuer
+        .store
+        .person(me)
+        .await?
+        .ok_or(ApiError::SessionEnded)?;
+    if me.doc_key == facts.doc_key {
+        return Err(ApiError::CannotProxyForSelf);
+    }
+    check_proxy_guardian(
+        req.relationship,
+        me.birth_date,
+        req.co_resident_declared,
+        today,
+    )
+    .map_err(ApiError::GuardianRefused)
+}
+
+/// 问题二: 所在居村民委员会 — the committee (or property company) of the
+/// place the dependent lives, not any in the city (issue 11, finding 6). A
+/// residence already recorded counts; else the one stated now, which an
+/// institution must state.
+async fn institution_may_apply(
+    issuer: &Issuer,
+    own_district: &str,
+    facts: &PersonFacts,
+    declared: Option<String>,
+) -> Result<(), ApiError> {
+    let recorded = issuer
+        .store
+        .person_by_doc(facts.doc_key)
+        .await?
+        .and_then(|p| p.residence_district);
+    let lives_in = recorded
+        .or(declared)
+        .ok_or(ApiError::ResidenceDistrictMissing)?;
+    if district_code(own_district).ok().as_deref() != Some(lives_in.as_str()) {
+        return Err(ApiError::InstitutionOutsideDistrict);
+    }
+    Ok(())
+}
+
+/// 问题二: elders, children, or anyone with a stated reason. Checked on the
+/// birth date the dependent's document proves; without one (a passport) a
+/// reason must be stated.
+fn dependent_eligibility(
+    birth_date: Option<time::Date>,
+    reason: Option<&DeviceReason>,
+    today: time::Date,
+) -> Result<Eligibility, ApiError> {
+    match (birth_date, reason) {
+        (Some(birth), reason) => check_dependent_eligible(birth, reason, today),
+        (None, Some(reason)) => check_dependent_eligible(today, Some(reason), today),
+        (None, None) => Err(EligibilityError::NoReasonStated { age: 0 }),
+    }
+    .map_err(ApiError::DependentNotEligible)
+}
+
+/// DESIGN §2, guardianship consent: once someone holds the person's code,
+/// anyone else's application waits for consent (`JoinRequestPending`), and a
+/// name that differs from the registered one gets the very same answer, so
+/// the requester learns nothing. Ok when the caller may go on: the person
+/// is new, the caller already a guardian, or nobody holds the code now.
+async fn ask_consent_if_held(
+    issuer: &Issuer,
+    guardian: Guardian,
+    facts: &PersonFacts,
+    terms: &GuardianshipTerms,
+    now: time::OffsetDateTime,
+) -> Result<(), ApiError> {
+    let Some(known) = issuer.store.person_by_doc(facts.doc_key).await? else {
+        return Ok(());
+    };
+    if known
+        .code
+        .is_some_and(|c| c.applied_by == AppliedBy::Holder)
+    {
+        return Err(ApiError::HolderHasOwnCode);
+    }
+    let guardians = issuer.store.guardians_of(known.id).await?;
+    if guardians.contains(&guardian) {
+        return Ok(());
+    }
+    let name_matches = registered_name_matches(&known, facts);
+    if name_matches && !guardians.is_empty() {
+        // Stored once per requester and person; a repeat finds the first
+        // request. Nobody is told which.
+        let request = NewJoinRequest {
+            id: JoinRequestId(u64::from_be_bytes(random_bytes())),
+            dependent: known.id,
+            requester: guardian,
+            terms: terms.clone(),
+            at: now,
+        };
+        issuer.store.request_to_join(request).await?;
+        return Err(ApiError::JoinRequestPending);
+    }
+    if !name_matches {
+        // A wrong name stores nothing: it names nobody the guardians could
+        // be asked about (DESIGN §2: a refused request changes nothing).
+        return Err(ApiError::JoinRequestPending);
+    }
+    // Registered, the right name, and nobody holds the code (the last
+    // guardian left): this application takes it up again.
+    Ok(())
 }
 
 /// Whether a stated name is the registered one: exactly, after NFC, by the
@@ -444,26 +495,16 @@ pub(super) async fn health_declaration(
     let person = declaring_for(&issuer, &caller, req.code_id.as_deref()).await?;
     let code = person.code.ok_or(ApiError::NoCodeYet)?;
     let now = issuer.now();
-    let mut travel = req.travel_from_key_area.clone();
-    if let Some(travel) = &mut travel {
-        short_text(&travel.area, "area")?;
-        // DESIGN §2, Places: a known district, stored by its code, so the
-        // control it imposes has a community that may release it (finding 3).
-        travel.district = district_code(&travel.district).map_err(|_| ApiError::UnknownDistrict)?;
-        let today = now.date();
-        if travel.arrived_on > today || travel.arrived_on < today - time::Duration::days(30) {
-            return Err(ApiError::ArrivalDateOutOfRange);
-        }
-    }
-    // Whose authorities see it: where the person says they are, else the
-    // district of arrival, else where they are recorded to live.
-    let district = match req.district.as_deref() {
-        Some(d) => Some(district_code(d).map_err(|_| ApiError::UnknownDistrict)?),
-        None => travel
-            .as_ref()
-            .map(|t| t.district.clone())
-            .or(person.residence_district.clone()),
-    };
+    let travel = req
+        .travel_from_key_area
+        .clone()
+        .map(|t| checked_travel(t, now.date()))
+        .transpose()?;
+    let district = declaration_district(
+        req.district.as_deref(),
+        travel.as_ref(),
+        person.residence_district.as_deref(),
+    )?;
     let declaration_id = issuer
         .store
         .record_declaration(Declaration {
@@ -584,6 +625,35 @@ async fn declaring_for(
     }
 }
 
+/// A declared journey from a key area, checked (DESIGN §2, Places): a short
+/// place name, a known district — stored by its code, so the control it
+/// imposes has a community that may release it — and an arrival neither
+/// in the future nor more than 30 days before `today`.
+fn checked_travel(mut travel: KeyAreaTravel, today: time::Date) -> Result<KeyAreaTravel, ApiError> {
+    short_text(&travel.area, "area")?;
+    travel.district = district_code(&travel.district).map_err(|_| ApiError::UnknownDistrict)?;
+    if travel.arrived_on > today || travel.arrived_on < today - time::Duration::days(30) {
+        return Err(ApiError::ArrivalDateOutOfRange);
+    }
+    Ok(travel)
+}
+
+/// Whose authorities see a declaration: the district the person says they
+/// are in, else the district of arrival, else where they are recorded to
+/// live.
+fn declaration_district(
+    stated: Option<&str>,
+    travel: Option<&KeyAreaTravel>,
+    residence: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    Ok(match stated {
+        Some(d) => Some(district_code(d).map_err(|_| ApiError::UnknownDistrict)?),
+        None => travel
+            .map(|t| t.district.clone())
+            .or(residence.map(str::to_owned)),
+    })
+}
+
 /// Who made a declaration, as the declaration log records it.
 fn declared_by(caller: &Caller, person: &Person) -> &'static str {
     match caller {
@@ -631,4 +701,100 @@ fn short_text(text: &str, what: &'static str) -> Result<(), ApiError> {
         && !text.chars().any(char::is_control);
     ok.then_some(())
         .ok_or_else(|| ApiError::InvalidRequest(format!("{what}: 1 to 64 characters")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    const TODAY: time::Date = date!(2026 - 11 - 30);
+
+    fn travel(area: &str, arrived_on: time::Date, district: &str) -> KeyAreaTravel {
+        KeyAreaTravel {
+            area: area.into(),
+            arrived_on,
+            district: district.into(),
+        }
+    }
+
+    #[test]
+    fn a_journey_is_stored_by_its_district_code_within_the_last_30_days() {
+        for district in ["440105", "海珠区", "haizhu"] {
+            let checked = checked_travel(travel("武汉", TODAY, district), TODAY).unwrap();
+            assert_eq!(checked.district, "440105");
+        }
+        let month_ago = TODAY - time::Duration::days(30);
+        assert!(checked_travel(travel("武汉", month_ago, "440105"), TODAY).is_ok());
+    }
+
+    #[test]
+    fn a_journey_out_of_range_or_to_nowhere_is_refused() {
+        let tomorrow = TODAY + time::Duration::days(1);
+        let too_old = TODAY - time::Duration::days(31);
+        for arrived_on in [tomorrow, too_old] {
+            assert!(matches!(
+                checked_travel(travel("武汉", arrived_on, "440105"), TODAY),
+                Err(ApiError::ArrivalDateOutOfRange)
+            ));
+        }
+        assert!(matches!(
+            checked_travel(travel("武汉", TODAY, "atlantis"), TODAY),
+            Err(ApiError::UnknownDistrict)
+        ));
+        for area in ["", " ", "a\u{7}b"] {
+            assert!(matches!(
+                checked_travel(travel(area, TODAY, "440105"), TODAY),
+                Err(ApiError::InvalidRequest(_))
+            ));
+        }
+    }
+
+    /// 问题二: by the birth date the document proves; without one, only
+    /// with a stated reason.
+    #[test]
+    fn a_dependent_is_eligible_by_age_or_by_a_stated_reason() {
+        let elder = date!(1940 - 03 - 08);
+        let adult = date!(1985 - 03 - 01);
+        assert!(matches!(
+            dependent_eligibility(Some(elder), None, TODAY),
+            Ok(Eligibility::Elder { .. })
+        ));
+        assert!(matches!(
+            dependent_eligibility(Some(adult), None, TODAY),
+            Err(ApiError::DependentNotEligible(_))
+        ));
+        let reason = DeviceReason::VisualImpairment;
+        assert!(dependent_eligibility(Some(adult), Some(&reason), TODAY).is_ok());
+        assert!(dependent_eligibility(None, Some(&reason), TODAY).is_ok());
+        assert!(matches!(
+            dependent_eligibility(None, None, TODAY),
+            Err(ApiError::DependentNotEligible(
+                EligibilityError::NoReasonStated { age: 0 }
+            ))
+        ));
+    }
+
+    #[test]
+    fn a_declaration_goes_to_the_stated_district_then_arrival_then_residence() {
+        let arrival = travel("武汉", TODAY, "440105");
+        let to = |stated, travel, residence| declaration_district(stated, travel, residence);
+        assert_eq!(
+            to(Some("越秀区"), Some(&arrival), Some("440106")).unwrap(),
+            Some("440104".into())
+        );
+        assert_eq!(
+            to(None, Some(&arrival), Some("440106")).unwrap(),
+            Some("440105".into())
+        );
+        assert_eq!(
+            to(None, None, Some("440106")).unwrap(),
+            Some("440106".into())
+        );
+        assert_eq!(to(None, None, None).unwrap(), None);
+        assert!(matches!(
+            to(Some("atlantis"), None, None),
+            Err(ApiError::UnknownDistrict)
+        ));
+    }
 }
