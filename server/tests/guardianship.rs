@@ -10,21 +10,6 @@ use suikang_protocol::api::*;
 use suikang_protocol::{Color, DeviceReason, Relationship};
 use time::{Duration, OffsetDateTime};
 
-fn proxy(name: &str, number: &str) -> ApplyProxyRequest {
-    ApplyProxyRequest {
-        name: name.into(),
-        document: doc(number),
-        relationship: Relationship::AdultRelative,
-        co_resident_declared: true,
-        reason: None,
-        residence_district: None,
-    }
-}
-
-async fn status_and_body(r: reqwest::Response) -> (StatusCode, String) {
-    (r.status(), r.text().await.unwrap())
-}
-
 /// Finding 1: knowing an elder's ID number is not enough to become her
 /// guardian. A stranger is told the same thing whether the name was right
 /// or wrong, and learns no code id or colour; the real guardian still holds
@@ -33,36 +18,17 @@ async fn status_and_body(r: reqwest::Response) -> (StatusCode, String) {
 async fn a_stranger_knowing_a_grandmothers_id_learns_nothing_and_does_not_join() {
     let w = world().await;
     let grandmother = elder_id(7);
-    let (daughter, _) = w.resident_with_code("李小红", &elder_id(1)).await;
-    let held: ApplyResponse = ok(w
-        .post(
-            "/v1/codes/apply-proxy",
-            Some(&daughter.tokens.access_token),
-            &proxy("赵钱孙", &grandmother),
-        )
-        .await)
-    .await;
+    let (daughter, held) = w.daughter_holds(&grandmother).await;
     assert_eq!(held.color, Color::Green);
 
     let (stranger, _) = w.resident_with_code("陈大文", &elder_id(2)).await;
-    let right_name = status_and_body(
-        w.post(
-            "/v1/codes/apply-proxy",
-            Some(&stranger.tokens.access_token),
-            &proxy("赵钱孙", &grandmother),
-        )
-        .await,
-    )
-    .await;
-    let wrong_name = status_and_body(
-        w.post(
-            "/v1/codes/apply-proxy",
-            Some(&stranger.tokens.access_token),
-            &proxy("赵四孙", &grandmother),
-        )
-        .await,
-    )
-    .await;
+    let stranger_token = &stranger.tokens.access_token;
+    let right_name = w
+        .apply_as_relative(stranger_token, GRANDMOTHER, &grandmother)
+        .await;
+    let wrong_name = w
+        .apply_as_relative(stranger_token, "赵四孙", &grandmother)
+        .await;
     assert_eq!(right_name.0, StatusCode::CONFLICT);
     assert_eq!(right_name, wrong_name, "the answers must not differ");
     let body: ErrorBody = serde_json::from_str(&right_name.1).unwrap();
@@ -90,7 +56,7 @@ async fn a_refused_application_does_not_rename_a_code_holder() {
         w.post(
             "/v1/codes/apply-proxy",
             Some(&other.tokens.access_token),
-            &proxy("坏名字", ZHANG_ID),
+            &relative_applying("坏名字", ZHANG_ID),
         )
         .await,
         StatusCode::CONFLICT,
@@ -183,15 +149,9 @@ async fn spoofing_names_are_refused_with_the_reason() {
     let w = world().await;
     let (li, _) = w.resident_with_code("李小红", &elder_id(1)).await;
     for name in ["\u{202E}孙钱赵", "赵\u{200B}钱孙"] {
-        let (status, body) = status_and_body(
-            w.post(
-                "/v1/codes/apply-proxy",
-                Some(&li.tokens.access_token),
-                &proxy(name, &elder_id(8)),
-            )
-            .await,
-        )
-        .await;
+        let (status, body) = w
+            .apply_as_relative(&li.tokens.access_token, name, &elder_id(8))
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         let body: ErrorBody = serde_json::from_str(&body).unwrap();
         assert_eq!(body.error.code, ErrorCode::InvalidName);
@@ -214,7 +174,7 @@ async fn a_forty_one_year_old_is_proxied_only_with_a_stated_reason() {
         w.post(
             "/v1/codes/apply-proxy",
             Some(&li.tokens.access_token),
-            &proxy("王建国", &adult),
+            &relative_applying("王建国", &adult),
         )
         .await,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -227,7 +187,7 @@ async fn a_forty_one_year_old_is_proxied_only_with_a_stated_reason() {
             Some(&li.tokens.access_token),
             &ApplyProxyRequest {
                 reason: Some(DeviceReason::VisualImpairment),
-                ..proxy("王建国", &adult)
+                ..relative_applying("王建国", &adult)
             },
         )
         .await)

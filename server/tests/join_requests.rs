@@ -13,26 +13,6 @@ use suikang_protocol::api::*;
 use suikang_protocol::{AuthorityRole, Color, ControlReason, DeviceReason, Relationship};
 use suikang_server::store::{GuardianshipAction, PersonId};
 
-const GRANDMOTHER: &str = "赵钱孙";
-
-fn proxy(name: &str, number: &str) -> ApplyProxyRequest {
-    ApplyProxyRequest {
-        name: name.into(),
-        document: doc(number),
-        relationship: Relationship::AdultRelative,
-        co_resident_declared: true,
-        reason: None,
-        residence_district: None,
-    }
-}
-
-async fn apply(w: &World, token: &str, name: &str, number: &str) -> (StatusCode, String) {
-    let r = w
-        .post("/v1/codes/apply-proxy", Some(token), &proxy(name, number))
-        .await;
-    (r.status(), r.text().await.unwrap())
-}
-
 async fn requests(w: &World, token: &str) -> Vec<JoinRequestView> {
     let r: JoinRequestsResponse = ok(w.get("/v1/join-requests", Some(token)).await).await;
     r.requests
@@ -64,16 +44,8 @@ async fn person_of(w: &World, code_id: &str) -> PersonId {
 async fn a_stranger_is_declined_and_a_son_approved_and_both_guardians_see_one_code() {
     let w = world().await;
     let grandmother = elder_id(7);
-    let (daughter, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    let (daughter, held) = w.daughter_holds(&grandmother).await;
     let daughter_token = daughter.tokens.access_token.as_str();
-    let held: ApplyResponse = ok(w
-        .post(
-            "/v1/codes/apply-proxy",
-            Some(daughter_token),
-            &proxy(GRANDMOTHER, &grandmother),
-        )
-        .await)
-    .await;
     assert!(requests(&w, daughter_token).await.is_empty());
 
     // A stranger who knows her ID number and her name asks to join, twice,
@@ -81,9 +53,15 @@ async fn a_stranger_is_declined_and_a_son_approved_and_both_guardians_see_one_co
     // code id or colour, and one request for the daughter to decide on.
     let (stranger, _) = w.resident_with_code("陈大文", &elder_id(2)).await;
     let stranger_token = stranger.tokens.access_token.as_str();
-    let asked = apply(&w, stranger_token, GRANDMOTHER, &grandmother).await;
-    let again = apply(&w, stranger_token, GRANDMOTHER, &grandmother).await;
-    let wrong = apply(&w, stranger_token, "赵四孙", &grandmother).await;
+    let asked = w
+        .apply_as_relative(stranger_token, GRANDMOTHER, &grandmother)
+        .await;
+    let again = w
+        .apply_as_relative(stranger_token, GRANDMOTHER, &grandmother)
+        .await;
+    let wrong = w
+        .apply_as_relative(stranger_token, "赵四孙", &grandmother)
+        .await;
     assert_eq!(asked.0, StatusCode::CONFLICT);
     assert!(asked == again && asked == wrong, "{asked:?} {wrong:?}");
     assert!(asked.1.contains("join_request_pending"));
@@ -119,7 +97,8 @@ async fn a_stranger_is_declined_and_a_son_approved_and_both_guardians_see_one_co
     let (son, _) = w.resident_with_code("王建国", &elder_id(3)).await;
     let son_token = son.tokens.access_token.as_str();
     assert_eq!(
-        apply(&w, son_token, GRANDMOTHER, &grandmother).await,
+        w.apply_as_relative(son_token, GRANDMOTHER, &grandmother)
+            .await,
         asked,
         "the son is told what the stranger was told"
     );
@@ -140,7 +119,9 @@ async fn a_stranger_is_declined_and_a_son_approved_and_both_guardians_see_one_co
         held.code_id
     );
     // Now a guardian, the son's application finds the code.
-    let (status, body) = apply(&w, son_token, GRANDMOTHER, &grandmother).await;
+    let (status, body) = w
+        .apply_as_relative(son_token, GRANDMOTHER, &grandmother)
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     // The log tells who asked, who decided, on what terms (问题二: her age).
@@ -171,19 +152,11 @@ async fn a_stranger_is_declined_and_a_son_approved_and_both_guardians_see_one_co
 async fn only_a_guardian_decides_and_bad_ids_are_not_found() {
     let w = world().await;
     let grandmother = elder_id(7);
-    let (daughter, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    let (daughter, _) = w.daughter_holds(&grandmother).await;
     let (other, _) = w.resident_with_code("陈大文", &elder_id(2)).await;
     let (son, _) = w.resident_with_code("王建国", &elder_id(3)).await;
-    ok::<ApplyResponse>(
-        w.post(
-            "/v1/codes/apply-proxy",
-            Some(&daughter.tokens.access_token),
-            &proxy(GRANDMOTHER, &grandmother),
-        )
-        .await,
-    )
-    .await;
-    apply(&w, &son.tokens.access_token, GRANDMOTHER, &grandmother).await;
+    w.apply_as_relative(&son.tokens.access_token, GRANDMOTHER, &grandmother)
+        .await;
     let id = requests(&w, &daughter.tokens.access_token).await[0]
         .request_id
         .clone();
@@ -239,16 +212,8 @@ async fn only_a_guardian_decides_and_bad_ids_are_not_found() {
 async fn when_the_last_guardian_leaves_the_code_waits_with_its_controls() {
     let w = world().await;
     let grandmother = elder_id(7);
-    let (daughter, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    let (daughter, held) = w.daughter_holds(&grandmother).await;
     let (son, _) = w.resident_with_code("王建国", &elder_id(3)).await;
-    let held: ApplyResponse = ok(w
-        .post(
-            "/v1/codes/apply-proxy",
-            Some(&daughter.tokens.access_token),
-            &proxy(GRANDMOTHER, &grandmother),
-        )
-        .await)
-    .await;
     let cdc = w
         .authority(AuthorityRole::Cdc, "haizhu-cdc", "440105")
         .await;
@@ -265,7 +230,8 @@ async fn when_the_last_guardian_leaves_the_code_waits_with_its_controls() {
     )
     .await;
     // The son's request waits when the daughter, the only guardian, leaves.
-    apply(&w, &son.tokens.access_token, GRANDMOTHER, &grandmother).await;
+    w.apply_as_relative(&son.tokens.access_token, GRANDMOTHER, &grandmother)
+        .await;
     let left = w
         .http
         .delete(w.url(&format!("/v1/dependents/{}", held.code_id)))
@@ -283,14 +249,16 @@ async fn when_the_last_guardian_leaves_the_code_waits_with_its_controls() {
     assert!(requests(&w, &daughter.tokens.access_token).await.is_empty());
 
     // Nobody holds it: a wrong name still learns nothing ...
-    let (status, _) = apply(&w, &son.tokens.access_token, "赵四孙", &grandmother).await;
+    let (status, _) = w
+        .apply_as_relative(&son.tokens.access_token, "赵四孙", &grandmother)
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     // ... the registered name takes it up: the same code, still red.
     let taken: ApplyResponse = ok(w
         .post(
             "/v1/codes/apply-proxy",
             Some(&son.tokens.access_token),
-            &proxy(GRANDMOTHER, &grandmother),
+            &relative_applying(GRANDMOTHER, &grandmother),
         )
         .await)
     .await;
@@ -336,7 +304,7 @@ async fn the_stated_reason_is_recorded_with_the_guardianship() {
                 reason: Some(DeviceReason::Other {
                     text: "手部受伤".into(),
                 }),
-                ..proxy("王建国", &adult)
+                ..relative_applying("王建国", &adult)
             },
         )
         .await)
@@ -369,33 +337,29 @@ async fn the_stated_reason_is_recorded_with_the_guardianship() {
 async fn the_committee_of_the_dependents_district_decides_too() {
     let w = world().await;
     let grandmother = elder_id(8);
-    let (daughter, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    let (daughter, held) = w
+        .daughter_holds_with(ApplyProxyRequest {
+            residence_district: Some("海珠区".into()),
+            ..relative_applying(GRANDMOTHER, &grandmother)
+        })
+        .await;
     let (son, _) = w.resident_with_code("王建国", &elder_id(3)).await;
     let (neighbour, _) = w.resident_with_code("陈大文", &elder_id(2)).await;
-    let held: ApplyResponse = ok(w
-        .post(
-            "/v1/codes/apply-proxy",
-            Some(&daughter.tokens.access_token),
-            &ApplyProxyRequest {
-                residence_district: Some("海珠区".into()),
-                ..proxy(GRANDMOTHER, &grandmother)
-            },
-        )
-        .await)
-    .await;
     // Someone recorded nowhere: only her guardian decides.
     let elsewhere = elder_id(9);
     ok::<ApplyResponse>(
         w.post(
             "/v1/codes/apply-proxy",
             Some(&daughter.tokens.access_token),
-            &proxy("钱老太", &elsewhere),
+            &relative_applying("钱老太", &elsewhere),
         )
         .await,
     )
     .await;
-    apply(&w, &neighbour.tokens.access_token, "钱老太", &elsewhere).await;
-    apply(&w, &son.tokens.access_token, GRANDMOTHER, &grandmother).await;
+    w.apply_as_relative(&neighbour.tokens.access_token, "钱老太", &elsewhere)
+        .await;
+    w.apply_as_relative(&son.tokens.access_token, GRANDMOTHER, &grandmother)
+        .await;
 
     let committee = |kind, name: &'static str, district: &'static str| {
         let w = &w;
@@ -495,19 +459,13 @@ async fn the_committee_of_the_dependents_district_decides_too() {
 async fn a_declined_stranger_asking_again_reaches_nobody_for_a_month() {
     let w = world().await;
     let grandmother = elder_id(11);
-    let (daughter, _) = w.resident_with_code("李小红", &elder_id(1)).await;
+    let (daughter, _) = w.daughter_holds(&grandmother).await;
     let (stranger, _) = w.resident_with_code("陈大文", &elder_id(2)).await;
     let token = daughter.tokens.access_token.clone();
-    ok::<ApplyResponse>(
-        w.post(
-            "/v1/codes/apply-proxy",
-            Some(&token),
-            &proxy(GRANDMOTHER, &grandmother),
-        )
-        .await,
-    )
-    .await;
-    let ask = async || apply(&w, &stranger.tokens.access_token, GRANDMOTHER, &grandmother).await;
+    let ask = async || {
+        w.apply_as_relative(&stranger.tokens.access_token, GRANDMOTHER, &grandmother)
+            .await
+    };
     let first = ask().await;
     assert_eq!(first.0, StatusCode::CONFLICT);
     let id = requests(&w, &token).await[0].request_id.clone();
@@ -523,7 +481,9 @@ async fn a_declined_stranger_asking_again_reaches_nobody_for_a_month() {
     w.server.advance_clock(time::Duration::days(31));
     let stranger = w.sign_in("陈大文", &elder_id(2)).await;
     let daughter = w.sign_in("李小红", &elder_id(1)).await;
-    let (status, _) = apply(&w, &stranger.tokens.access_token, GRANDMOTHER, &grandmother).await;
+    let (status, _) = w
+        .apply_as_relative(&stranger.tokens.access_token, GRANDMOTHER, &grandmother)
+        .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(
         requests(&w, &daughter.tokens.access_token).await.len(),

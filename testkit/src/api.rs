@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use suikang_protocol::api::*;
 use suikang_protocol::device_binding::sign_binding;
-use suikang_protocol::{AuthorityRole, DocumentKind};
+use suikang_protocol::{AuthorityRole, DocumentKind, Relationship};
 use suikang_server::{InProcessOptions, IssuerProfile, Policy, RunningServer, start_in_process};
 
 use base64::Engine;
@@ -84,6 +84,22 @@ pub fn doc(number: &str) -> DocumentInput {
     DocumentInput {
         kind: DocumentKind::ResidentId,
         number: number.into(),
+    }
+}
+
+/// The grandmother of the guardianship stories, as first registered.
+pub const GRANDMOTHER: &str = "赵钱孙";
+
+/// A co-resident adult relative's proxy application (代申领) for `name`,
+/// `number`, stating nothing else.
+pub fn relative_applying(name: &str, number: &str) -> ApplyProxyRequest {
+    ApplyProxyRequest {
+        name: name.into(),
+        document: doc(number),
+        relationship: Relationship::AdultRelative,
+        co_resident_declared: true,
+        reason: None,
+        residence_district: None,
     }
 }
 
@@ -175,6 +191,52 @@ impl World {
             .await;
         let applied = ok(r).await;
         (resident, applied)
+    }
+
+    /// The guardianship stories' beginning (DESIGN §2, 代申领): 李小红
+    /// signs in with a code of her own and applies for her grandmother
+    /// (`GRANDMOTHER`, ID `grandmother`) as a co-resident adult relative.
+    /// The first application registers the grandmother, with her as guardian.
+    pub async fn daughter_holds(&self, grandmother: &str) -> (Resident, ApplyResponse) {
+        self.daughter_holds_with(relative_applying(GRANDMOTHER, grandmother))
+            .await
+    }
+
+    /// [`World::daughter_holds`] with an application of one's own (where
+    /// the grandmother lives, a stated reason).
+    pub async fn daughter_holds_with(
+        &self,
+        application: ApplyProxyRequest,
+    ) -> (Resident, ApplyResponse) {
+        let (daughter, _) = self.resident_with_code("李小红", &elder_id(1)).await;
+        let held = ok(self
+            .post(
+                paths::APPLY_PROXY,
+                Some(&daughter.tokens.access_token),
+                &application,
+            )
+            .await)
+        .await;
+        (daughter, held)
+    }
+
+    /// `token`'s holder applies for `name`, `number` as a co-resident adult
+    /// relative: the answer's status and body, to compare answers word for
+    /// word (a join request must not tell whether the name was right).
+    pub async fn apply_as_relative(
+        &self,
+        token: &str,
+        name: &str,
+        number: &str,
+    ) -> (StatusCode, String) {
+        let r = self
+            .post(
+                paths::APPLY_PROXY,
+                Some(token),
+                &relative_applying(name, number),
+            )
+            .await;
+        (r.status(), r.text().await.unwrap())
     }
 
     pub async fn codes(&self, token: &str) -> CodesResponse {
