@@ -31,7 +31,7 @@ use crate::face::FaceVendor;
 use crate::keys;
 use crate::store::{
     Account, AccountId, AccountKind, ActiveControl, DocKey, Guardian, NameKey, Person, PersonFacts,
-    SessionEnd, SessionRecord, Store, StoreError,
+    SessionEnd, SessionRecord, Store, StoreError, TokenHash,
 };
 use crate::tokens::{ACCESS_PREFIX, ACCOUNT_PREFIX, token_hash};
 use crate::trust_file::{self, TrustFileError};
@@ -467,8 +467,8 @@ impl Issuer {
         })
     }
 
-    /// Who holds a bearer token, checked for expiry and for an ended session.
-    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    /// The bearer token of a request: which kind, and its hash.
+    pub fn bearer(&self, headers: &HeaderMap) -> Result<Bearer, ApiError> {
         let value = headers
             .get(axum::http::header::AUTHORIZATION)
             .ok_or(ApiError::MissingToken)?;
@@ -480,49 +480,66 @@ impl Issuer {
             .ok_or(ApiError::InvalidToken)?;
         let hash = token_hash(token);
         if token.starts_with(ACCESS_PREFIX) {
-            let session = self
-                .store
-                .session_by_access(hash)
-                .await?
-                .ok_or(ApiError::InvalidToken)?;
-            match session.ended {
-                Some(SessionEnd::SignedInElsewhere) => return Err(ApiError::SignedInElsewhere),
-                Some(_) => return Err(ApiError::SessionEnded),
-                None => {}
-            }
-            if self.now() >= session.access_expires_at {
-                return Err(ApiError::TokenExpired);
-            }
-            return Ok(Caller::Resident(session));
+            Ok(Bearer::Access(hash))
+        } else if token.starts_with(ACCOUNT_PREFIX) {
+            Ok(Bearer::Account(hash))
+        } else {
+            Err(ApiError::InvalidToken)
         }
-        if token.starts_with(ACCOUNT_PREFIX) {
-            let found = self
-                .store
-                .account_by_token(hash)
-                .await?
-                .ok_or(ApiError::InvalidToken)?;
-            if found.account.revoked_at.is_some() {
-                return Err(ApiError::AccountRevoked);
-            }
-            if self.now() >= found.token_expires_at {
-                return Err(ApiError::AccountTokenExpired);
-            }
-            let account = found.account;
-            return Ok(match account.kind {
-                AccountKind::Authority(role) => Caller::Authority(Authority {
-                    role,
-                    organisation: account.organisation,
-                    district: account.district,
-                }),
-                AccountKind::Institution(relationship) => Caller::Institution {
-                    id: account.id,
-                    relationship,
-                    district: account.district,
-                },
-                AccountKind::Checkpoint => Caller::Checkpoint { id: account.id },
-            });
+    }
+
+    /// A resident's session found by its access token, refused when it
+    /// ended or its access token expired.
+    pub fn live_session(&self, session: SessionRecord) -> Result<SessionRecord, ApiError> {
+        match session.ended {
+            Some(SessionEnd::SignedInElsewhere) => return Err(ApiError::SignedInElsewhere),
+            Some(_) => return Err(ApiError::SessionEnded),
+            None => {}
         }
-        Err(ApiError::InvalidToken)
+        if self.now() >= session.access_expires_at {
+            return Err(ApiError::TokenExpired);
+        }
+        Ok(session)
+    }
+
+    /// Who holds a bearer token, checked for expiry and for an ended session.
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, ApiError> {
+        match self.bearer(headers)? {
+            Bearer::Access(hash) => {
+                let session = self.store.session_by_access(hash).await?;
+                let session = session.ok_or(ApiError::InvalidToken)?;
+                Ok(Caller::Resident(self.live_session(session)?))
+            }
+            Bearer::Account(hash) => self.account_caller(hash).await,
+        }
+    }
+
+    pub async fn account_caller(&self, hash: TokenHash) -> Result<Caller, ApiError> {
+        let found = self
+            .store
+            .account_by_token(hash)
+            .await?
+            .ok_or(ApiError::InvalidToken)?;
+        if found.account.revoked_at.is_some() {
+            return Err(ApiError::AccountRevoked);
+        }
+        if self.now() >= found.token_expires_at {
+            return Err(ApiError::AccountTokenExpired);
+        }
+        let account = found.account;
+        Ok(match account.kind {
+            AccountKind::Authority(role) => Caller::Authority(Authority {
+                role,
+                organisation: account.organisation,
+                district: account.district,
+            }),
+            AccountKind::Institution(relationship) => Caller::Institution {
+                id: account.id,
+                relationship,
+                district: account.district,
+            },
+            AccountKind::Checkpoint => Caller::Checkpoint { id: account.id },
+        })
     }
 
     /// Adds or replaces another issuer in our trust list.
@@ -556,6 +573,14 @@ impl Issuer {
         )
         .await?)
     }
+}
+
+/// A request's bearer token: a resident's access token or an account's
+/// token, by its prefix; only its hash is kept.
+#[derive(Clone, Copy, Debug)]
+pub enum Bearer {
+    Access(TokenHash),
+    Account(TokenHash),
 }
 
 /// The caller of an endpoint, from the bearer token.

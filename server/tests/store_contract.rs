@@ -39,6 +39,7 @@ contract_tests!(
     a_dependent_who_applies_keeps_the_code,
     dependents_are_limited_and_removable,
     controls_are_audited,
+    a_sync_reads_each_persons_own_controls,
     hand_over_accounts_and_residence,
     challenges_answer_once,
     sessions_rotate_and_detect_reuse,

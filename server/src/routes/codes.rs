@@ -17,7 +17,7 @@ use suikang_protocol::{
 
 use super::{ApiJson, ControlChange, audit_entry};
 use crate::error::ApiError;
-use crate::issuer::{Caller, Issuer};
+use crate::issuer::{Bearer, Caller, Issuer};
 use crate::keys::random_bytes;
 use crate::store::*;
 
@@ -29,10 +29,26 @@ use crate::store::*;
     responses((status = 200, body = CodesResponse), (status = 304, description = "not modified")))]
 pub(super) async fn sync_codes(
     State(issuer): State<Arc<Issuer>>,
-    caller: Caller,
     headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
+    // A resident's sync, the commonest request of all, reads the session
+    // and the codes together (one round trip to the database); an
+    // institution's reads its account first.
+    let (caller, snapshot) = match issuer.bearer(&headers)? {
+        Bearer::Access(token) => {
+            let (session, snapshot) = issuer
+                .store
+                .resident_codes(token)
+                .await?
+                .ok_or(ApiError::InvalidToken)?;
+            (
+                Caller::Resident(issuer.live_session(session)?),
+                Some(snapshot),
+            )
+        }
+        Bearer::Account(token) => (issuer.account_caller(token).await?, None),
+    };
     let guardian = caller.guardian()?;
     let page = axum::extract::Query::<CodesPage>::try_from_uri(&uri)
         .map_err(|_| ApiError::InvalidRequest("cursor and limit".into()))?
@@ -42,7 +58,10 @@ pub(super) async fn sync_codes(
         Caller::Resident(s) => (Some(s.person), Some(Binding::Device(s.device_key))),
         _ => (None, None),
     };
-    let snapshot = issuer.store.codes_snapshot(own, guardian).await?;
+    let snapshot = match snapshot {
+        Some(snapshot) => snapshot,
+        None => issuer.store.codes_snapshot(own, guardian).await?,
+    };
     let trust = issuer.trust();
     let own = match snapshot.own {
         Some((person, controls)) if person.code.is_some() => {

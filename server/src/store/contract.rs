@@ -292,6 +292,98 @@ pub async fn controls_are_audited(store: &dyn Store) {
     );
 }
 
+/// What a sync reads: the own person and each dependent in the order they
+/// were added, each with exactly their own active controls in the order
+/// imposed (released ones gone); by access token, the same with the
+/// session, also an ended one (the caller refuses it), and nothing for a
+/// token no session has.
+pub async fn a_sync_reads_each_persons_own_controls(store: &dyn Store) {
+    let me = store.upsert_person(facts(1), T0).await.unwrap();
+    let g = Guardian::Person(me.id);
+    let elder = store.upsert_person(facts(2), T0).await.unwrap();
+    let child = store.upsert_person(facts(3), T0).await.unwrap();
+    for dependent in [child.id, elder.id] {
+        let added = store.add_dependent(g, dependent, terms(), None, T0);
+        assert_eq!(added.await.unwrap(), AddDependent::Added);
+    }
+    let cdc = Authority {
+        role: AuthorityRole::Cdc,
+        organisation: "guangzhou-cdc".into(),
+        district: "440100".into(),
+    };
+    let impose = async |person: PersonId, reason: ControlReason, minutes: i64| {
+        let mut entry = audit(person, reason, "impose");
+        entry.at = T0 + Duration::minutes(minutes);
+        let control = Control::imposed_by(&cdc, reason);
+        let outcome = store.impose_control(person, control, entry).await.unwrap();
+        assert!(matches!(outcome, ImposeOutcome::Imposed { .. }));
+    };
+    impose(me.id, ControlReason::HomeIsolation, 1).await;
+    impose(child.id, ControlReason::ConfirmedCase, 2).await;
+    impose(child.id, ControlReason::CloseContact, 3).await;
+    impose(child.id, ControlReason::SuspectedCase, 4).await;
+    let released = store.release_control(
+        child.id,
+        ControlReason::CloseContact,
+        audit(child.id, ControlReason::CloseContact, "release"),
+    );
+    assert!(matches!(
+        released.await.unwrap(),
+        ReleaseOutcome::Released { .. }
+    ));
+
+    let reasons = |controls: &[ActiveControl]| {
+        controls
+            .iter()
+            .map(|c| c.control.reason)
+            .collect::<Vec<_>>()
+    };
+    let snapshot = store.codes_snapshot(Some(me.id), g).await.unwrap();
+    let (own, own_controls) = snapshot.own.clone().unwrap();
+    assert_eq!(own.id, me.id);
+    assert_eq!(reasons(&own_controls), [ControlReason::HomeIsolation]);
+    let dependents: Vec<_> = snapshot
+        .dependents
+        .iter()
+        .map(|(d, c)| (d.person.id, d.relationship, reasons(c)))
+        .collect();
+    assert_eq!(
+        dependents,
+        [
+            (
+                child.id,
+                Relationship::AdultRelative,
+                vec![ControlReason::ConfirmedCase, ControlReason::SuspectedCase]
+            ),
+            (elder.id, Relationship::AdultRelative, vec![]),
+        ]
+    );
+    // An institution's read has no own person.
+    let institution = store
+        .codes_snapshot(None, Guardian::Institution(AccountId(1)))
+        .await
+        .unwrap();
+    assert_eq!(institution.own, None);
+    assert!(institution.dependents.is_empty());
+
+    let signed_in = store.create_session(session(me.id, 7)).await.unwrap();
+    let read = store.resident_codes(TokenHash([7; 32])).await.unwrap();
+    assert_eq!(read, Some((signed_in.clone(), snapshot.clone())));
+    assert_eq!(
+        store.resident_codes(TokenHash([8; 32])).await.unwrap(),
+        None
+    );
+    store.create_session(session(me.id, 9)).await.unwrap();
+    let (ended, still) = store
+        .resident_codes(TokenHash([7; 32]))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ended.id, signed_in.id);
+    assert_eq!(ended.ended, Some(SessionEnd::SignedInElsewhere));
+    assert_eq!(still, snapshot);
+}
+
 /// A control's execution is handed over in place (the control stays
 /// active, its executor changes) with an audit line; a control not active
 /// is not. Authority accounts are found by organisation; a checkpoint

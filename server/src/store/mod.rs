@@ -805,6 +805,15 @@ pub trait Store: Send + Sync + 'static {
     /// Starts a session and ends the person's others (one device per person).
     fn create_session(&self, session: NewSession) -> StoreFuture<'_, SessionRecord>;
     fn session_by_access(&self, access: TokenHash) -> StoreFuture<'_, Option<SessionRecord>>;
+    /// A resident's sync in one read: the session an access token names
+    /// and the codes its person sees (their own, their dependents'), read
+    /// together because a sync is the issuer's commonest request. `None`
+    /// for a token no session has. The caller checks that the session is
+    /// live before it shows anything.
+    fn resident_codes(
+        &self,
+        access: TokenHash,
+    ) -> StoreFuture<'_, Option<(SessionRecord, CodesSnapshot)>>;
     fn rotate_refresh(
         &self,
         refresh: TokenHash,

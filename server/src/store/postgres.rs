@@ -598,18 +598,20 @@ async fn person_where<C: GenericClient>(
 }
 
 fn control_from_row(r: &Row) -> R<(PersonId, ActiveControl)> {
-    Ok((
-        PersonId(r.try_get(0)?),
-        ActiveControl {
-            control: Control {
-                reason: enum_from::<ControlReason>(r.try_get(1)?, "reason")?,
-                executor: serde_json::from_str::<Executor>(r.try_get(2)?)
-                    .map_err(|_| StoreError::Corrupt("executor"))?,
-                district: r.try_get(3)?,
-            },
-            since: from_ts(r.try_get(4)?)?,
+    Ok((PersonId(r.try_get(0)?), control_at(r, 1)?))
+}
+
+/// The control in columns `at..at + 4`: reason, executor, district, imposed_at.
+fn control_at(r: &Row, at: usize) -> R<ActiveControl> {
+    Ok(ActiveControl {
+        control: Control {
+            reason: enum_from::<ControlReason>(r.try_get(at)?, "reason")?,
+            executor: serde_json::from_str::<Executor>(r.try_get(at + 1)?)
+                .map_err(|_| StoreError::Corrupt("executor"))?,
+            district: r.try_get(at + 2)?,
         },
-    ))
+        since: from_ts(r.try_get(at + 3)?)?,
+    })
 }
 
 /// The active controls of several people at once (one round trip).
@@ -647,6 +649,124 @@ async fn dependents_of<C: GenericClient>(c: &C, g: Guardian) -> R<Vec<Dependent>
             })
         })
         .collect()
+}
+
+/// Each person's active controls, joined to their row.
+const ACTIVE_CONTROLS: &str =
+    "LEFT JOIN controls c ON c.person_id = p.id AND c.released_at IS NULL";
+const SNAPSHOT_ORDER: &str = "ORDER BY part, g_created, g_id, imposed_at, c_id";
+
+/// The columns of a sync's rows: the person, which part of the answer
+/// (0 own, 1 a dependent), the guardianship `g` when there is one (its
+/// relationship, and its order), and one active control (NULL when the
+/// person has none).
+fn snapshot_columns(part: u8, guardianship: Option<&str>) -> String {
+    let (relationship, created, id) = match guardianship {
+        Some(g) => (
+            format!("{g}.relationship"),
+            format!("{g}.created_at"),
+            format!("{g}.id"),
+        ),
+        None => (
+            "NULL::text".into(),
+            "NULL::bigint".into(),
+            "NULL::bigint".into(),
+        ),
+    };
+    format!(
+        "{PERSON_COLUMNS}, {part} AS part, {relationship} AS relationship, \
+         {created} AS g_created, {id} AS g_id, \
+         c.reason, c.executor, c.district, c.imposed_at, c.id AS c_id"
+    )
+}
+
+/// A sync's whole read in one statement, so one round trip and one
+/// snapshot (a single statement sees one snapshot at any isolation level,
+/// here and on the distributed PostgreSQL-compatible engines): the own
+/// person (`$1`, NULL for an institution), then the guardian's dependents
+/// (`$2`, `$3`), in the order they were added, one row per person and
+/// active control. It was five round trips (begin, own, dependents,
+/// controls, commit).
+static CODES_SNAPSHOT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {own} FROM people p {ACTIVE_CONTROLS} WHERE p.id = $1 \
+         UNION ALL \
+         SELECT {dependent} FROM guardianships g \
+         JOIN people p ON p.id = g.dependent_id {ACTIVE_CONTROLS} \
+         WHERE g.guardian_kind = $2 AND g.guardian_id = $3 AND g.removed_at IS NULL \
+         {SNAPSHOT_ORDER}",
+        own = snapshot_columns(0, None),
+        dependent = snapshot_columns(1, Some("g")),
+    )
+});
+
+/// [`CODES_SNAPSHOT`] for the person of the session an access token (`$1`)
+/// names, with the session's columns on every row (from
+/// [`SESSION_IN_SNAPSHOT`]): a resident's sync in one round trip. No row
+/// when no session has the token. The guardian is the subquery's value, not
+/// a join column, so that PostgreSQL looks the guardianships up by both
+/// columns of their index (a join let it scan every person-guardian's).
+static RESIDENT_CODES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH s AS (SELECT {SESSION_COLUMNS} FROM sessions WHERE access_hash = $1) \
+         SELECT {own}, s.* FROM s JOIN people p ON p.id = s.person_id {ACTIVE_CONTROLS} \
+         UNION ALL \
+         SELECT {dependent}, s.* FROM s, guardianships g \
+         JOIN people p ON p.id = g.dependent_id {ACTIVE_CONTROLS} \
+         WHERE g.guardian_kind = 'person' AND g.guardian_id = (SELECT person_id FROM s) \
+              AND g.removed_at IS NULL \
+         {SNAPSHOT_ORDER}",
+        own = snapshot_columns(0, None),
+        dependent = snapshot_columns(1, Some("g")),
+    )
+});
+/// Where a [`RESIDENT_CODES`] row's session columns start.
+const SESSION_IN_SNAPSHOT: usize = PERSON_WIDTH + 9;
+
+/// Folds [`CODES_SNAPSHOT`]'s rows (ordered by person, then control) into
+/// the snapshot: a row starts a person when its person differs from the
+/// row before, and adds a control when its control columns are set.
+fn snapshot_from_rows(rows: &[Row]) -> R<CodesSnapshot> {
+    const PART: usize = PERSON_WIDTH;
+    const RELATIONSHIP: usize = PERSON_WIDTH + 1;
+    const CONTROL: usize = PERSON_WIDTH + 4;
+    let mut snapshot = CodesSnapshot {
+        own: None,
+        dependents: Vec::new(),
+    };
+    let mut last: Option<(i32, PersonId)> = None;
+    for row in rows {
+        let part: i32 = row.try_get(PART)?;
+        let person = PersonId(row.try_get(0)?);
+        let controls = if last == Some((part, person)) {
+            match part {
+                0 => snapshot.own.as_mut().map(|(_, c)| c),
+                _ => snapshot.dependents.last_mut().map(|(_, c)| c),
+            }
+            .ok_or(StoreError::Corrupt("snapshot order"))?
+        } else {
+            last = Some((part, person));
+            let person = person_from_row(row)?;
+            if part == 0 {
+                &mut snapshot.own.insert((person, Vec::new())).1
+            } else {
+                let relationship =
+                    enum_from::<Relationship>(row.try_get(RELATIONSHIP)?, "relationship")?;
+                snapshot.dependents.push((
+                    Dependent {
+                        person,
+                        relationship,
+                    },
+                    Vec::new(),
+                ));
+                &mut snapshot.dependents.last_mut().expect("just pushed").1
+            }
+        };
+        if row.try_get::<_, Option<&str>>(CONTROL)?.is_some() {
+            controls.push(control_at(row, CONTROL)?);
+        }
+    }
+    Ok(snapshot)
 }
 
 /// Locks the person's row for the rest of the transaction: every change of
@@ -705,14 +825,19 @@ const SESSION_COLUMNS: &str =
     "id, person_id, device_key, access_expires_at, refresh_expires_at, end_reason";
 
 fn session_from_row(r: &Row) -> R<SessionRecord> {
+    session_at(r, 0)
+}
+
+/// The session in columns `at..at + 6` ([`SESSION_COLUMNS`]).
+fn session_at(r: &Row, at: usize) -> R<SessionRecord> {
     Ok(SessionRecord {
-        id: SessionId(r.try_get(0)?),
-        person: PersonId(r.try_get(1)?),
-        device_key: blob32(r.try_get(2)?, "device_key")?,
-        access_expires_at: from_ts(r.try_get(3)?)?,
-        refresh_expires_at: from_ts(r.try_get(4)?)?,
+        id: SessionId(r.try_get(at)?),
+        person: PersonId(r.try_get(at + 1)?),
+        device_key: blob32(r.try_get(at + 2)?, "device_key")?,
+        access_expires_at: from_ts(r.try_get(at + 3)?)?,
+        refresh_expires_at: from_ts(r.try_get(at + 4)?)?,
         ended: r
-            .try_get::<_, Option<&str>>(5)?
+            .try_get::<_, Option<&str>>(at + 5)?
             .map(|e| SessionEnd::parse(e).ok_or(StoreError::Corrupt("end_reason")))
             .transpose()?,
     })
@@ -1368,50 +1493,11 @@ impl Store for PgStore {
         own: Option<PersonId>,
         guardian: Guardian,
     ) -> StoreFuture<'_, CodesSnapshot> {
-        Box::pin(async move {
-            let run = async {
-                let mut client = self.pool.get().await?;
-                // One snapshot for the three reads: a sync never sees half a change.
-                let tx = client
-                    .build_transaction()
-                    .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-                    .read_only(true)
-                    .start()
-                    .await?;
-                let own = match own {
-                    Some(id) => person_where(&tx, "p.id = $1", &id.0).await?,
-                    None => None,
-                };
-                let dependents = dependents_of(&tx, guardian).await?;
-                let ids: Vec<i64> = own
-                    .iter()
-                    .map(|p| p.id.0)
-                    .chain(dependents.iter().map(|d| d.person.id.0))
-                    .collect();
-                let mut controls = controls_of(&tx, &ids).await?;
-                tx.commit().await?;
-                let mut take = |id: PersonId| {
-                    let (mine, rest) = std::mem::take(&mut controls)
-                        .into_iter()
-                        .partition(|(p, _)| *p == id);
-                    controls = rest;
-                    mine.into_iter().map(|(_, c)| c).collect::<Vec<_>>()
-                };
-                let own = own.map(|p| {
-                    let c = take(p.id);
-                    (p, c)
-                });
-                let dependents = dependents
-                    .into_iter()
-                    .map(|d| {
-                        let c = take(d.person.id);
-                        (d, c)
-                    })
-                    .collect();
-                R::Ok(CodesSnapshot { own, dependents })
-            };
-            run.await.map_err(StoreError::from)
-        })
+        Box::pin(self.read(async move |c| {
+            let (kind, id) = guardian.parts();
+            let rows = all(c, &CODES_SNAPSHOT, &[&own.map(|p| p.0), &kind, &id]).await?;
+            snapshot_from_rows(&rows)
+        }))
     }
 
     fn active_controls(&self, person: PersonId) -> StoreFuture<'_, Vec<ActiveControl>> {
@@ -1694,6 +1780,20 @@ impl Store for PgStore {
                 .as_ref()
                 .map(session_from_row)
                 .transpose()
+        }))
+    }
+
+    fn resident_codes(
+        &self,
+        access: TokenHash,
+    ) -> StoreFuture<'_, Option<(SessionRecord, CodesSnapshot)>> {
+        Box::pin(self.read(async move |c| {
+            let rows = all(c, &RESIDENT_CODES, &[&access.0.as_slice()]).await?;
+            let Some(first) = rows.first() else {
+                return Ok(None);
+            };
+            let session = session_at(first, SESSION_IN_SNAPSHOT)?;
+            Ok(Some((session, snapshot_from_rows(&rows)?)))
         }))
     }
 

@@ -493,6 +493,40 @@ fn load_controls(conn: &Connection, person: PersonId) -> Result<Vec<ActiveContro
     Ok(out)
 }
 
+/// What a sync shows: the own person (when asked) and the guardian's
+/// dependents, each with their active controls.
+fn load_snapshot(
+    c: &Connection,
+    own: Option<PersonId>,
+    guardian: Guardian,
+) -> Result<CodesSnapshot, StoreError> {
+    let own = match own {
+        Some(id) => match query_person(c, "id = ?1", id.0)? {
+            Some(p) => {
+                let controls = load_controls(c, p.id)?;
+                Some((p, controls))
+            }
+            None => None,
+        },
+        None => None,
+    };
+    let mut dependents = Vec::new();
+    for d in load_dependents(c, guardian)? {
+        let controls = load_controls(c, d.person.id)?;
+        dependents.push((d, controls));
+    }
+    Ok(CodesSnapshot { own, dependents })
+}
+
+fn load_session(c: &Connection, access: TokenHash) -> Result<Option<SessionRecord>, StoreError> {
+    c.prepare_cached(&format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions WHERE access_hash = ?1"
+    ))?
+    .query_row([access.0.to_vec()], session_from_row)
+    .optional()?
+    .transpose()
+}
+
 fn load_dependents(conn: &Connection, g: Guardian) -> Result<Vec<Dependent>, StoreError> {
     let (kind, id) = g.parts();
     let sql = format!(
@@ -1193,24 +1227,7 @@ impl Store for SqliteStore {
         own: Option<PersonId>,
         guardian: Guardian,
     ) -> StoreFuture<'_, CodesSnapshot> {
-        self.read(move |c| {
-            let own = match own {
-                Some(id) => match query_person(c, "id = ?1", id.0)? {
-                    Some(p) => {
-                        let controls = load_controls(c, p.id)?;
-                        Some((p, controls))
-                    }
-                    None => None,
-                },
-                None => None,
-            };
-            let mut dependents = Vec::new();
-            for d in load_dependents(c, guardian)? {
-                let controls = load_controls(c, d.person.id)?;
-                dependents.push((d, controls));
-            }
-            Ok(CodesSnapshot { own, dependents })
-        })
+        self.read(move |c| load_snapshot(c, own, guardian))
     }
 
     fn active_controls(&self, person: PersonId) -> StoreFuture<'_, Vec<ActiveControl>> {
@@ -1456,13 +1473,20 @@ impl Store for SqliteStore {
     }
 
     fn session_by_access(&self, access: TokenHash) -> StoreFuture<'_, Option<SessionRecord>> {
+        self.read(move |c| load_session(c, access))
+    }
+
+    fn resident_codes(
+        &self,
+        access: TokenHash,
+    ) -> StoreFuture<'_, Option<(SessionRecord, CodesSnapshot)>> {
         self.read(move |c| {
-            c.prepare_cached(&format!(
-                "SELECT {SESSION_COLUMNS} FROM sessions WHERE access_hash = ?1"
-            ))?
-            .query_row([access.0.to_vec()], session_from_row)
-            .optional()?
-            .transpose()
+            let Some(session) = load_session(c, access)? else {
+                return Ok(None);
+            };
+            let person = session.person;
+            let snapshot = load_snapshot(c, Some(person), Guardian::Person(person))?;
+            Ok(Some((session, snapshot)))
         })
     }
 
