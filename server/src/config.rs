@@ -202,6 +202,8 @@ pub struct ServerConfig {
     /// A `postgres://` URL: the database replicas share. `None`: SQLite
     /// under `data_dir` (the embedded default).
     pub database_url: Option<String>,
+    /// Connections to PostgreSQL this replica keeps at most.
+    pub database_pool_size: usize,
     /// Serve `/metrics` on this address alone (a port only the scraper
     /// reaches); `None`: on the API's port with everything else.
     pub metrics_listen: Option<std::net::SocketAddr>,
@@ -229,6 +231,7 @@ impl ServerConfig {
             trusted_issuers: Vec::new(),
             face_vendor: None,
             database_url: None,
+            database_pool_size: crate::store::postgres::DEFAULT_POOL_SIZE,
             metrics_listen: None,
         }
     }

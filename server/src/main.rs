@@ -52,6 +52,13 @@ struct Cli {
         hide_env_values = true
     )]
     database_url: Option<String>,
+    /// Connections each replica keeps to PostgreSQL: replicas × this stays
+    /// under the server's max_connections; a few per database core is
+    /// plenty (SCALING.md).
+    #[arg(long, global = true, env = "SUIKANG_DATABASE_POOL_SIZE",
+        default_value_t = suikang_server::store::postgres::DEFAULT_POOL_SIZE as u16,
+        value_parser = clap::value_parser!(u16).range(1..=1000))]
+    database_pool_size: u16,
     #[command(flatten)]
     issuer: IssuerArgs,
     /// Root key file (hex), for `sign-trust-list` on the offline machine.
@@ -449,6 +456,7 @@ fn config(cli: &Cli) -> ServerConfig {
         _ => None,
     };
     config.database_url = cli.database_url.clone();
+    config.database_pool_size = usize::from(cli.database_pool_size);
     config.metrics_listen = cli.metrics_listen;
     config
 }

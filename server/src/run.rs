@@ -191,7 +191,9 @@ pub async fn open_issuer(config: &ServerConfig) -> Result<Arc<Issuer>, StartErro
     // The folder holds the keys whichever engine holds the data.
     keys::secure_data_dir(dir, &dir.join(DATABASE_FILE))?;
     let store: Arc<dyn Store> = match &config.database_url {
-        Some(url) => Arc::new(PgStore::connect(url).await?),
+        Some(url) => {
+            Arc::new(PgStore::connect_with_pool_size(url, config.database_pool_size).await?)
+        }
         None => Arc::new(SqliteStore::open(&dir.join(DATABASE_FILE))?),
     };
     let now = OffsetDateTime::now_utc();
@@ -357,6 +359,8 @@ pub struct InProcessOptions {
     pub face_vendor: FaceVendorSetting,
     /// A `postgres://` URL; `None`: SQLite in the temporary directory.
     pub database_url: Option<String>,
+    /// Connections to PostgreSQL this replica keeps at most.
+    pub database_pool_size: usize,
     /// Keys (and SQLite) here instead of a new temporary directory: replicas
     /// of one issuer share it, as real ones share the same key files.
     pub data_dir: Option<std::path::PathBuf>,
@@ -372,6 +376,7 @@ impl InProcessOptions {
             trusted_issuers: Vec::new(),
             face_vendor: FaceVendorSetting::DevSimulator,
             database_url: None,
+            database_pool_size: crate::store::postgres::DEFAULT_POOL_SIZE,
             data_dir: None,
         }
     }
@@ -390,6 +395,7 @@ pub async fn start_in_process(options: InProcessOptions) -> Result<RunningServer
     };
     let mut config = ServerConfig::new(dir, options.issuer);
     config.database_url = options.database_url;
+    config.database_pool_size = options.database_pool_size;
     config.policy = options.policy;
     config.root_key = options
         .root_key

@@ -46,6 +46,9 @@ struct Args {
     /// Server replicas on the one database, requests round-robin between them.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
     replicas: u16,
+    /// Connections each replica keeps to PostgreSQL.
+    #[arg(long, default_value_t = suikang_server::store::postgres::DEFAULT_POOL_SIZE)]
+    pool_size: usize,
 }
 
 /// The n-th resident ID (valid check digit) of someone born in `year`.
@@ -88,6 +91,7 @@ async fn start_replicas(args: &Args) -> (Vec<RunningServer>, Option<tempfile::Te
         // Every resident logs in from this one address.
         options.policy.login_start_limit.burst = u32::MAX;
         options.database_url = database_url.clone();
+        options.database_pool_size = args.pool_size;
         options.data_dir = keys.as_ref().map(|k| k.path().to_owned());
         servers.push(start_in_process(options).await.expect("server starts"));
     }
