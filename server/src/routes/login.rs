@@ -16,7 +16,7 @@ use suikang_protocol::device_binding::verify_binding;
 
 use super::ApiJson;
 use crate::error::ApiError;
-use crate::face::Identity;
+use crate::face::{Identity, Verdict};
 use crate::issuer::{Caller, Issuer};
 use crate::keys::random_bytes;
 use crate::rate_limit::client_address;
@@ -86,16 +86,45 @@ pub(super) async fn login_finish(
         "device_binding_signature",
     )?);
     let now = issuer.now();
-    let challenge = match issuer
-        .store
-        .take_challenge(req.challenge_id.clone(), now)
-        .await?
-    {
-        TakeChallenge::Open(c) => c,
-        TakeChallenge::NotFound => return Err(ApiError::ChallengeNotFound),
-        TakeChallenge::AlreadyUsed => return Err(ApiError::ChallengeAlreadyUsed),
-        TakeChallenge::Expired => return Err(ApiError::ChallengeExpired),
-    };
+    let challenge = open_challenge(&issuer, req.challenge_id.clone(), now).await?;
+    let verdict = face_matches(&issuer, &req.face_result, &challenge, now).await?;
+    if !verify_binding(&device, &challenge.nonce, &binding_signature) {
+        return Err(ApiError::DeviceBindingInvalid);
+    }
+    // DESIGN §2: a guardian's adulthood from every document kind. A resident
+    // ID's number carries the birth date; for a passport or permit the
+    // identity check vouches for it (a date not yet come is no birth date).
+    let mut facts = challenge.person;
+    if facts.birth_date.is_none() {
+        facts.birth_date = verdict.identity.birth_date.filter(|d| *d <= now.date());
+    }
+    let person = one_person(&issuer, facts, verdict.identity.linked_document, now).await?;
+    new_session(&issuer, person.id, device_key, now).await
+}
+
+/// The challenge a login finishes, used up now: once, before it expires.
+async fn open_challenge(
+    issuer: &Issuer,
+    id: String,
+    now: time::OffsetDateTime,
+) -> Result<Challenge, ApiError> {
+    match issuer.store.take_challenge(id, now).await? {
+        TakeChallenge::Open(c) => Ok(*c),
+        TakeChallenge::NotFound => Err(ApiError::ChallengeNotFound),
+        TakeChallenge::AlreadyUsed => Err(ApiError::ChallengeAlreadyUsed),
+        TakeChallenge::Expired => Err(ApiError::ChallengeExpired),
+    }
+}
+
+/// The configured vendor's genuine verdict that the face matches the
+/// challenge's document (人脸识别, 问题四). A document with too many recent
+/// failures is locked; a failed match counts as one.
+async fn face_matches(
+    issuer: &Issuer,
+    result: &SignedFaceResult,
+    challenge: &Challenge,
+    now: time::OffsetDateTime,
+) -> Result<Verdict, ApiError> {
     let doc_key = challenge.person.doc_key;
     let failures = issuer
         .store
@@ -109,41 +138,33 @@ pub(super) async fn login_finish(
     // and this document, counts toward the lock-out: a forged or malformed
     // one is refused and counts for nothing, or anyone could lock anyone
     // out with five garbage signatures.
-    let Some(verdict) = face.check(
-        &req.face_result,
-        &challenge.id,
-        &challenge.nonce,
-        &doc_key.0,
-    ) else {
+    let Some(verdict) = face.check(result, &challenge.id, &challenge.nonce, &doc_key.0) else {
         tracing::info!("a face result that is not genuine was refused");
         return Err(ApiError::FaceResultInvalid);
     };
     let refusal = match verdict.outcome {
-        FaceOutcome::Mismatch => Some(ApiError::FaceMismatch),
-        FaceOutcome::LivenessFailed => Some(ApiError::LivenessFailed),
-        FaceOutcome::Match => None,
+        FaceOutcome::Mismatch => ApiError::FaceMismatch,
+        FaceOutcome::LivenessFailed => ApiError::LivenessFailed,
+        FaceOutcome::Match => return Ok(verdict),
     };
-    if let Some(refusal) = refusal {
-        issuer.store.record_face_failure(doc_key, now).await?;
-        tracing::info!(code = ?refusal.code(), "face check failed");
-        return Err(refusal);
-    }
-    if !verify_binding(&device, &challenge.nonce, &binding_signature) {
-        return Err(ApiError::DeviceBindingInvalid);
-    }
-    // DESIGN §2: a guardian's adulthood from every document kind. A resident
-    // ID's number carries the birth date; for a passport or permit the
-    // identity check vouches for it (a date not yet come is no birth date).
-    let mut facts = challenge.person;
-    if facts.birth_date.is_none() {
-        facts.birth_date = verdict.identity.birth_date.filter(|d| *d <= now.date());
-    }
-    let person = one_person(&issuer, facts, verdict.identity.linked_document, now).await?;
+    issuer.store.record_face_failure(doc_key, now).await?;
+    tracing::info!(code = ?refusal.code(), "face check failed");
+    Err(refusal)
+}
+
+/// A new session for `person` on the device `device_key`: fresh tokens,
+/// kept only as hashes.
+async fn new_session(
+    issuer: &Issuer,
+    person: PersonId,
+    device_key: [u8; 32],
+    now: time::OffsetDateTime,
+) -> Result<Json<SessionTokens>, ApiError> {
     let (access, refresh) = (new_token(ACCESS_PREFIX), new_token(REFRESH_PREFIX));
     let session = issuer
         .store
         .create_session(NewSession {
-            person: person.id,
+            person,
             device_key,
             access: token_hash(&access),
             access_expires_at: now + issuer.policy.access_token_ttl,
