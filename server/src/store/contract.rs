@@ -997,6 +997,55 @@ pub async fn an_effect_and_its_idempotency_mark_commit_together(store: &dyn Stor
         claim("quiet", later).await.unwrap(),
         IdempotencyClaim::Claimed
     );
+
+    // Every write marks, a one-statement one too: a login's challenge and
+    // its use, a face failure, an account.
+    let challenge = Challenge {
+        id: "c-claimed".into(),
+        nonce: [5; 32],
+        person: facts(2),
+        expires_at: T0 + Duration::minutes(5),
+    };
+    let account = NewAccount {
+        kind: AccountKind::Checkpoint,
+        organisation: "gate-1".into(),
+        district: "440104".into(),
+        display_name: "闸机".into(),
+        token: TokenHash([9; 32]),
+        at: T0,
+        expires_at: T0 + Duration::days(90),
+    };
+    let writes: [(&str, StoreFuture<'_, ()>); 4] = [
+        ("challenge", store.create_challenge(challenge)),
+        (
+            "take",
+            Box::pin(async {
+                let taken = store.take_challenge("c-claimed".into(), T0).await?;
+                assert!(matches!(taken, TakeChallenge::Open(_)));
+                Ok(())
+            }),
+        ),
+        ("face", store.record_face_failure(DocKey([2; 32]), T0)),
+        (
+            "account",
+            Box::pin(async { store.create_account(account).await.map(|_| ()) }),
+        ),
+    ];
+    for (key, write) in writes {
+        assert_eq!(claim(key, T0).await.unwrap(), IdempotencyClaim::Claimed);
+        let claimed = ClaimedKey {
+            key: key.into(),
+            ..claimed.clone()
+        };
+        CLAIMED_KEY.scope(claimed, write).await.unwrap();
+        assert!(
+            matches!(
+                claim(key, later).await.unwrap(),
+                IdempotencyClaim::Applied { .. }
+            ),
+            "{key}: the write left its claim open"
+        );
+    }
 }
 
 /// Keys and trusted issuers change the trust list's sequence.

@@ -461,6 +461,18 @@ macro_rules! transaction {
     }};
 }
 
+impl PgStore {
+    /// One write, in a transaction that also marks the request's
+    /// idempotency claim applied ([`transaction!`]): every write of either
+    /// engine commits together with its claim, one statement or many.
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: AsyncFn(&deadpool_postgres::Transaction<'_>) -> R<T>,
+    {
+        transaction!(self, |tx| { f(&tx).await? })
+    }
+}
+
 // ---------------------------------------------------------------- helpers
 
 /// Marks the request's idempotency claim applied, inside the transaction
@@ -1637,7 +1649,7 @@ impl Store for PgStore {
     }
 
     fn create_challenge(&self, ch: Challenge) -> StoreFuture<'_, ()> {
-        Box::pin(self.read(async move |c| {
+        Box::pin(self.write(async move |c| {
             exec(
                 c,
                 "INSERT INTO challenges (id, nonce, doc_key, doc_kind, masked_document, \
@@ -1661,7 +1673,7 @@ impl Store for PgStore {
     }
 
     fn take_challenge(&self, id: String, at: OffsetDateTime) -> StoreFuture<'_, TakeChallenge> {
-        Box::pin(self.read(async move |c| {
+        Box::pin(self.write(async move |c| {
             // One statement marks it used and returns it: a challenge
             // answers once even when two replicas are asked at once.
             let row = opt(
@@ -1698,14 +1710,14 @@ impl Store for PgStore {
                         .transpose()?,
                     residence_district: None,
                 },
-                id,
+                id: id.clone(),
                 expires_at,
             })))
         }))
     }
 
     fn record_face_failure(&self, doc: DocKey, at: OffsetDateTime) -> StoreFuture<'_, ()> {
-        Box::pin(self.read(async move |c| {
+        Box::pin(self.write(async move |c| {
             exec(
                 c,
                 "INSERT INTO face_failures (doc_key, at) VALUES ($1, $2)",
@@ -1900,7 +1912,7 @@ impl Store for PgStore {
     }
 
     fn create_account(&self, a: NewAccount) -> StoreFuture<'_, Account> {
-        Box::pin(self.read(async move |c| {
+        Box::pin(self.write(async move |c| {
             let (kind, role) = match a.kind {
                 AccountKind::Authority(role) => ("authority", enum_text(&role)),
                 AccountKind::Institution(rel) => ("institution", enum_text(&rel)),
