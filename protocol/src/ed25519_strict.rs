@@ -11,8 +11,9 @@
 //!   [`IssuerKeyCheck`] keeps it decoded, with a table of multiples of it and
 //!   of `B` (built on the key's first use, ~20 µs) for `[s]B − [k]A`;
 //! - `R` is not decompressed: the computed point's canonical encoding equals
-//!   `R`'s bytes only if `R` decodes to that very point, so "`R` decodes" and
-//!   "`R` is of small order" are decided on the computed point instead;
+//!   `R`'s bytes only if `R` decodes to that very point, so "`R` decodes" is
+//!   decided by that comparison, and "`R` is of small order" by whether its
+//!   bytes are one of the eight canonical encodings of such points;
 //! - [`verify_both`] encodes the issuer's and the device's computed points
 //!   with one field inversion for the two.
 //!
@@ -163,9 +164,53 @@ fn challenge(r: &[u8; 32], key: &[u8; 32], message: &[u8]) -> Scalar {
 /// `R`'s bytes are the canonical encoding of the computed point, which is
 /// not of small order: then `R` decodes, to that point, as `verify_strict`
 /// needs.
+///
+/// Once the bytes are equal, `R` is the computed point, and it is of small
+/// order iff its encoding is one of the eight in [`SMALL_ORDER_ENCODINGS`]
+/// (encodings are canonical and one per point): a byte comparison instead of
+/// `is_small_order`'s three doublings and projective comparison.
 fn matches(expected: &Option<(EdwardsPoint, &[u8; 32])>, encoded: &CompressedEdwardsY) -> bool {
-    expected.is_some_and(|(point, r)| !point.is_small_order() && encoded.as_bytes() == r)
+    expected.is_some_and(|(_, r)| encoded.as_bytes() == r && !SMALL_ORDER_ENCODINGS.contains(r))
 }
+
+/// The canonical encodings of the eight points of small order (the torsion
+/// subgroup, `EIGHT_TORSION`; a test checks the two lists are the same).
+const SMALL_ORDER_ENCODINGS: [[u8; 32]; 8] = {
+    // y = 1: the identity; y = −1 (p − 1): the point of order 2.
+    let mut one = [0; 32];
+    one[0] = 1;
+    let mut minus_one = [0xff; 32];
+    minus_one[0] = 0xec;
+    minus_one[31] = 0x7f;
+    // y = 0, x = ±√−1: the two points of order 4 (the top bit is x's sign).
+    let mut minus_zero = [0; 32];
+    minus_zero[31] = 0x80;
+    // y = ±y₈, x = ±x₈: the four points of order 8.
+    const Y8: [u8; 32] = [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67,
+        0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac,
+        0x03, 0x7a,
+    ];
+    const MINUS_Y8: [u8; 32] = [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98,
+        0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53,
+        0xfc, 0x05,
+    ];
+    let mut y8_other_x = Y8;
+    y8_other_x[31] |= 0x80;
+    let mut minus_y8_other_x = MINUS_Y8;
+    minus_y8_other_x[31] |= 0x80;
+    [
+        one,
+        minus_one,
+        [0; 32],
+        minus_zero,
+        Y8,
+        y8_other_x,
+        MINUS_Y8,
+        minus_y8_other_x,
+    ]
+};
 
 #[cfg(test)]
 mod tests {
@@ -258,18 +303,235 @@ mod tests {
             .map(|m| (m, key.sign(&m).to_bytes()))
             .find(|(_, sig)| sig[63] < 0x0f)
             .unwrap();
-        let mut unreduced = signature;
+        let unreduced = plus_ell(&signature).expect("room below 2^256");
+        assert!(strict(&a, &message, &signature));
+        assert!(!strict(&a, &message, &unreduced));
+        assert!(!verify(&a, &message, &unreduced));
+        assert!(!IssuerKeyCheck::new(a).unwrap().verify(&message, &unreduced));
+    }
+
+    #[test]
+    fn the_small_order_encodings_are_those_of_the_eight_torsion_points() {
+        let mut ours = SMALL_ORDER_ENCODINGS.to_vec();
+        let mut torsion: Vec<[u8; 32]> = EIGHT_TORSION
+            .iter()
+            .map(|t| t.compress().to_bytes())
+            .collect();
+        ours.sort();
+        torsion.sort();
+        assert_eq!(ours, torsion);
+    }
+
+    /// Deterministic bytes for generated cases: SHA-512 of a counter.
+    struct Stream(u64);
+
+    impl Stream {
+        fn bytes<const N: usize>(&mut self) -> [u8; N] {
+            let mut out = [0; N];
+            for chunk in out.chunks_mut(64) {
+                self.0 += 1;
+                let block = Sha512::digest(self.0.to_le_bytes());
+                chunk.copy_from_slice(&block[..chunk.len()]);
+            }
+            out
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            u64::from_le_bytes(self.bytes()) as usize % n
+        }
+
+        fn scalar(&mut self) -> Scalar {
+            Scalar::from_bytes_mod_order_wide(&self.bytes())
+        }
+    }
+
+    /// `s + ℓ` in the signature's `s` bytes, if it fits in 256 bits: the
+    /// same signature with a non-canonical `s`.
+    fn plus_ell(signature: &[u8; 64]) -> Option<[u8; 64]> {
+        let mut unreduced = *signature;
         let mut carry = 0u16;
         for (i, l) in ELL.iter().enumerate() {
             let v = u16::from(signature[32 + i]) + u16::from(*l) + carry;
             unreduced[32 + i] = v as u8;
             carry = v >> 8;
         }
-        assert_eq!(carry, 0);
-        assert!(strict(&a, &message, &signature));
-        assert!(!strict(&a, &message, &unreduced));
-        assert!(!verify(&a, &message, &unreduced));
-        assert!(!IssuerKeyCheck::new(a).unwrap().verify(&message, &unreduced));
+        (carry == 0).then_some(unreduced)
+    }
+
+    /// Every byte string that decodes to a point of small order: the eight
+    /// canonical encodings, `x`'s sign bit set where `x = 0`, and `y + p`
+    /// for `y` = 0 and 1 (the only small-order `y` below 19), either sign.
+    fn small_order_encodings_with_non_canonical() -> Vec<[u8; 32]> {
+        let mut all = SMALL_ORDER_ENCODINGS.to_vec();
+        let mut one_sign = [0; 32];
+        one_sign[0] = 1;
+        one_sign[31] = 0x80;
+        let mut minus_one_sign = SMALL_ORDER_ENCODINGS[1];
+        minus_one_sign[31] |= 0x80;
+        let mut p = [0xff; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        let mut p_plus_one = p;
+        p_plus_one[0] = 0xee;
+        for y in [p, p_plus_one] {
+            let mut signed = y;
+            signed[31] |= 0x80;
+            all.extend([y, signed]);
+        }
+        all.extend([one_sign, minus_one_sign]);
+        all
+    }
+
+    /// The three ways this module checks a signature, each against
+    /// `verify_strict` on the same bytes.
+    fn assert_same_answer(
+        key: &[u8; 32],
+        message: &[u8],
+        signature: &[u8; 64],
+        what: &str,
+    ) -> bool {
+        let want = strict(key, message, signature);
+        assert_eq!(verify(key, message, signature), want, "device path: {what}");
+        let issuer = IssuerKeyCheck::new(*key);
+        assert_eq!(
+            issuer
+                .as_ref()
+                .is_some_and(|c| c.verify(message, signature)),
+            want,
+            "issuer path: {what}"
+        );
+        // Both at once (one shared inversion), the case in each position.
+        if let Some(issuer) = &issuer {
+            let (first, second) = verify_both(
+                (issuer, message, signature),
+                Some((key, message, signature)),
+            );
+            assert_eq!((first, second), (want, Some(want)), "both: {what}");
+        }
+        want
+    }
+
+    /// A key, a message, a signature, and what was done to them.
+    type Case = ([u8; 32], Vec<u8>, [u8; 64], &'static str);
+
+    /// Differential test: generated keys, messages and signatures, genuine
+    /// and altered every way a verifier must notice, get `verify_strict`'s
+    /// answer on every path.
+    #[test]
+    fn generated_and_altered_signatures_get_verify_strict_s_answer() {
+        let mut stream = Stream(0);
+        let small_order = small_order_encodings_with_non_canonical();
+        for t in &small_order {
+            let p = CompressedEdwardsY(*t).decompress().expect("decodes");
+            assert!(p.is_small_order());
+        }
+        let (mut accepted, mut refused, mut mixed_accepted) = (0, 0, 0);
+        for _ in 0..120 {
+            let key = SigningKey::from_bytes(&stream.bytes());
+            let a = key.verifying_key().to_bytes();
+            let length = stream.below(200);
+            let message = &stream.bytes::<200>()[..length];
+            let genuine = key.sign(message).to_bytes();
+            let mut cases: Vec<Case> = Vec::new();
+            cases.push((a, message.to_vec(), genuine, "genuine"));
+            for (range, what) in [(0..32, "a bit of R"), (32..64, "a bit of s")] {
+                let mut altered = genuine;
+                let byte = range.start + stream.below(32);
+                altered[byte] ^= 1 << stream.below(8);
+                cases.push((a, message.to_vec(), altered, what));
+            }
+            if !message.is_empty() {
+                let mut altered = message.to_vec();
+                altered[stream.below(length)] ^= 1 << stream.below(8);
+                cases.push((a, altered, genuine, "a bit of the message"));
+            }
+            if let Some(unreduced) = plus_ell(&genuine) {
+                cases.push((a, message.to_vec(), unreduced, "s + ℓ"));
+            }
+            let mut random_s = genuine;
+            random_s[32..].copy_from_slice(&stream.bytes::<32>());
+            cases.push((a, message.to_vec(), random_s, "random s"));
+            let mut random_r = genuine;
+            random_r[..32].copy_from_slice(&stream.bytes::<32>());
+            cases.push((a, message.to_vec(), random_r, "random R bytes"));
+            let other_point = EdwardsPoint::mul_base(&stream.scalar()).compress();
+            let mut other_r = genuine;
+            other_r[..32].copy_from_slice(other_point.as_bytes());
+            cases.push((a, message.to_vec(), other_r, "another point as R"));
+            let t = small_order[stream.below(small_order.len())];
+            let mut small_r = genuine;
+            small_r[..32].copy_from_slice(&t);
+            cases.push((a, message.to_vec(), small_r, "R of small order"));
+            let t = small_order[stream.below(small_order.len())];
+            cases.push((t, message.to_vec(), genuine, "a key of small order"));
+            // A signature whose R ([r]B, or one of small order) and key
+            // verify under a key of small order: made by hand with s = r.
+            let r = stream.scalar();
+            let mut weak = [0; 64];
+            weak[..32].copy_from_slice(EdwardsPoint::mul_base(&r).compress().as_bytes());
+            weak[32..].copy_from_slice(r.as_bytes());
+            cases.push((
+                t,
+                message.to_vec(),
+                weak,
+                "forged under a key of small order",
+            ));
+            // Keys and R with torsion (mixed order), by hand.
+            let (ta, tr) = (
+                EIGHT_TORSION[stream.below(8)],
+                EIGHT_TORSION[stream.below(8)],
+            );
+            let (key_t, signature_t) =
+                sign_with_torsion(stream.scalar(), ta, stream.scalar(), tr, message);
+            cases.push((key_t, message.to_vec(), signature_t, "torsion in A and R"));
+            let (key_t, signature_t) = sign_with_torsion(
+                stream.scalar(),
+                EdwardsPoint::identity(),
+                stream.scalar(),
+                tr,
+                message,
+            );
+            cases.push((key_t, message.to_vec(), signature_t, "torsion in R"));
+            // R of small order where the equation holds ([0]B plus torsion,
+            // s = k·a): only the small-order check refuses it.
+            let (key_t, signature_t) =
+                sign_with_torsion(stream.scalar(), ta, Scalar::ZERO, tr, message);
+            cases.push((
+                key_t,
+                message.to_vec(),
+                signature_t,
+                "R of small order, by hand",
+            ));
+            let (key_t, signature_t) = sign_with_torsion(
+                stream.scalar(),
+                EdwardsPoint::identity(),
+                Scalar::ZERO,
+                EdwardsPoint::identity(),
+                message,
+            );
+            cases.push((
+                key_t,
+                message.to_vec(),
+                signature_t,
+                "R the identity, by hand",
+            ));
+            for (key, message, signature, what) in cases {
+                let want = assert_same_answer(&key, &message, &signature, what);
+                if want {
+                    accepted += 1;
+                    let identity = EdwardsPoint::identity();
+                    if what == "torsion in A and R" && (ta != identity || tr != identity) {
+                        mixed_accepted += 1;
+                    }
+                } else {
+                    refused += 1;
+                }
+            }
+        }
+        // Every genuine signature passes; altered ones overwhelmingly fail;
+        // some mixed-order signatures pass, as verify_strict lets them.
+        assert!(accepted >= 120 && refused > 1000, "{accepted} {refused}");
+        assert!(mixed_accepted >= 1, "{mixed_accepted}");
     }
 
     /// ℓ = 2^252 + 27742317777372353535851937790883648493, little-endian.
