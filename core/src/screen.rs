@@ -285,26 +285,7 @@ impl CodeScreenBuilder<'_> {
         } = self;
         let card = Rgba::from(color_rgb);
         let (status_zh, status_zh_hant, status_en) = status_text(code);
-        let (title_zh, title_zh_hant, title_en) = match code.role {
-            CodeRole::Own => (
-                "我的穗康码".to_owned(),
-                "我的穗康碼".to_owned(),
-                "My Suikang code".to_owned(),
-            ),
-            CodeRole::Dependent => (
-                format!("{}的穗康码（代申领）", code.masked_name),
-                format!("{}的穗康碼（代申領）", code.masked_name),
-                format!("{}'s code (applied for on their behalf)", code.masked_name),
-            ),
-        };
-        let refresh_at = match code.credential_expires_at {
-            Some(expiry) if expiry > now && expiry < now + REFRESH_EVERY => expiry,
-            _ => now + REFRESH_EVERY,
-        };
-        let mut actions = vec![ScreenAction::Declare];
-        if code.role == CodeRole::Dependent {
-            actions.extend([ScreenAction::Print, ScreenAction::RemoveDependent]);
-        }
+        let (title_zh, title_zh_hant, title_en) = title_text(code);
         Ok(CodeScreen {
             code_id: code.code_id.clone(),
             index: index as u32,
@@ -344,7 +325,7 @@ impl CodeScreenBuilder<'_> {
             last_synced_text: status.last_synced_at.map(clock_text),
             banner: Banner::choose(status, now, true, Some(code)),
             network: status.network,
-            refresh_at,
+            refresh_at: refresh_at(code.credential_expires_at, now),
             credential_expires_at: code.credential_expires_at,
             offline_validity: code
                 .credential_expires_at
@@ -352,9 +333,45 @@ impl CodeScreenBuilder<'_> {
             printed_validity: printed_until
                 .filter(|_| code.role == CodeRole::Dependent)
                 .map(|until| ValidityNote::printed(until, now)),
-            actions,
+            actions: actions(code.role),
         })
     }
+}
+
+/// 我的穗康码, or whose code a guardian holds (代申领): Simplified Chinese,
+/// Traditional Chinese, English.
+fn title_text(code: &CodeSummary) -> (String, String, String) {
+    match code.role {
+        CodeRole::Own => (
+            "我的穗康码".to_owned(),
+            "我的穗康碼".to_owned(),
+            "My Suikang code".to_owned(),
+        ),
+        CodeRole::Dependent => (
+            format!("{}的穗康码（代申领）", code.masked_name),
+            format!("{}的穗康碼（代申領）", code.masked_name),
+            format!("{}'s code (applied for on their behalf)", code.masked_name),
+        ),
+    }
+}
+
+/// When to ask for the screen again: a fresh presentation every
+/// `REFRESH_EVERY`, or at the credential's expiry if that comes first.
+fn refresh_at(credential_expires_at: Option<OffsetDateTime>, now: OffsetDateTime) -> OffsetDateTime {
+    match credential_expires_at {
+        Some(expiry) if expiry > now && expiry < now + REFRESH_EVERY => expiry,
+        _ => now + REFRESH_EVERY,
+    }
+}
+
+/// What the screen offers: a declaration for every code; printing and
+/// leaving for a dependent's (问题二).
+fn actions(role: CodeRole) -> Vec<ScreenAction> {
+    let mut actions = vec![ScreenAction::Declare];
+    if role == CodeRole::Dependent {
+        actions.extend([ScreenAction::Print, ScreenAction::RemoveDependent]);
+    }
+    actions
 }
 
 /// 蓝码 · 健康风险状态正常, or the colour, the reasons and 需接受疫情防控管理:
@@ -580,6 +597,26 @@ mod tests {
     use super::*;
 
     const NOW: OffsetDateTime = datetime!(2026-11-28 04:00 UTC);
+
+    /// A fresh presentation every 30 s, sooner when the credential expires
+    /// before that; an expired one does not make the screen spin.
+    #[test]
+    fn the_screen_refreshes_every_30_seconds_or_at_the_credentials_expiry() {
+        let soon = NOW + Duration::seconds(10);
+        assert_eq!(refresh_at(Some(soon), NOW), soon);
+        for expiry in [None, Some(NOW + Duration::hours(20)), Some(NOW - Duration::seconds(1))] {
+            assert_eq!(refresh_at(expiry, NOW), NOW + REFRESH_EVERY, "{expiry:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_dependents_code_can_be_printed_or_left() {
+        assert_eq!(actions(CodeRole::Own), [ScreenAction::Declare]);
+        assert_eq!(
+            actions(CodeRole::Dependent),
+            [ScreenAction::Declare, ScreenAction::Print, ScreenAction::RemoveDependent]
+        );
+    }
 
     fn status() -> AppStatus {
         AppStatus {
