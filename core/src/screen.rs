@@ -357,7 +357,10 @@ fn title_text(code: &CodeSummary) -> (String, String, String) {
 
 /// When to ask for the screen again: a fresh presentation every
 /// `REFRESH_EVERY`, or at the credential's expiry if that comes first.
-fn refresh_at(credential_expires_at: Option<OffsetDateTime>, now: OffsetDateTime) -> OffsetDateTime {
+fn refresh_at(
+    credential_expires_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> OffsetDateTime {
     match credential_expires_at {
         Some(expiry) if expiry > now && expiry < now + REFRESH_EVERY => expiry,
         _ => now + REFRESH_EVERY,
@@ -604,7 +607,11 @@ mod tests {
     fn the_screen_refreshes_every_30_seconds_or_at_the_credentials_expiry() {
         let soon = NOW + Duration::seconds(10);
         assert_eq!(refresh_at(Some(soon), NOW), soon);
-        for expiry in [None, Some(NOW + Duration::hours(20)), Some(NOW - Duration::seconds(1))] {
+        for expiry in [
+            None,
+            Some(NOW + Duration::hours(20)),
+            Some(NOW - Duration::seconds(1)),
+        ] {
             assert_eq!(refresh_at(expiry, NOW), NOW + REFRESH_EVERY, "{expiry:?}");
         }
     }
@@ -614,7 +621,11 @@ mod tests {
         assert_eq!(actions(CodeRole::Own), [ScreenAction::Declare]);
         assert_eq!(
             actions(CodeRole::Dependent),
-            [ScreenAction::Declare, ScreenAction::Print, ScreenAction::RemoveDependent]
+            [
+                ScreenAction::Declare,
+                ScreenAction::Print,
+                ScreenAction::RemoveDependent
+            ]
         );
     }
 

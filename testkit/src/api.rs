@@ -87,7 +87,8 @@ pub fn doc(number: &str) -> DocumentInput {
     }
 }
 
-/// The grandmother of the guardianship stories, as first registered.
+/// The grandmother of the API's guardianship stories, as first registered
+/// (her ID: `elder_id(7)` and others; the phone's stories have `phone::GRANDMOTHER_NAME`).
 pub const GRANDMOTHER: &str = "赵钱孙";
 
 /// A co-resident adult relative's proxy application (代申领) for `name`,
