@@ -22,13 +22,12 @@ async fn a_stranger_knowing_a_grandmothers_id_learns_nothing_and_does_not_join()
     assert_eq!(held.color, Color::Green);
 
     let (stranger, _) = w.resident_with_code("陈大文", &elder_id(2)).await;
-    let stranger_token = &stranger.tokens.access_token;
-    let right_name = w
-        .apply_as_relative(stranger_token, GRANDMOTHER, &grandmother)
-        .await;
-    let wrong_name = w
-        .apply_as_relative(stranger_token, "赵四孙", &grandmother)
-        .await;
+    let mut answers = Vec::new();
+    for name in [GRANDMOTHER, "赵四孙"] {
+        let token = &stranger.tokens.access_token;
+        answers.push(w.apply_as_relative(token, name, &grandmother).await);
+    }
+    let (right_name, wrong_name) = (&answers[0], &answers[1]);
     assert_eq!(right_name.0, StatusCode::CONFLICT);
     assert_eq!(right_name, wrong_name, "the answers must not differ");
     let body: ErrorBody = serde_json::from_str(&right_name.1).unwrap();
