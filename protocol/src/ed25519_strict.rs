@@ -133,7 +133,7 @@ fn expected<'s>(
     signature: &'s [u8; 64],
 ) -> Option<(EdwardsPoint, &'s [u8; 32])> {
     let point = CompressedEdwardsY(*key).decompress()?;
-    if point.is_small_order() {
+    if decodes_to_small_order(key) {
         return None;
     }
     let (r, s) = split(signature)?;
@@ -172,6 +172,31 @@ fn challenge(r: &[u8; 32], key: &[u8; 32], message: &[u8]) -> Scalar {
 fn matches(expected: &Option<(EdwardsPoint, &[u8; 32])>, encoded: &CompressedEdwardsY) -> bool {
     expected.is_some_and(|(_, r)| encoded.as_bytes() == r && !SMALL_ORDER_ENCODINGS.contains(r))
 }
+
+/// Whether bytes that decode to a point decode to one of small order, as
+/// `is_small_order` on the decoded point answers, without its three
+/// doublings: `decompress` reads `y` from the low 255 bits modulo `p`, so
+/// `y` is that of a small-order point (written canonically, or as `y + p`
+/// where that fits: `y` = 0 and 1), and the sign bit picks between two
+/// small-order points (or none, where `x` = 0).
+fn decodes_to_small_order(bytes: &[u8; 32]) -> bool {
+    let mut y = *bytes;
+    y[31] &= 0x7f;
+    SMALL_ORDER_ENCODINGS.contains(&y) || y == P || y == P_PLUS_ONE
+}
+
+/// `p = 2^255 − 19` and `p + 1`, little-endian: non-canonical `y` = 0 and 1.
+const P: [u8; 32] = {
+    let mut p = [0xff; 32];
+    p[0] = 0xed;
+    p[31] = 0x7f;
+    p
+};
+const P_PLUS_ONE: [u8; 32] = {
+    let mut p = P;
+    p[0] = 0xee;
+    p
+};
 
 /// The canonical encodings of the eight points of small order (the torsion
 /// subgroup, `EIGHT_TORSION`; a test checks the two lists are the same).
@@ -368,12 +393,7 @@ mod tests {
         one_sign[31] = 0x80;
         let mut minus_one_sign = SMALL_ORDER_ENCODINGS[1];
         minus_one_sign[31] |= 0x80;
-        let mut p = [0xff; 32];
-        p[0] = 0xed;
-        p[31] = 0x7f;
-        let mut p_plus_one = p;
-        p_plus_one[0] = 0xee;
-        for y in [p, p_plus_one] {
+        for y in [P, P_PLUS_ONE] {
             let mut signed = y;
             signed[31] |= 0x80;
             all.extend([y, signed]);
@@ -390,6 +410,13 @@ mod tests {
         signature: &[u8; 64],
         what: &str,
     ) -> bool {
+        if let Some(point) = CompressedEdwardsY(*key).decompress() {
+            assert_eq!(
+                decodes_to_small_order(key),
+                point.is_small_order(),
+                "{what}"
+            );
+        }
         let want = strict(key, message, signature);
         assert_eq!(verify(key, message, signature), want, "device path: {what}");
         let issuer = IssuerKeyCheck::new(*key);
