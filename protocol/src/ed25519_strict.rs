@@ -485,12 +485,13 @@ mod tests {
             let mut other_r = genuine;
             other_r[..32].copy_from_slice(other_point.as_bytes());
             cases.push((a, message.to_vec(), other_r, "another point as R"));
+            for t in &small_order {
+                let mut small_r = genuine;
+                small_r[..32].copy_from_slice(t);
+                cases.push((a, message.to_vec(), small_r, "R of small order"));
+                cases.push((*t, message.to_vec(), genuine, "a key of small order"));
+            }
             let t = small_order[stream.below(small_order.len())];
-            let mut small_r = genuine;
-            small_r[..32].copy_from_slice(&t);
-            cases.push((a, message.to_vec(), small_r, "R of small order"));
-            let t = small_order[stream.below(small_order.len())];
-            cases.push((t, message.to_vec(), genuine, "a key of small order"));
             // A signature whose R ([r]B, or one of small order) and key
             // verify under a key of small order: made by hand with s = r.
             let r = stream.scalar();
