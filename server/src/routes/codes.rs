@@ -32,35 +32,14 @@ pub(super) async fn sync_codes(
     headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Result<Response, ApiError> {
-    // A resident's sync, the commonest request of all, reads the session
-    // and the codes together (one round trip to the database); an
-    // institution's reads its account first.
-    let (caller, snapshot) = match issuer.bearer(&headers)? {
-        Bearer::Access(token) => {
-            let (session, snapshot) = issuer
-                .store
-                .resident_codes(token)
-                .await?
-                .ok_or(ApiError::InvalidToken)?;
-            (
-                Caller::Resident(issuer.live_session(session)?),
-                Some(snapshot),
-            )
-        }
-        Bearer::Account(token) => (issuer.account_caller(token).await?, None),
-    };
-    let guardian = caller.guardian()?;
+    let (caller, snapshot) = caller_and_codes(&issuer, &headers).await?;
     let page = axum::extract::Query::<CodesPage>::try_from_uri(&uri)
         .map_err(|_| ApiError::InvalidRequest("cursor and limit".into()))?
         .0
         .checked()?;
-    let (own, binding) = match &caller {
-        Caller::Resident(s) => (Some(s.person), Some(Binding::Device(s.device_key))),
-        _ => (None, None),
-    };
-    let snapshot = match snapshot {
-        Some(snapshot) => snapshot,
-        None => issuer.store.codes_snapshot(own, guardian).await?,
+    let binding = match &caller {
+        Caller::Resident(s) => Some(Binding::Device(s.device_key)),
+        _ => None,
     };
     let trust = issuer.trust();
     let own = match snapshot.own {
@@ -100,6 +79,40 @@ pub(super) async fn sync_codes(
         next_cursor,
     })
     .map_err(|_| ApiError::Internal)?;
+    json_with_etag(body, &headers)
+}
+
+/// Who syncs, and what they see. A resident's sync, the commonest request
+/// of all, reads the session and the codes together (one round trip to
+/// the database); an institution's reads its account first, then its
+/// dependents. Authorities and checkpoints hold no codes.
+async fn caller_and_codes(
+    issuer: &Issuer,
+    headers: &HeaderMap,
+) -> Result<(Caller, CodesSnapshot), ApiError> {
+    match issuer.bearer(headers)? {
+        Bearer::Access(token) => {
+            let (session, snapshot) = issuer
+                .store
+                .resident_codes(token)
+                .await?
+                .ok_or(ApiError::InvalidToken)?;
+            Ok((Caller::Resident(issuer.live_session(session)?), snapshot))
+        }
+        Bearer::Account(token) => {
+            let caller = issuer.account_caller(token).await?;
+            let snapshot = issuer
+                .store
+                .codes_snapshot(None, caller.guardian()?)
+                .await?;
+            Ok((caller, snapshot))
+        }
+    }
+}
+
+/// A JSON body with its ETag (a hash of the body), or `304` when the
+/// request's `If-None-Match` names that ETag.
+fn json_with_etag(body: Vec<u8>, headers: &HeaderMap) -> Result<Response, ApiError> {
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
     let etag_header = HeaderValue::from_str(&etag).map_err(|_| ApiError::Internal)?;
     if headers
