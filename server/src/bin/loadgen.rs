@@ -1,7 +1,7 @@
 //! `suikang-loadgen`: starts one or more server replicas in process on
 //! loopback and measures code syncs per second, each re-signing two
-//! credentials. Bounded: a fixed number of requests and a time limit,
-//! 127.0.0.1 only.
+//! credentials, after a warm-up of 20 syncs per connection. Bounded: a
+//! fixed number of requests and a time limit, 127.0.0.1 only.
 //!
 //! ```sh
 //! # SQLite, one server
@@ -46,6 +46,9 @@ struct Args {
     /// Server replicas on the one database, requests round-robin between them.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=16))]
     replicas: u16,
+    /// Syncs per connection before the measured ones (not counted).
+    #[arg(long, default_value_t = 20)]
+    warm_up: usize,
     /// Connections each replica keeps to PostgreSQL.
     #[arg(long, default_value_t = suikang_server::store::postgres::DEFAULT_POOL_SIZE)]
     pool_size: usize,
@@ -184,6 +187,23 @@ async fn main() {
         let sync_on = &bases[(n as usize + 1) % bases.len()];
         residents.push((token, format!("{sync_on}{}", paths::CODES)));
     }
+
+    // Warm-up, not counted: every connection syncs a few times first, so
+    // that the measured syncs meet what a server in service has — HTTP
+    // connections open, the database pool filled, each statement prepared
+    // on each of its connections.
+    let mut warm_ups = tokio::task::JoinSet::new();
+    for (token, url) in residents.clone() {
+        let (http, rounds) = (http.clone(), args.warm_up);
+        warm_ups.spawn(async move {
+            for _ in 0..rounds {
+                let r = http.get(&url).bearer_auth(&token).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+                let _ = r.bytes().await.unwrap();
+            }
+        });
+    }
+    warm_ups.join_all().await;
 
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(total)));
     let per_connection = total / connections;
