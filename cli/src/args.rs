@@ -144,7 +144,8 @@ pub enum Command {
         /// As JSON: screen (code, no_code, signed_out), banner, and code
         /// {code_id, position, count, role, color, status_zh, status_en,
         /// masked_name, masked_document, issuer_zh, issuer_en, reasons,
-        /// banner, network, last_synced_at, qr_text, refresh_at}.
+        /// banner, network, last_synced_at, qr_text, refresh_at,
+        /// offline_valid_until, printed_valid_until}.
         #[arg(long)]
         json: bool,
     },

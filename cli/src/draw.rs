@@ -216,6 +216,15 @@ fn text_lines(code: &CodeScreen, color: bool) -> Vec<String> {
     out.push(code.clock_text.clone());
     let synced = code.last_synced_text.as_deref().unwrap_or("never / 从未");
     out.push(format!("last synced 最近同步 {synced}"));
+    // Until when the code passes a checkpoint offline and, a dependent's,
+    // until when its printed page does: the core's lines, as on the phones.
+    for note in [&code.offline_validity, &code.printed_validity]
+        .into_iter()
+        .flatten()
+    {
+        let mark = if note.ended { "⚠ " } else { "" };
+        out.push(format!("{mark}{} · {}", note.zh, note.en));
+    }
     out.push(format!("code {}", code.code_id));
     out
 }

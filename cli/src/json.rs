@@ -95,6 +95,10 @@ struct Card {
     qr_text: String,
     /// When the QR text goes stale and must be fetched again.
     refresh_at: String,
+    /// Until when the code passes a checkpoint with no network (离线有效至).
+    offline_valid_until: Option<String>,
+    /// A dependent's page printed on this phone: until when it is accepted.
+    printed_valid_until: Option<String>,
 }
 
 /// `suikang show --json`: `screen` is `code`, `no_code` or `signed_out`;
@@ -134,6 +138,8 @@ impl From<&CodeScreen> for Card {
             last_synced_at: c.last_synced_at.map(rfc3339),
             qr_text: c.qr_text.clone(),
             refresh_at: rfc3339(c.refresh_at),
+            offline_valid_until: c.offline_validity.as_ref().map(|n| rfc3339(n.until)),
+            printed_valid_until: c.printed_validity.as_ref().map(|n| rfc3339(n.until)),
         }
     }
 }

@@ -75,6 +75,9 @@ async fn a_resident_signs_in_shows_the_code_and_a_checkpoint_passes_it() {
     assert!(card.contains("我的穗康码"));
     assert!(card.contains("张*明  1101**********002X"));
     assert!(card.contains("蓝码"));
+    // Until when it passes a gate with the network down, as on the phones.
+    assert!(card.contains("离线有效至 "), "{card}");
+    assert!(card.contains("Valid offline until "), "{card}");
     assert!(
         !card.contains("11010519491231002X"),
         "the full number never shows"
@@ -139,6 +142,10 @@ async fn a_guardian_prints_a_dependents_page_and_a_red_code_stops_at_the_checkpo
         ]);
         assert!(Path::new(&out).metadata().unwrap().len() > 1000);
     }
+    // Printed here: her card says until when the page is accepted.
+    let printed = t.ok(&["show"]);
+    assert!(printed.contains("打印版有效至 "), "{printed}");
+    assert!(printed.contains("Printed page valid until "), "{printed}");
 
     let token = server
         .create_authority(AuthorityRole::Cdc, "guangzhou-cdc", "440100")

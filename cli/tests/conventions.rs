@@ -246,6 +246,12 @@ async fn scripts_read_json_with_stable_fields() {
     assert_eq!(codes.as_array().unwrap().len(), 1);
     assert_eq!(codes[0]["code_id"], show["code"]["code_id"]);
     assert_eq!(codes[0]["color"], "blue");
+    // Offline, the code passes until its credential expires; no page printed.
+    assert_eq!(
+        show["code"]["offline_valid_until"],
+        codes[0]["credential_expires_at"]
+    );
+    assert!(show["code"]["printed_valid_until"].is_null());
 
     let pass = t.run(&["verify", "--json", &qr_text]);
     assert_eq!(pass.status.code(), Some(0));
