@@ -60,7 +60,10 @@ root_key="$("$server" --data "$work/server" --dev-root-key root-key)"
 # The online check needs a checkpoint account (DESIGN §2): its token is the
 # last line the admin command prints.
 checkpoint_token="$("$server" --data "$work/server" create-checkpoint --organisation host-test-gate --district 440106 | tail -n 1)"
-"$server" --data "$work/server" --listen "127.0.0.1:$port" --dev-face-simulator --dev-root-key >"$work/server.log" 2>&1 &
+# Every test phone signs in from 127.0.0.1: the per-address login limit
+# (30 at once by default, for production) is raised for this shared server.
+"$server" --data "$work/server" --listen "127.0.0.1:$port" --dev-face-simulator --dev-root-key \
+    --login-start-burst 1000 >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do
     if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then break; fi

@@ -102,6 +102,12 @@ struct Cli {
     /// result must come back within it.
     #[arg(long, env = "SUIKANG_FACE_CHALLENGE_TTL_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(i64).range(1..))]
     face_challenge_ttl_seconds: i64,
+    /// Login starts one client address may make at once (then one more
+    /// every 2 s): a challenge costs an attacker nothing and the server a
+    /// row. Raise it for a test server that many test phones share.
+    #[arg(long, env = "SUIKANG_LOGIN_START_BURST", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    login_start_burst: u32,
     /// Dependents a relative may hold.
     #[arg(long, env = "SUIKANG_MAX_RELATIVE_DEPENDENTS", default_value_t = 10)]
     max_relative_dependents: u32,
@@ -420,6 +426,10 @@ fn config(cli: &Cli) -> ServerConfig {
         face_failure_limit: cli.face_failure_limit,
         challenge_ttl: time::Duration::seconds(cli.face_challenge_ttl_seconds),
         max_relative_dependents: cli.max_relative_dependents,
+        login_start_limit: suikang_server::rate_limit::RateLimit {
+            burst: cli.login_start_burst,
+            ..Policy::default().login_start_limit
+        },
         account_token_lifetime: time::Duration::days(cli.account_token_days),
         account_token_grace: time::Duration::days(cli.account_token_grace_days),
         trusted_proxies: cli.trusted_proxies.clone(),
@@ -737,4 +747,33 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A test server many phones share may allow more login starts; a
+    /// server started without the flag keeps the production limit.
+    #[test]
+    fn the_login_start_burst_is_30_unless_raised() {
+        let default = config(&Cli::parse_from(["suikang-server"]));
+        assert_eq!(
+            default.policy.login_start_limit,
+            Policy::default().login_start_limit
+        );
+        assert_eq!(default.policy.login_start_limit.burst, 30);
+
+        let raised = config(&Cli::parse_from([
+            "suikang-server",
+            "--login-start-burst",
+            "1000",
+        ]));
+        assert_eq!(raised.policy.login_start_limit.burst, 1000);
+        assert_eq!(
+            raised.policy.login_start_limit.period,
+            Policy::default().login_start_limit.period
+        );
+        assert!(Cli::try_parse_from(["suikang-server", "--login-start-burst", "0"]).is_err());
+    }
 }

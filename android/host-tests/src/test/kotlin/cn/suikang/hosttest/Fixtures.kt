@@ -203,8 +203,12 @@ class ServerProcess(private val data: Path, private vararg val options: String) 
     fun start(): ServerProcess {
         val log = Files.createTempFile("suikang-server", ".log").toFile()
         // The reference server's face simulator stands in for the vendor, and
-        // it signs its own trust list (development flags).
-        process = ProcessBuilder(bin, "--data", data.toString(), "--listen", "127.0.0.1:$port", "--dev-face-simulator", "--dev-root-key", *options)
+        // it signs its own trust list (development flags); every test phone
+        // signs in from 127.0.0.1, so the per-address login limit is raised.
+        process = ProcessBuilder(
+            bin, "--data", data.toString(), "--listen", "127.0.0.1:$port", "--dev-face-simulator", "--dev-root-key",
+            "--login-start-burst", "1000", *options,
+        )
             .redirectErrorStream(true)
             .redirectOutput(log)
             .start()

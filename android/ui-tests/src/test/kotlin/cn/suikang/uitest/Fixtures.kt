@@ -47,7 +47,11 @@ class ServerProcess : AutoCloseable {
 
     fun start(): ServerProcess {
         val log = Files.createTempFile("suikang-ui-server", ".log").toFile()
-        process = ProcessBuilder(bin, "--data", data.toString(), "--listen", "127.0.0.1:$port", "--dev-face-simulator", "--dev-root-key")
+        process = ProcessBuilder(
+            bin, "--data", data.toString(), "--listen", "127.0.0.1:$port", "--dev-face-simulator", "--dev-root-key",
+            // Every test phone signs in from 127.0.0.1: the per-address login limit raised for the tests.
+            "--login-start-burst", "1000",
+        )
             .redirectErrorStream(true)
             .redirectOutput(log)
             .start()
