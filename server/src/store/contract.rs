@@ -1180,12 +1180,14 @@ pub async fn join_requests_need_a_guardians_consent(store: &dyn Store) {
         JoinOutcome::AlreadyPending(JoinRequestId(1001)),
         "one waiting request per requester and person"
     );
-    store.request_to_join(ask(2001, gr)).await.unwrap();
+    // Within the same second, and with a smaller (random) id: still listed
+    // second, in the order asked (oldest first).
+    store.request_to_join(ask(501, gr)).await.unwrap();
 
     let waiting = store.pending_join_requests(g1, None).await.unwrap();
     assert_eq!(
         waiting.iter().map(|r| r.id).collect::<Vec<_>>(),
-        [JoinRequestId(1001), JoinRequestId(2001)]
+        [JoinRequestId(1001), JoinRequestId(501)]
     );
     assert_eq!(waiting[0].requester, gs);
     assert_eq!(waiting[0].requester_masked_name, "张*明");
@@ -1236,7 +1238,7 @@ pub async fn join_requests_need_a_guardians_consent(store: &dyn Store) {
     );
     assert!(matches!(
         store
-            .decide_join_request(decide(2001, g1, true))
+            .decide_join_request(decide(501, g1, true))
             .await
             .unwrap(),
         DecideOutcome::Approved(_)

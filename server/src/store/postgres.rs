@@ -234,6 +234,19 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX idempotency_created ON idempotency(created_at);
     CREATE INDEX face_failures_at ON face_failures(at);
     "#,
+    // 7: as SQLite's 7, join requests in the order they were made, also
+    // within one second: a sequence number each takes as it is written.
+    r#"
+    CREATE SEQUENCE join_requests_seq;
+    ALTER TABLE join_requests ADD COLUMN seq BIGINT;
+    UPDATE join_requests AS j SET seq = o.n FROM
+        (SELECT id, row_number() OVER (ORDER BY requested_at, id) AS n FROM join_requests) AS o
+        WHERE j.id = o.id;
+    SELECT setval('join_requests_seq', coalesce((SELECT max(seq) FROM join_requests), 0) + 1, false);
+    ALTER TABLE join_requests ALTER COLUMN seq SET DEFAULT nextval('join_requests_seq');
+    ALTER SEQUENCE join_requests_seq OWNED BY join_requests.seq;
+    CREATE UNIQUE INDEX join_requests_seq_unique ON join_requests(seq);
+    "#,
 ];
 
 /// Key of the advisory lock that lets one replica at a time migrate.
@@ -1409,7 +1422,7 @@ impl Store for PgStore {
                  (SELECT dependent_id FROM guardianships WHERE guardian_kind = $1 \
                  AND guardian_id = $2 AND removed_at IS NULL) \
                  OR ($3::text IS NOT NULL AND p.residence_district = $3)) \
-                 ORDER BY j.requested_at, j.id"
+                 ORDER BY j.requested_at, j.seq"
             );
             all(c, &sql, &[&kind, &id, &committee_of])
                 .await?

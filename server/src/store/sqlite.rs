@@ -212,6 +212,15 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX idempotency_created ON idempotency(created_at);
     CREATE INDEX face_failures_at ON face_failures(at);
     "#,
+    // 7: join requests listed in the order they were made, also within one
+    // second (their ids are random): a number each takes as it is written.
+    r#"
+    ALTER TABLE join_requests ADD COLUMN seq INTEGER;
+    UPDATE join_requests SET seq = (SELECT COUNT(*) FROM join_requests AS earlier
+        WHERE earlier.requested_at < join_requests.requested_at
+           OR (earlier.requested_at = join_requests.requested_at AND earlier.id <= join_requests.id));
+    CREATE UNIQUE INDEX join_requests_seq ON join_requests(seq);
+    "#,
 ];
 
 const READERS: usize = 4;
@@ -1035,8 +1044,9 @@ impl Store for SqliteStore {
             }
             tx.prepare_cached(
                 "INSERT INTO join_requests (id, dependent_id, requester_kind, requester_id, \
-                 relationship, co_resident_declared, eligibility, requested_at, state) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending')",
+                 relationship, co_resident_declared, eligibility, requested_at, state, seq) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', \
+                 (SELECT coalesce(max(seq), 0) + 1 FROM join_requests))",
             )?
             .execute(params![
                 request.id.0 as i64,
@@ -1072,7 +1082,7 @@ impl Store for SqliteStore {
                  (SELECT dependent_id FROM guardianships WHERE guardian_kind = ?1 \
                  AND guardian_id = ?2 AND removed_at IS NULL) \
                  OR (?3 IS NOT NULL AND p.residence_district = ?3)) \
-                 ORDER BY j.requested_at, j.rowid"
+                 ORDER BY j.requested_at, j.seq"
             );
             let mut stmt = c.prepare_cached(&sql)?;
             let rows = stmt.query_map(params![kind, id, committee_of], join_request_from_row)?;

@@ -87,8 +87,8 @@ class GuardianListsTest {
 
                     requests.refresh()
                     val rows = requests.state.value.rows(Language.ZH_HANT)
-                    // Both asked within the same second: the server's order between them is not the test's business.
-                    assertEquals(setOf("王*国", "陈*文"), rows.map { it.requester }.toSet())
+                    // Oldest first, also when both asked within the same second: the son asked first.
+                    assertEquals(listOf("王*国", "陈*文"), rows.map { it.requester })
                     assertTrue(rows.all { it.dependent == "李*英" && it.codeId == held.codeId })
                     assertTrue(rows.all { it.relationship == "共同居住的成年親屬" && it.coResidentDeclared })
                     val sons = rows.single { it.requester == "王*国" }
