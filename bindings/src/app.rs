@@ -571,6 +571,29 @@ pub fn banner_text(
     .to_owned()
 }
 
+/// A text of the apps' screens (a title, a label, a button) in a language:
+/// Kotlin and Swift draw it, they hold no words of their own (issue 15).
+#[uniffi::export]
+pub fn ui_text(text: suikang_core::UiText, language: suikang_core::display::Language) -> String {
+    text.text(language).to_owned()
+}
+
+/// Asked before a guardian stops holding a dependent's code, with the
+/// dependent's masked name.
+#[uniffi::export]
+pub fn remove_dependent_question(
+    masked_name: String,
+    language: suikang_core::display::Language,
+) -> String {
+    suikang_core::ui_text::remove_dependent_question(&masked_name, language)
+}
+
+/// A language's own name (简体, 繁體, EN), for the language switch.
+#[uniffi::export]
+pub fn language_name(language: suikang_core::display::Language) -> String {
+    suikang_core::ui_text::language_name(language).to_owned()
+}
+
 /// The clock text the code screen shows (Beijing time, to the second), for
 /// a UI that ticks it every second between screens.
 #[uniffi::export]

@@ -22,6 +22,7 @@ pub use suikang_core::display::{ReasonLabel, Rgba};
 pub use suikang_core::screen::{CardColors, CodeScreen, ValidityNote};
 pub use suikang_core::{AppStatus, CheckResult, ProxyApplication, QrMatrix, Session, SyncReport};
 
+use suikang_core::UiText;
 use suikang_core::display::{Arrow, Language};
 use suikang_core::print::PageFormat;
 use suikang_core::screen as core_screen;
@@ -471,6 +472,71 @@ impl TryFrom<KeyAreaTravel> for suikang_protocol::api::KeyAreaTravel {
 pub enum Arrow {
     Previous,
     Next,
+}
+
+/// The apps' own words (titles, labels, buttons); their text: `ui_text`.
+#[uniffi::remote(Enum)]
+pub enum UiText {
+    // Sign-in (实名认证, 人脸识别).
+    SignInTitle,
+    Name,
+    Document,
+    DocumentNumber,
+    SignInWithFaceCheck,
+    FaceCheckTitle,
+    FaceCheckInstructions,
+    Start,
+    Cancel,
+    // What went wrong, by kind.
+    CheckNameAndNumber,
+    UnknownDistrictPickFromList,
+    FaceCheckFailedTryAgain,
+    TooManyAttemptsWait,
+    SignInAgain,
+    NoNetwork,
+    Refused,
+    // The code screen.
+    NoCodeYet,
+    ApplyForOwnCode,
+    ApplyForDependent,
+    Print,
+    Share,
+    Remove,
+    HealthDeclaration,
+    Dependents,
+    JoinRequests,
+    PrintedCodeTitle,
+    // The proxy application (代申领, 问题二).
+    ApplyingAs,
+    LiveTogether,
+    DeviceReasonQuestion,
+    DeviceReasonNotNeeded,
+    DeviceReasonOther,
+    DeviceReasonInOwnWords,
+    ResidenceDistrict,
+    SubmitApplication,
+    Sending,
+    Back,
+    // The health declaration (健康申报).
+    Symptoms,
+    ArrivedFromKeyArea,
+    KeyArea,
+    ArrivedOn,
+    DistrictArrivedIn,
+    SubmitDeclaration,
+    // The guardian's lists.
+    NoDependentsYet,
+    ConfirmRemove,
+    Removed,
+    SavedSentWhenOnline,
+    NoJoinRequests,
+    LivesWithDependent,
+    Approve,
+    Decline,
+    Approved,
+    Declined,
+    Loading,
+    Refresh,
 }
 
 /// A guardian's proxy application (代申领, 问题二), as the form fills it in.

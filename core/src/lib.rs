@@ -45,6 +45,8 @@ pub mod screen;
 pub mod seal;
 /// Where keys and tokens live: the platform keystore.
 pub mod secrets;
+/// The apps' own words (titles, labels, buttons) in each language.
+pub mod ui_text;
 /// The checkpoint: verify a scanned code or a camera image, offline.
 pub mod verifier;
 
@@ -69,4 +71,5 @@ pub use screen::{
     ScreenSubscription, ValidityNote,
 };
 pub use secrets::{FileSecretStore, KeyringSecretStore, SecretStore, SecretStoreError};
+pub use ui_text::UiText;
 pub use verifier::{CheckResult, Verdict, stop_now, verdict_now};

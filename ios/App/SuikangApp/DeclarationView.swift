@@ -17,24 +17,24 @@ struct DeclarationView: View {
     @State private var district: DistrictChoice?
     @State private var failure: String?
     @State private var sending = false
-    private let language = coreLanguage
+    private var language: Language { model.language }
     private let allSymptoms: [Symptom] = [.fever, .cough, .fatigue, .soreThroat, .shortnessOfBreath, .diarrhoea, .lossOfTasteOrSmell]
 
     var body: some View {
         Form {
-            Section("症状 / Symptoms") {
+            Section(language.text(.symptoms)) {
                 ForEach(allSymptoms, id: \.self) { symptom in
                     Toggle(symptomLabel(symptom: symptom, language: language), isOn: Binding(
                         get: { symptoms.contains(symptom) },
                         set: { if $0 { symptoms.insert(symptom) } else { symptoms.remove(symptom) } }))
                 }
             }
-            Toggle("近期从重点疫区抵穗 / Arrived from a key epidemic area", isOn: $travelled)
+            Toggle(language.text(.arrivedFromKeyArea), isOn: $travelled)
             if travelled {
-                TextField("疫区 / Area", text: $area)
-                DatePicker("抵穗日期 / Arrived on", selection: $arrivedOn, displayedComponents: .date)
-                TextField("抵达的区 / District arrived in", text: $districtQuery)
-                    .onChange(of: districtQuery) { _, typed in if typed != district?.name { district = nil } }
+                TextField(language.text(.keyArea), text: $area)
+                DatePicker(language.text(.arrivedOn), selection: $arrivedOn, displayedComponents: .date)
+                TextField(language.text(.districtArrivedIn), text: $districtQuery)
+                    .onChange(of: districtQuery) { typed in if typed != district?.name { district = nil } }
                 if district == nil && !districtQuery.isEmpty {
                     ForEach(districts(query: districtQuery, language: language).prefix(8), id: \.code) { choice in
                         Button(choice.name) { district = choice; districtQuery = choice.name }
@@ -42,9 +42,9 @@ struct DeclarationView: View {
                 }
             }
             if let failure { Text(failure).foregroundColor(.red) }
-            Button("提交申报 / Declare") { submit() }.disabled(sending)
+            Button(language.text(.submitDeclaration)) { submit() }.disabled(sending)
         }
-        .navigationTitle("健康申报 / Health declaration")
+        .navigationTitle(language.text(.healthDeclaration))
     }
 
     private func submit() {

@@ -1,10 +1,6 @@
 import Suikang
 import SwiftUI
 
-/// The language of the core's texts for the phone's locale, as the core decides it
-/// (zh-HK, zh-MO, zh-TW and the Hant script read Traditional Chinese).
-var coreLanguage: Language { languageForLocale(tag: Locale.current.identifier) }
-
 /// The dependents this guardian holds (代申领, 问题二), with remove asked once more.
 /// Mirrors android/shared `DependentsList`: the core lists the codes and queues the removal.
 @MainActor
@@ -37,7 +33,9 @@ final class DependentsModel: ObservableObject {
 
 struct DependentsView: View {
     @StateObject var model: DependentsModel
-    private let language = coreLanguage
+    /// The language on screen, the person's choice (AppModel).
+    @EnvironmentObject var app: AppModel
+    private var language: Language { app.language }
 
     var body: some View {
         List {
@@ -48,24 +46,24 @@ struct DependentsView: View {
                           code.relationship.map { relationshipLabel(relationship: $0, language: language) }]
                         .compactMap { $0 }.joined(separator: " · "))
                     if model.stage == .confirming(code.codeId) {
-                        Text("确定不再代领\(code.maskedName)的穗康码？ / Stop holding \(code.maskedName)'s code?")
+                        Text(removeDependentQuestion(maskedName: code.maskedName, language: language))
                         HStack {
-                            Button("确定移除 / Remove", role: .destructive) { Task { await model.confirmRemove() } }
-                            Button("取消 / Cancel") { model.cancel() }
+                            Button(language.text(.confirmRemove), role: .destructive) { Task { await model.confirmRemove() } }
+                            Button(language.text(.cancel)) { model.cancel() }
                         }
                     } else {
-                        Button("移除 / Remove") { model.askToRemove(code.codeId) }
+                        Button(language.text(.remove)) { model.askToRemove(code.codeId) }
                     }
                 }
             }
             switch model.stage {
-            case .removed(.queued): Text("已保存，联网后提交 / Saved: sent when back online")
-            case .removed: Text("已移除 / Removed")
+            case .removed(.queued): Text(language.text(.savedSentWhenOnline))
+            case .removed: Text(language.text(.removed))
             case .failed(let message): Text(message).foregroundColor(.red)
             default: EmptyView()
             }
         }
-        .navigationTitle("被代领人 / Dependents")
+        .navigationTitle(language.text(.dependents))
         .task { await model.load() }
     }
 }
@@ -100,7 +98,9 @@ final class JoinRequestsModel: ObservableObject {
 
 struct JoinRequestsView: View {
     @StateObject var model: JoinRequestsModel
-    private let language = coreLanguage
+    /// The language on screen, the person's choice (AppModel).
+    @EnvironmentObject var app: AppModel
+    private var language: Language { app.language }
 
     var body: some View {
         List {
@@ -108,22 +108,22 @@ struct JoinRequestsView: View {
                 VStack(alignment: .leading, spacing: 4) {
                     Text("\(request.requesterMaskedName) → \(request.dependentMaskedName)").font(.headline)
                     Text(relationshipLabel(relationship: request.relationship, language: language)
-                        + (request.coResidentDeclared ? " · 共同居住 / lives with them" : ""))
+                        + (request.coResidentDeclared ? " · " + language.text(.livesWithDependent) : ""))
                     Text(clockText(at: request.requestedAt)).font(.caption)
                     HStack {
-                        Button("同意 / Approve") { Task { await model.decide(request.requestId, approve: true) } }
-                        Button("拒绝 / Decline", role: .destructive) { Task { await model.decide(request.requestId, approve: false) } }
+                        Button(language.text(.approve)) { Task { await model.decide(request.requestId, approve: true) } }
+                        Button(language.text(.decline), role: .destructive) { Task { await model.decide(request.requestId, approve: false) } }
                     }
                     .disabled(model.deciding != nil)
                 }
             }
-            if model.requests.isEmpty { Text("没有待处理的申请 / No requests waiting") }
+            if model.requests.isEmpty { Text(language.text(.noJoinRequests)) }
             if let decision = model.lastDecision {
-                Text(decision.decision == .approved ? "已同意 / Approved" : "已拒绝 / Declined")
+                Text(decision.decision == .approved ? language.text(.approved) : language.text(.declined))
             }
             if let failure = model.failure { Text(failure).foregroundColor(.red) }
         }
-        .navigationTitle("加入申请 / Join requests")
+        .navigationTitle(language.text(.joinRequests))
         .refreshable { await model.refresh() }
         .task { await model.refresh() }
     }

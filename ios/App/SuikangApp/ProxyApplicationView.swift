@@ -18,29 +18,29 @@ struct ProxyApplicationView: View {
     @State private var district: DistrictChoice?
     @State private var failure: String?
     @State private var sending = false
-    private let language = coreLanguage
+    private var language: Language { model.language }
     private let kinds: [DocumentKind] = [.residentId, .passport, .hkMacaoPermit, .taiwanPermit]
     private let relationships: [Relationship] = [.adultRelative, .residentsCommittee, .villageCommittee, .propertyManagement]
 
     var body: some View {
         Form {
-            TextField("姓名 / Name", text: $name)
-            Picker("证件 / Document", selection: $kind) {
+            TextField(language.text(.name), text: $name)
+            Picker(language.text(.document), selection: $kind) {
                 ForEach(kinds, id: \.self) { Text(documentKindLabel(kind: $0, language: language)).tag($0) }
             }
-            TextField("证件号码 / Document number", text: $number)
-            Picker("申领人 / Applying as", selection: $relationship) {
+            TextField(language.text(.documentNumber), text: $number)
+            Picker(language.text(.applyingAs), selection: $relationship) {
                 ForEach(relationships, id: \.self) { Text(relationshipLabel(relationship: $0, language: language)).tag($0) }
             }
-            Toggle("共同居住 / We live together", isOn: $coResident)
+            Toggle(language.text(.liveTogether), isOn: $coResident)
             // Aged 18–59: why they cannot use a smart device (问题二); the core's reasons.
-            Picker("无法使用智能手机的原因 / Why they cannot use a smartphone", selection: $reason) {
-                Text("不需要（老人、儿童）/ Not needed (elder or child)").tag(DeviceReason?.none)
+            Picker(language.text(.deviceReasonQuestion), selection: $reason) {
+                Text(language.text(.deviceReasonNotNeeded)).tag(DeviceReason?.none)
                 ForEach(deviceReasonChoices(language: language), id: \.label) { Text($0.label).tag(Optional($0.reason)) }
             }
-            Section("所在区 / District they live in") {
+            Section(language.text(.residenceDistrict)) {
                 TextField("海珠 / haizhu / 440105", text: $districtQuery)
-                    .onChange(of: districtQuery) { _, typed in if typed != district?.name { district = nil } }
+                    .onChange(of: districtQuery) { typed in if typed != district?.name { district = nil } }
                 if district == nil && !districtQuery.isEmpty {
                     ForEach(districts(query: districtQuery, language: language).prefix(8), id: \.code) { choice in
                         Button(choice.name) { district = choice; districtQuery = choice.name }
@@ -48,10 +48,10 @@ struct ProxyApplicationView: View {
                 }
             }
             if let failure { Text(failure).foregroundColor(.red) }
-            Button("提交 / Apply") { submit() }
+            Button(language.text(.submitApplication)) { submit() }
                 .disabled(sending || name.isEmpty || number.isEmpty)
         }
-        .navigationTitle("代申领 / Apply for a dependent")
+        .navigationTitle(language.text(.applyForDependent))
     }
 
     private func submit() {

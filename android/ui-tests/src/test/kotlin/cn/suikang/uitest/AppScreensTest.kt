@@ -15,6 +15,8 @@ import cn.suikang.app.face.SimulatorFaceCapture
 import cn.suikang.app.face.VendorFaceVerifier
 import cn.suikang.app.presentation.HomeState
 import cn.suikang.app.presentation.Language
+import cn.suikang.app.presentation.text
+import cn.suikang.ffi.UiText
 import cn.suikang.app.ui.AppViewModel
 import cn.suikang.app.ui.CODE_CARD_TAG
 import cn.suikang.app.ui.DISTRICT_SEARCH_TAG
@@ -41,7 +43,11 @@ import org.junit.Assert.assertNotEquals
 import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertTrue
 import org.junit.Rule
-import org.junit.rules.ExternalResource
+import org.junit.rules.TestRule
+import org.junit.runners.model.Statement
+import org.robolectric.RuntimeEnvironment
+import android.view.WindowManager
+import cn.suikang.app.ui.QR_TAG
 import org.junit.rules.RuleChain
 import org.robolectric.Shadows.shadowOf
 import androidx.test.core.app.ApplicationProvider
@@ -62,6 +68,11 @@ import kotlin.math.roundToInt
  * the QR on each code card's screenshot must verify as the code shown, in
  * the card's colour.
  */
+/** The system's font size for one scenario (Settings › Display › Font size). */
+@Retention(AnnotationRetention.RUNTIME)
+@Target(AnnotationTarget.FUNCTION)
+annotation class FontScale(val value: Float)
+
 @RunWith(RobolectricTestRunner::class)
 @Config(sdk = [34], qualifiers = "w360dp-h760dp-xhdpi")
 @GraphicsMode(GraphicsMode.Mode.NATIVE)
@@ -74,21 +85,34 @@ class AppScreensTest {
      * merging it is registered with the package manager here.
      */
     @get:Rule
-    val rules: RuleChain = RuleChain.outerRule(object : ExternalResource() {
-        override fun before() {
-            val context = ApplicationProvider.getApplicationContext<android.app.Application>()
-            shadowOf(context.packageManager).addActivityIfNotPresent(ComponentName(context, ScreenTestActivity::class.java))
-        }
-    }).around(compose)
+    val rules: RuleChain = RuleChain.outerRule(
+        TestRule { base, description ->
+            object : Statement() {
+                override fun evaluate() {
+                    val context = ApplicationProvider.getApplicationContext<android.app.Application>()
+                    shadowOf(context.packageManager).addActivityIfNotPresent(ComponentName(context, ScreenTestActivity::class.java))
+                    // The system's font size, set before the activity starts.
+                    description.getAnnotation(FontScale::class.java)?.let { RuntimeEnvironment.setFontScale(it.value) }
+                    base.evaluate()
+                }
+            }
+        },
+    ).around(compose)
 
     private val face = VendorFaceVerifier()
     private val app: App = openApp(server, face)
 
+    private var shown: AppViewModel? = null
+
     private fun showApp(language: Language = Language.ZH): AppViewModel {
         val model = AppViewModel(app, face, SimulatorFaceCapture(server.url), language)
         compose.setContent { SuikangApp(model) }
+        shown = model
         return model
     }
+
+    /** A text of the screens, in the language on screen (the core's words). */
+    private fun onScreen(text: UiText): String = shown!!.language.value.text(text)
 
     private fun waitFor(what: String, timeoutMs: Long = 20_000, condition: () -> Boolean) {
         try {
@@ -110,18 +134,18 @@ class AppScreensTest {
     private fun signIn(person: Person) {
         // The app opens its core off the main thread: the form shows when
         // that is done (on a loaded machine, after the first frame).
-        waitFor("the sign-in form") { hasText("姓名 / Name") }
-        compose.onNodeWithText("姓名 / Name").performTextInput(person.name)
-        compose.onNodeWithText("身份证号 / ID number").performTextInput(person.id)
-        compose.onNodeWithText("人脸识别登录 / Sign in with face check").performClick()
-        waitFor("the face dialog") { hasText("开始 / Start") }
-        compose.onNodeWithText("开始 / Start").performClick()
-        waitFor("the signed-in screen") { hasText("还没有穗康码 / No code yet") }
+        waitFor("the sign-in form") { hasText(onScreen(UiText.NAME)) }
+        compose.onNodeWithText(onScreen(UiText.NAME)).performTextInput(person.name)
+        compose.onNodeWithText(onScreen(UiText.DOCUMENT_NUMBER)).performTextInput(person.id)
+        compose.onNodeWithText(onScreen(UiText.SIGN_IN_WITH_FACE_CHECK)).performClick()
+        waitFor("the face dialog") { hasText(onScreen(UiText.START)) }
+        compose.onNodeWithText(onScreen(UiText.START)).performClick()
+        waitFor("the signed-in screen") { hasText(onScreen(UiText.NO_CODE_YET)) }
     }
 
     private fun applyForOwnCode(model: AppViewModel) {
         waitFor("the login call to return") { !model.busy.value }
-        compose.onNodeWithText("申领穗康码 / Apply").performClick()
+        compose.onNodeWithText(onScreen(UiText.APPLY_FOR_OWN_CODE)).performClick()
         try {
             waitFor("my code") { model.home.value is HomeState.Code }
         } catch (e: AssertionError) {
@@ -196,13 +220,13 @@ class AppScreensTest {
         signIn(People.adult())
         applyForOwnCode(model)
 
-        compose.onNodeWithText("代申领 / Apply for a dependent").performScrollTo().performClick()
+        compose.onNodeWithText("代申领").performScrollTo().performClick()
         val grandmother = People.grandmother()
-        compose.onNodeWithText("姓名 / Name").performTextInput(grandmother.name)
-        compose.onNodeWithText("证件号码 / Document number").performTextInput(grandmother.id)
-        compose.onNodeWithText("共同居住 / We live together").performScrollTo().performClick()
+        compose.onNodeWithText("姓名").performTextInput(grandmother.name)
+        compose.onNodeWithText("证件号码").performTextInput(grandmother.id)
+        compose.onNodeWithText("共同居住").performScrollTo().performClick()
         save(compose.onRoot(), "proxy-form")
-        compose.onNodeWithText("提交 / Apply").performScrollTo().performClick()
+        compose.onNodeWithText("提交").performScrollTo().performClick()
         waitFor("two codes behind the arrows") { hasText("1 / 2") }
 
         compose.onNodeWithContentDescription("下一个码").performClick()
@@ -229,11 +253,11 @@ class AppScreensTest {
         val model = showApp()
         signIn(People.adult())
         applyForOwnCode(model)
-        compose.onNodeWithText("健康申报 / Declare").performScrollTo().performClick()
+        compose.onNodeWithText("健康申报").performScrollTo().performClick()
         compose.onNodeWithText("发热").performClick()
         save(compose.onRoot(), "declaration-form")
-        compose.onNodeWithText("提交申报 / Declare").performScrollTo().performClick()
-        waitFor("back on the code screen") { hasText("代申领 / Apply for a dependent") && !hasText("提交申报 / Declare") }
+        compose.onNodeWithText("提交申报").performScrollTo().performClick()
+        waitFor("back on the code screen") { hasText("代申领") && !hasText("提交申报") }
         assertTrue(model.declarationForm.state.value.stage is cn.suikang.app.presentation.DeclarationForm.Stage.Sent)
     }
 
@@ -290,17 +314,17 @@ class AppScreensTest {
         signIn(People.adult())
         applyForOwnCode(model)
 
-        compose.onNodeWithText("代申领 / Apply for a dependent").performScrollTo().performClick()
+        compose.onNodeWithText("代申领").performScrollTo().performClick()
         val grandmother = People.grandmother()
-        compose.onNodeWithText("姓名 / Name").performTextInput(grandmother.name)
-        compose.onNodeWithText("证件号码 / Document number").performTextInput(grandmother.id)
-        compose.onNodeWithText("共同居住 / We live together").performScrollTo().performClick()
+        compose.onNodeWithText("姓名").performTextInput(grandmother.name)
+        compose.onNodeWithText("证件号码").performTextInput(grandmother.id)
+        compose.onNodeWithText("共同居住").performScrollTo().performClick()
         compose.onNodeWithTag(DISTRICT_SEARCH_TAG).performScrollTo().performTextInput("海珠")
         waitFor("the core's district offered") { hasText("海珠区") }
         compose.onNodeWithText("海珠区").performScrollTo().performClick()
         assertEquals("440105", model.proxyForm.state.value.fields.residenceDistrict)
         save(compose.onRoot(), "proxy-form-district")
-        compose.onNodeWithText("提交 / Apply").performScrollTo().performClick()
+        compose.onNodeWithText("提交").performScrollTo().performClick()
         waitFor("two codes behind the arrows") { hasText("1 / 2") }
 
         // Her son asks from his own phone: he is told only that the request waits.
@@ -312,12 +336,12 @@ class AppScreensTest {
         }.exceptionOrNull()
         assertEquals(ErrorCode.JOIN_REQUEST_PENDING, (refused as SuikangException.Refused).code)
 
-        compose.onNodeWithText("加入申请 / Join requests").performScrollTo().performClick()
+        compose.onNodeWithText("加入申请").performScrollTo().performClick()
         waitFor("the son's request") { hasText("王*国 → 李*英") }
         assertTrue("how he is related, from the core", hasText("共同居住的成年亲属"))
         save(compose.onRoot(), "join-requests")
-        compose.onNodeWithText("同意 / Approve").performClick()
-        waitFor("the approval recorded") { hasText("已同意 / Approved") && !hasText("王*国 → 李*英") }
+        compose.onNodeWithText("同意").performClick()
+        waitFor("the approval recorded") { hasText("已同意") && !hasText("王*国 → 李*英") }
         save(compose.onRoot(), "join-request-approved")
 
         val sons = runBlocking { son.sync(); son.codes() }
@@ -356,13 +380,50 @@ class AppScreensTest {
         compose.onNodeWithContentDescription("下一个码").performClick()
         waitFor("her card") { hasText("2 / 2") }
 
-        compose.onNodeWithText("移除 / Remove").performScrollTo().performClick()
+        compose.onNodeWithText("移除").performScrollTo().performClick()
         waitFor("the question asked once more") { hasText("确定不再代领李*英的穗康码？") }
         save(compose.onRoot(), "remove-dependent-confirm")
         assertEquals("nothing removed before confirming", 2, runBlocking { app.codes() }.size)
-        compose.onNodeWithText("确定移除 / Remove").performClick()
-        waitFor("removed") { hasText("已移除 / Removed") }
+        compose.onNodeWithText("确定移除").performClick()
+        waitFor("removed") { hasText("已移除") }
         assertEquals("only my own code is left", 1, runBlocking { app.codes() }.size)
+    }
+
+    /**
+     * A gate's scanner reads a bright, steady screen: while the card shows,
+     * the window is at full brightness and kept on, and both are given back
+     * when a form opens over it. At the largest font size on a small phone
+     * the QR still stands whole on the screen, and scans.
+     */
+    @Test
+    @FontScale(2.0f)
+    @Config(qualifiers = "w320dp-h568dp-xhdpi")
+    fun atTheLargestTextTheQrStaysWholeAndTheScreenStaysBrightWhileItShows() {
+        val model = showApp()
+        assertEquals(2.0f, compose.activity.resources.configuration.fontScale)
+        val window = compose.activity.window
+        fun keptOn() = window.attributes.flags and WindowManager.LayoutParams.FLAG_KEEP_SCREEN_ON != 0
+        signIn(People.adult())
+        assertTrue("no code yet: the screen as the person set it", !keptOn())
+        applyForOwnCode(model)
+        waitFor("the screen raised while the code shows") { keptOn() }
+        assertEquals(WindowManager.LayoutParams.BRIGHTNESS_OVERRIDE_FULL, window.attributes.screenBrightness)
+
+        compose.waitForIdle()
+        val qr = compose.onNodeWithTag(QR_TAG).fetchSemanticsNode().boundsInRoot
+        val screen = compose.onRoot().fetchSemanticsNode().boundsInRoot
+        assertTrue(
+            "the QR ($qr) stands whole inside the screen ($screen)",
+            qr.width > 0 && qr.left >= screen.left && qr.top >= screen.top && qr.right <= screen.right && qr.bottom <= screen.bottom,
+        )
+        assertCardVerifiesAs(Color.BLUE, Verdict.PASS, "large-text-card")
+
+        compose.onNodeWithText("代申领").performScrollTo().performClick()
+        waitFor("the screen given back while the form shows") { !keptOn() }
+        assertEquals(WindowManager.LayoutParams.BRIGHTNESS_OVERRIDE_NONE, window.attributes.screenBrightness)
+        compose.onNodeWithText("返回").performScrollTo().performClick()
+        waitFor("raised again back on the card") { keptOn() }
+        assertEquals(WindowManager.LayoutParams.BRIGHTNESS_OVERRIDE_FULL, window.attributes.screenBrightness)
     }
 
     companion object {

@@ -5,6 +5,9 @@ import cn.suikang.ffi.FaceVerifier
 import cn.suikang.ffi.SignedFaceResult
 import cn.suikang.ffi.SuikangException
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.NonCancellable
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 
@@ -24,13 +27,19 @@ class VendorFaceVerifier : FaceVerifier {
     /** The capture the login screen must show now, if any. */
     val pending: StateFlow<Capture?> = current
 
+    /*
+     * The core calls this on its own thread. The dialog's state changes on
+     * the main thread only: closing the face dialog from the core's thread
+     * had Compose dispose it there ("removeObserver must be called on the
+     * main thread", a flake of the screen tests).
+     */
     override suspend fun verify(challenge: FaceChallenge): SignedFaceResult {
         val capture = Capture(challenge, CompletableDeferred())
-        current.value = capture
+        withContext(Dispatchers.Main) { current.value = capture }
         try {
             return capture.answer.await()
         } finally {
-            current.compareAndSet(capture, null)
+            withContext(NonCancellable + Dispatchers.Main) { current.compareAndSet(capture, null) }
         }
     }
 

@@ -17,7 +17,7 @@ object PagePrinter {
     /** The WebView being printed: it must live until the print job has its pages. */
     private var printing: WebView? = null
 
-    fun print(context: Context, svg: ByteArray) {
+    fun print(context: Context, svg: ByteArray, jobName: String) {
         val webView = WebView(context)
         webView.webViewClient = object : WebViewClient() {
             override fun onPageFinished(view: WebView, url: String?) {
@@ -27,7 +27,7 @@ object PagePrinter {
                     .setColorMode(PrintAttributes.COLOR_MODE_COLOR)
                     .setMinMargins(PrintAttributes.Margins.NO_MARGINS)
                     .build()
-                manager.print("穗康码 打印版", view.createPrintDocumentAdapter("suikang-printed"), attributes)
+                manager.print(jobName, view.createPrintDocumentAdapter("suikang-printed"), attributes)
             }
         }
         printing = webView

@@ -17,6 +17,7 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.geometry.Offset
 import androidx.compose.ui.geometry.Size
 import androidx.compose.ui.graphics.Color
+import androidx.compose.ui.platform.LocalDensity
 import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.text.font.FontWeight
 import androidx.compose.ui.unit.dp
@@ -28,6 +29,12 @@ fun Argb.compose() = Color(value)
 
 /** The card as tests and screenshots find it. */
 const val CODE_CARD_TAG = "code-card"
+
+/** The QR on the card, as tests find it. */
+const val QR_TAG = "code-card-qr"
+
+/** From this font scale on, the card draws the QR first: large text must never push it off the screen. */
+const val LARGE_TEXT_SCALE = 1.3f
 
 /** The card in the code's colour, the QR on its light panel, the identity. */
 @Composable
@@ -42,10 +49,15 @@ fun CodeCard(card: CodeCardState, clock: String?, modifier: Modifier = Modifier)
         verticalArrangement = Arrangement.spacedBy(8.dp),
     ) {
         val onCard = card.onCardColor.compose()
+        val qrFirst = LocalDensity.current.fontScale >= LARGE_TEXT_SCALE
+        val qr = @Composable {
+            QrCode(card.qr, card.qrDark.compose(), card.qrLight.compose(), Modifier.fillMaxWidth(0.8f).testTag(QR_TAG))
+        }
+        if (qrFirst) qr()
         Text(card.title, color = onCard, style = MaterialTheme.typography.titleLarge)
         // The live clock people check at gates, ticking each second.
         Text(clock ?: card.clock, color = onCard, style = MaterialTheme.typography.headlineSmall, fontWeight = FontWeight.Bold)
-        QrCode(card.qr, card.qrDark.compose(), card.qrLight.compose(), Modifier.fillMaxWidth(0.8f))
+        if (!qrFirst) qr()
         Text(card.status, color = onCard, style = MaterialTheme.typography.titleMedium)
         card.reasons.forEach { Text(it, color = onCard) }
         Text("${card.maskedName}  ${card.maskedDocument}", color = onCard)

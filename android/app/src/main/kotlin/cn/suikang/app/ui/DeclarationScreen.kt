@@ -22,6 +22,9 @@ import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import cn.suikang.ffi.UiText
+import cn.suikang.app.presentation.failureText
+import cn.suikang.app.presentation.text
 import cn.suikang.app.presentation.DeclarationForm.Stage
 import cn.suikang.ffi.Symptom
 import cn.suikang.ffi.symptomLabel
@@ -37,19 +40,19 @@ fun DeclarationScreen(model: AppViewModel) {
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(4.dp),
     ) {
-        Text("健康申报 / Health declaration", style = MaterialTheme.typography.titleLarge)
-        Text("症状 / Symptoms", style = MaterialTheme.typography.labelLarge)
+        Text(language.text(UiText.HEALTH_DECLARATION), style = MaterialTheme.typography.titleLarge)
+        Text(language.text(UiText.SYMPTOMS), style = MaterialTheme.typography.labelLarge)
         Symptom.entries.forEach { symptom ->
             Tick(symptomLabel(symptom, language.core), symptom in fields.symptoms) { form.toggle(symptom) }
         }
-        Tick("近期从重点疫区抵穗 / Arrived from a key epidemic area", fields.travelled, form::setTravelled)
+        Tick(language.text(UiText.ARRIVED_FROM_KEY_AREA), fields.travelled, form::setTravelled)
         if (fields.travelled) {
-            OutlinedTextField(fields.area, form::setArea, label = { Text("疫区 / Area") }, singleLine = true)
-            OutlinedTextField(fields.arrivedOn, form::setArrivedOn, label = { Text("抵穗日期 / Arrived on (YYYY-MM-DD)") }, singleLine = true)
+            OutlinedTextField(fields.area, form::setArea, label = { Text(language.text(UiText.KEY_AREA)) }, singleLine = true)
+            OutlinedTextField(fields.arrivedOn, form::setArrivedOn, label = { Text(language.text(UiText.ARRIVED_ON)) }, singleLine = true)
             OutlinedTextField(
                 fields.districtQuery,
                 form::searchDistrict,
-                label = { Text("抵达的区 / District arrived in") },
+                label = { Text(language.text(UiText.DISTRICT_ARRIVED_IN)) },
                 singleLine = true,
                 modifier = Modifier.testTag(DECLARATION_DISTRICT_TAG),
             )
@@ -58,13 +61,13 @@ fun DeclarationScreen(model: AppViewModel) {
             }
         }
         when (val stage = state.stage) {
-            is Stage.Refused -> Text(failureText(stage.kind, stage.error), color = MaterialTheme.colorScheme.error)
-            Stage.Submitting -> Text("提交中… / Sending…")
+            is Stage.Refused -> Text(failureText(stage.kind, stage.error, language), color = MaterialTheme.colorScheme.error)
+            Stage.Submitting -> Text(language.text(UiText.SENDING))
             else -> Unit
         }
         Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            Button(onClick = model::submitDeclaration, enabled = state.canSubmit) { Text("提交申报 / Declare") }
-            TextButton(onClick = model::backToHome) { Text("返回 / Back") }
+            Button(onClick = model::submitDeclaration, enabled = state.canSubmit) { Text(language.text(UiText.SUBMIT_DECLARATION)) }
+            TextButton(onClick = model::backToHome) { Text(language.text(UiText.BACK)) }
         }
     }
 }

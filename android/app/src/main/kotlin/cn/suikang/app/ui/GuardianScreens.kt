@@ -20,10 +20,14 @@ import androidx.compose.ui.Modifier
 import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import cn.suikang.ffi.UiText
+import cn.suikang.app.presentation.failureText
+import cn.suikang.app.presentation.text
 import cn.suikang.app.presentation.DependentsList
 import cn.suikang.app.presentation.JoinRequestsList
 import cn.suikang.ffi.JoinDecision
 import cn.suikang.ffi.SubmitOutcome
+import cn.suikang.ffi.removeDependentQuestion
 
 /** A join request's row, as tests find it: `join-request-<id>`. */
 fun joinRequestTag(requestId: String) = "join-request-$requestId"
@@ -37,37 +41,37 @@ fun DependentsScreen(model: AppViewModel) {
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(8.dp),
     ) {
-        Text("被代领人 / Dependents", style = MaterialTheme.typography.titleLarge)
+        Text(language.text(UiText.DEPENDENTS), style = MaterialTheme.typography.titleLarge)
         val rows = state.rows(language)
-        if (rows.isEmpty()) Text("还没有代领的穗康码 / No dependents yet")
+        if (rows.isEmpty()) Text(language.text(UiText.NO_DEPENDENTS_YET))
         rows.forEach { row ->
             Column(Modifier.fillMaxWidth(), verticalArrangement = Arrangement.spacedBy(4.dp)) {
                 Text("${row.maskedName}  ${row.maskedDocument}", style = MaterialTheme.typography.titleMedium)
                 Text(listOfNotNull(row.color, row.relationship).joinToString(" · "))
                 when (val stage = state.stage) {
                     is DependentsList.Stage.Confirming -> if (stage.codeId == row.codeId) {
-                        Text("确定不再代领${row.maskedName}的穗康码？ / Stop holding ${row.maskedName}'s code?")
+                        Text(removeDependentQuestion(row.maskedName, language.core))
                         Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                            Button(onClick = model::confirmRemoveDependent) { Text("确定移除 / Remove") }
-                            TextButton(onClick = model::cancelRemoveDependent) { Text("取消 / Cancel") }
+                            Button(onClick = model::confirmRemoveDependent) { Text(language.text(UiText.CONFIRM_REMOVE)) }
+                            TextButton(onClick = model::cancelRemoveDependent) { Text(language.text(UiText.CANCEL)) }
                         }
                     }
                     is DependentsList.Stage.Removing -> Unit
-                    else -> OutlinedButton(onClick = { model.askToRemoveDependent(row.codeId) }) { Text("移除 / Remove") }
+                    else -> OutlinedButton(onClick = { model.askToRemoveDependent(row.codeId) }) { Text(language.text(UiText.REMOVE)) }
                 }
                 HorizontalDivider()
             }
         }
         when (val stage = state.stage) {
-            is DependentsList.Stage.Removing -> Text("提交中… / Sending…")
+            is DependentsList.Stage.Removing -> Text(language.text(UiText.SENDING))
             is DependentsList.Stage.Removed -> Text(
-                if (stage.outcome == SubmitOutcome.QUEUED) "已保存，联网后提交 / Saved: sent when back online"
-                else "已移除 / Removed",
+                if (stage.outcome == SubmitOutcome.QUEUED) language.text(UiText.SAVED_SENT_WHEN_ONLINE)
+                else language.text(UiText.REMOVED),
             )
-            is DependentsList.Stage.Failed -> Text(failureText(stage.kind, stage.error), color = MaterialTheme.colorScheme.error)
+            is DependentsList.Stage.Failed -> Text(failureText(stage.kind, stage.error, language), color = MaterialTheme.colorScheme.error)
             else -> Unit
         }
-        TextButton(onClick = model::backToHome) { Text("返回 / Back") }
+        TextButton(onClick = model::backToHome) { Text(language.text(UiText.BACK)) }
     }
 }
 
@@ -80,35 +84,35 @@ fun JoinRequestsScreen(model: AppViewModel) {
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(8.dp),
     ) {
-        Text("加入申请 / Join requests", style = MaterialTheme.typography.titleLarge)
+        Text(language.text(UiText.JOIN_REQUESTS), style = MaterialTheme.typography.titleLarge)
         val rows = state.rows(language)
-        if (rows.isEmpty() && state.stage == JoinRequestsList.Stage.Ready) Text("没有待处理的申请 / No requests waiting")
+        if (rows.isEmpty() && state.stage == JoinRequestsList.Stage.Ready) Text(language.text(UiText.NO_JOIN_REQUESTS))
         rows.forEach { row ->
             Column(
                 Modifier.fillMaxWidth().testTag(joinRequestTag(row.requestId)),
                 verticalArrangement = Arrangement.spacedBy(4.dp),
             ) {
                 Text("${row.requester} → ${row.dependent}", style = MaterialTheme.typography.titleMedium)
-                Text(row.relationship + if (row.coResidentDeclared) " · 共同居住 / lives with them" else "")
+                Text(row.relationship + if (row.coResidentDeclared) " · " + language.text(UiText.LIVES_WITH_DEPENDENT) else "")
                 Text(row.requestedAt, style = MaterialTheme.typography.labelMedium)
                 Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                    Button(onClick = { model.approveJoinRequest(row.requestId) }, enabled = state.canDecide) { Text("同意 / Approve") }
-                    OutlinedButton(onClick = { model.declineJoinRequest(row.requestId) }, enabled = state.canDecide) { Text("拒绝 / Decline") }
+                    Button(onClick = { model.approveJoinRequest(row.requestId) }, enabled = state.canDecide) { Text(language.text(UiText.APPROVE)) }
+                    OutlinedButton(onClick = { model.declineJoinRequest(row.requestId) }, enabled = state.canDecide) { Text(language.text(UiText.DECLINE)) }
                 }
                 HorizontalDivider()
             }
         }
         when (val stage = state.stage) {
-            JoinRequestsList.Stage.Loading -> Text("加载中… / Loading…")
-            is JoinRequestsList.Stage.Deciding -> Text("提交中… / Sending…")
-            is JoinRequestsList.Stage.Failed -> Text(failureText(stage.kind, stage.error), color = MaterialTheme.colorScheme.error)
+            JoinRequestsList.Stage.Loading -> Text(language.text(UiText.LOADING))
+            is JoinRequestsList.Stage.Deciding -> Text(language.text(UiText.SENDING))
+            is JoinRequestsList.Stage.Failed -> Text(failureText(stage.kind, stage.error, language), color = MaterialTheme.colorScheme.error)
             else -> state.lastDecision?.let {
-                Text(if (it.decision == JoinDecision.APPROVED) "已同意 / Approved" else "已拒绝 / Declined")
+                Text(if (it.decision == JoinDecision.APPROVED) language.text(UiText.APPROVED) else language.text(UiText.DECLINED))
             }
         }
         Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            OutlinedButton(onClick = model::refreshJoinRequests) { Text("刷新 / Refresh") }
-            TextButton(onClick = model::backToHome) { Text("返回 / Back") }
+            OutlinedButton(onClick = model::refreshJoinRequests) { Text(language.text(UiText.REFRESH)) }
+            TextButton(onClick = model::backToHome) { Text(language.text(UiText.BACK)) }
         }
     }
 }

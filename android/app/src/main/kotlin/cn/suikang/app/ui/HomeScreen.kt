@@ -26,9 +26,12 @@ import androidx.compose.ui.graphics.Color
 import androidx.compose.ui.platform.LocalContext
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import cn.suikang.ffi.UiText
+import cn.suikang.app.presentation.text
 import cn.suikang.app.presentation.BannerState
 import cn.suikang.app.presentation.HomeState
 import cn.suikang.app.presentation.Language
+import cn.suikang.app.presentation.ownName
 import cn.suikang.app.print.PagePrinter
 import cn.suikang.ffi.Arrow
 import cn.suikang.ffi.PageFormat
@@ -60,9 +63,9 @@ fun HomeScreen(model: AppViewModel, state: HomeState) {
         when (state) {
             is HomeState.NoCode -> {
                 Banner(state.banner)
-                Text("还没有穗康码 / No code yet")
-                Button(onClick = model::applySelf) { Text("申领穗康码 / Apply") }
-                OutlinedButton(onClick = model::openProxyApplication) { Text("代申领 / Apply for a dependent") }
+                Text(language.text(UiText.NO_CODE_YET))
+                Button(onClick = model::applySelf) { Text(language.text(UiText.APPLY_FOR_OWN_CODE)) }
+                OutlinedButton(onClick = model::openProxyApplication) { Text(language.text(UiText.APPLY_FOR_DEPENDENT)) }
             }
             is HomeState.Code -> {
                 val card = state.card
@@ -81,25 +84,25 @@ fun HomeScreen(model: AppViewModel, state: HomeState) {
                     if (card.canPrint) {
                         // The print dialog also saves the page as a PDF to share.
                         OutlinedButton(onClick = {
-                            model.printedPage(card.codeId, PageFormat.SVG) { svg -> PagePrinter.print(context, svg) }
-                        }) { Text("打印 / Print") }
+                            model.printedPage(card.codeId, PageFormat.SVG) { svg -> PagePrinter.print(context, svg, language.text(UiText.PRINTED_CODE_TITLE)) }
+                        }) { Text(language.text(UiText.PRINT)) }
                     }
                     if (card.canRemove) {
                         // Leaving a dependent's guardians is asked once more, on the dependents list.
-                        OutlinedButton(onClick = { model.openDependents(removing = card.codeId) }) { Text("移除 / Remove") }
+                        OutlinedButton(onClick = { model.openDependents(removing = card.codeId) }) { Text(language.text(UiText.REMOVE)) }
                     }
                 }
                 Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
                     if (card.canDeclare) {
                         // Own code: no code id; a dependent's: theirs (the core says which is which).
                         val codeId = card.codeId.takeIf { card.canRemove }
-                        Button(onClick = { model.openDeclaration(codeId) }) { Text("健康申报 / Declare") }
+                        Button(onClick = { model.openDeclaration(codeId) }) { Text(language.text(UiText.HEALTH_DECLARATION)) }
                     }
-                    OutlinedButton(onClick = model::openProxyApplication) { Text("代申领 / Apply for a dependent") }
+                    OutlinedButton(onClick = model::openProxyApplication) { Text(language.text(UiText.APPLY_FOR_DEPENDENT)) }
                 }
                 Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-                    OutlinedButton(onClick = { model.openDependents() }) { Text("被代领人 / Dependents") }
-                    OutlinedButton(onClick = model::openJoinRequests) { Text("加入申请 / Join requests") }
+                    OutlinedButton(onClick = { model.openDependents() }) { Text(language.text(UiText.DEPENDENTS)) }
+                    OutlinedButton(onClick = model::openJoinRequests) { Text(language.text(UiText.JOIN_REQUESTS)) }
                 }
             }
             is HomeState.SignedOut -> Unit
@@ -112,8 +115,8 @@ fun HomeScreen(model: AppViewModel, state: HomeState) {
 fun LanguageSwitch(model: AppViewModel) {
     val current by model.language.collectAsStateWithLifecycle()
     Row(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
-        for ((language, label) in listOf(Language.ZH to "简体", Language.ZH_HANT to "繁體", Language.EN to "EN")) {
-            TextButton(onClick = { model.switchLanguage(language) }, enabled = language != current) { Text(label) }
+        for (language in Language.entries) {
+            TextButton(onClick = { model.switchLanguage(language) }, enabled = language != current) { Text(language.ownName) }
         }
     }
 }

@@ -24,6 +24,9 @@ import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.semantics.Role
 import androidx.compose.ui.unit.dp
 import androidx.lifecycle.compose.collectAsStateWithLifecycle
+import cn.suikang.ffi.UiText
+import cn.suikang.app.presentation.failureText
+import cn.suikang.app.presentation.text
 import cn.suikang.app.presentation.ProxyApplicationForm.Stage
 import cn.suikang.ffi.DeviceReason
 import cn.suikang.ffi.DocumentKind
@@ -45,14 +48,14 @@ fun ProxyApplicationScreen(model: AppViewModel) {
         Modifier.fillMaxSize().verticalScroll(rememberScrollState()).padding(16.dp),
         verticalArrangement = Arrangement.spacedBy(8.dp),
     ) {
-        Text("代申领 / Apply for a dependent", style = MaterialTheme.typography.titleLarge)
-        OutlinedTextField(fields.name, form::setName, label = { Text("姓名 / Name") }, singleLine = true)
-        Text("证件 / Document", style = MaterialTheme.typography.labelLarge)
+        Text(language.text(UiText.APPLY_FOR_DEPENDENT), style = MaterialTheme.typography.titleLarge)
+        OutlinedTextField(fields.name, form::setName, label = { Text(language.text(UiText.NAME)) }, singleLine = true)
+        Text(language.text(UiText.DOCUMENT), style = MaterialTheme.typography.labelLarge)
         DocumentKind.entries.forEach { kind ->
             Choice(documentKindLabel(kind, language.core), fields.documentKind == kind) { form.setDocumentKind(kind) }
         }
-        OutlinedTextField(fields.number, form::setNumber, label = { Text("证件号码 / Document number") }, singleLine = true)
-        Text("申领人 / Applying as", style = MaterialTheme.typography.labelLarge)
+        OutlinedTextField(fields.number, form::setNumber, label = { Text(language.text(UiText.DOCUMENT_NUMBER)) }, singleLine = true)
+        Text(language.text(UiText.APPLYING_AS), style = MaterialTheme.typography.labelLarge)
         Relationship.entries.forEach { relationship ->
             Choice(relationshipLabel(relationship, language.core), fields.relationship == relationship) { form.setRelationship(relationship) }
         }
@@ -61,24 +64,24 @@ fun ProxyApplicationScreen(model: AppViewModel) {
             verticalAlignment = Alignment.CenterVertically,
         ) {
             Checkbox(fields.coResident, onCheckedChange = null)
-            Text("共同居住 / We live together")
+            Text(language.text(UiText.LIVE_TOGETHER))
         }
         // Aged 18–59: why they cannot use a smart device (问题二); the core's reasons, or the guardian's words.
-        Text("无法使用智能手机的原因（18–59 岁需填）/ Why they cannot use a smartphone (aged 18–59)", style = MaterialTheme.typography.labelLarge)
-        Choice("不需要（老人、儿童）/ Not needed (elder or child)", fields.reason == null) { form.setReason(null) }
+        Text(language.text(UiText.DEVICE_REASON_QUESTION), style = MaterialTheme.typography.labelLarge)
+        Choice(language.text(UiText.DEVICE_REASON_NOT_NEEDED), fields.reason == null) { form.setReason(null) }
         form.reasonChoices().forEach { choice ->
             Choice(choice.label, fields.reason == choice.reason) { form.setReason(choice.reason) }
         }
         val other = fields.reason as? DeviceReason.Other
-        Choice("其他 / Other", other != null) { form.setReason(DeviceReason.Other(other?.text ?: "")) }
+        Choice(language.text(UiText.DEVICE_REASON_OTHER), other != null) { form.setReason(DeviceReason.Other(other?.text ?: "")) }
         if (other != null) {
-            OutlinedTextField(other.text, { form.setReason(DeviceReason.Other(it)) }, label = { Text("原因 / Reason") }, singleLine = true)
+            OutlinedTextField(other.text, { form.setReason(DeviceReason.Other(it)) }, label = { Text(language.text(UiText.DEVICE_REASON_IN_OWN_WORDS)) }, singleLine = true)
         }
         // Where the dependent lives: its residents' committee decides who else may join (所在居村民委员会).
         OutlinedTextField(
             fields.districtQuery,
             form::searchDistrict,
-            label = { Text("所在区 / District they live in") },
+            label = { Text(language.text(UiText.RESIDENCE_DISTRICT)) },
             singleLine = true,
             modifier = Modifier.testTag(DISTRICT_SEARCH_TAG),
         )
@@ -86,13 +89,13 @@ fun ProxyApplicationScreen(model: AppViewModel) {
             Choice(choice.name, fields.district == choice) { form.chooseDistrict(choice) }
         }
         when (val stage = state.stage) {
-            is Stage.Refused -> Text(failureText(stage.kind, stage.error), color = MaterialTheme.colorScheme.error)
-            Stage.Submitting -> Text("提交中… / Sending…")
+            is Stage.Refused -> Text(failureText(stage.kind, stage.error, language), color = MaterialTheme.colorScheme.error)
+            Stage.Submitting -> Text(language.text(UiText.SENDING))
             else -> Unit
         }
         Row(horizontalArrangement = Arrangement.spacedBy(8.dp)) {
-            Button(onClick = model::submitProxyApplication, enabled = state.canSubmit) { Text("提交 / Apply") }
-            TextButton(onClick = model::backToHome) { Text("返回 / Back") }
+            Button(onClick = model::submitProxyApplication, enabled = state.canSubmit) { Text(language.text(UiText.SUBMIT_APPLICATION)) }
+            TextButton(onClick = model::backToHome) { Text(language.text(UiText.BACK)) }
         }
     }
 }

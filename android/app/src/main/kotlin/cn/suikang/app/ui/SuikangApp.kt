@@ -12,6 +12,8 @@ import cn.suikang.app.presentation.HomeState
 fun SuikangApp(model: AppViewModel) {
     MaterialTheme {
         Surface {
+            // Full brightness and the screen kept on while a code card shows.
+            CodeScreenLightEffect(model)
             val home by model.home.collectAsStateWithLifecycle()
             val page by model.page.collectAsStateWithLifecycle()
             when (val state = home) {
