@@ -23,7 +23,7 @@ final class AppModel: ObservableObject {
     /// The language of the core's texts: the phone's locale as the core reads it
     /// (zh-HK, zh-MO, zh-TW and the Hant script: Traditional Chinese); the person may switch.
     @Published var language: Language = languageForLocale(tag: Locale.current.identifier)
-    let face = VendorFaceVerifier()
+    let face: VendorFaceVerifier
     let app: Suikang.App
     /// The server the app signs in with (a debug build's face simulator runs there).
     let serverUrl: String
@@ -32,17 +32,21 @@ final class AppModel: ObservableObject {
         let dir = FileManager.default.urls(for: .applicationSupportDirectory, in: .userDomainMask)[0]
             .appendingPathComponent("suikang")
         let info = Bundle.main.infoDictionary ?? [:]
-        serverUrl = info["SuikangServerURL"] as? String ?? "https://api.suikang.example"
+        let url = info["SuikangServerURL"] as? String ?? "https://api.suikang.example"
+        serverUrl = url
         let config = AppConfig(
             dataDir: dir.path,
-            serverUrl: serverUrl,
+            serverUrl: url,
             trustRoots: (info["SuikangTrustRoots"] as? String ?? "").split(separator: ",").map(String.init),
             pinnedServerKey: nil,
             keystoreService: Bundle.main.bundleIdentifier ?? "cn.suikang.app",
             network: nil
         )
         // Opening reads the cache and keychain only; a failure here is fatal.
-        app = try! Suikang.App(config: config, face: face, secrets: nil)
+        // Locals first: no stored property is read before all are set.
+        let verifier = VendorFaceVerifier()
+        face = verifier
+        app = try! Suikang.App(config: config, face: verifier, secrets: nil)
         Task { [weak self] in
             guard let self else { return }
             for await screen in app.screens() { self.screen = screen }

@@ -135,9 +135,10 @@ class AppScreensTest {
         // The app opens its core off the main thread: the form shows when
         // that is done (on a loaded machine, after the first frame).
         waitFor("the sign-in form") { hasText(onScreen(UiText.NAME)) }
-        compose.onNodeWithText(onScreen(UiText.NAME)).performTextInput(person.name)
-        compose.onNodeWithText(onScreen(UiText.DOCUMENT_NUMBER)).performTextInput(person.id)
-        compose.onNodeWithText(onScreen(UiText.SIGN_IN_WITH_FACE_CHECK)).performClick()
+        // The form scrolls: at large text sizes its end is below the screen's.
+        compose.onNodeWithText(onScreen(UiText.NAME)).performScrollTo().performTextInput(person.name)
+        compose.onNodeWithText(onScreen(UiText.DOCUMENT_NUMBER)).performScrollTo().performTextInput(person.id)
+        compose.onNodeWithText(onScreen(UiText.SIGN_IN_WITH_FACE_CHECK)).performScrollTo().performClick()
         waitFor("the face dialog") { hasText(onScreen(UiText.START)) }
         compose.onNodeWithText(onScreen(UiText.START)).performClick()
         waitFor("the signed-in screen") { hasText(onScreen(UiText.NO_CODE_YET)) }
@@ -145,7 +146,7 @@ class AppScreensTest {
 
     private fun applyForOwnCode(model: AppViewModel) {
         waitFor("the login call to return") { !model.busy.value }
-        compose.onNodeWithText(onScreen(UiText.APPLY_FOR_OWN_CODE)).performClick()
+        compose.onNodeWithText(onScreen(UiText.APPLY_FOR_OWN_CODE)).performScrollTo().performClick()
         try {
             waitFor("my code") { model.home.value is HomeState.Code }
         } catch (e: AssertionError) {
