@@ -4,6 +4,7 @@ import android.app.Application
 import cn.suikang.app.face.VendorFaceVerifier
 import cn.suikang.app.face.faceCapture
 import cn.suikang.app.keystore.AndroidKeystoreSecretStore
+import cn.suikang.app.presentation.CoreThreads
 import cn.suikang.ffi.App
 import cn.suikang.ffi.AppConfig
 
@@ -15,6 +16,8 @@ class SuikangApplication : Application() {
     val faceCapture by lazy { faceCapture(BuildConfig.SERVER_URL) }
 
     val app: App by lazy {
+        // The core's threads stay attached to the VM between callbacks (CoreThreads).
+        CoreThreads.keepAttached()
         App(
             AppConfig(
                 dataDir = noBackupFilesDir.resolve("suikang").path,

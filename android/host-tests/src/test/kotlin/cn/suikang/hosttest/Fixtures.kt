@@ -1,5 +1,6 @@
 package cn.suikang.hosttest
 
+import cn.suikang.app.presentation.CoreThreads
 import cn.suikang.ffi.App
 import cn.suikang.ffi.AppConfig
 import cn.suikang.ffi.FaceChallenge
@@ -151,7 +152,7 @@ class Phone(
     val face = SimulatorFace(serverUrl)
 
     /** Opens the app, as a launch does. */
-    fun open(): App = App(
+    fun open(): App = CoreThreads.keepAttached().let { App(
         AppConfig(
             dataDir = dir.toString(),
             serverUrl = serverUrl,
@@ -160,7 +161,7 @@ class Phone(
         ),
         face,
         secrets,
-    )
+    ) }
 }
 
 /** People with valid, unique resident ID numbers (GB 11643, MOD 11-2). */

@@ -1,5 +1,6 @@
 package cn.suikang.uitest
 
+import cn.suikang.app.presentation.CoreThreads
 import cn.suikang.ffi.App
 import cn.suikang.ffi.AppConfig
 import cn.suikang.ffi.FaceVerifier
@@ -112,7 +113,7 @@ val fastNetwork = NetworkPolicy(
 )
 
 /** The core the app opens, with its own data folder, on [server]. */
-fun openApp(server: ServerProcess, face: FaceVerifier): App = App(
+fun openApp(server: ServerProcess, face: FaceVerifier): App = CoreThreads.keepAttached().let { App(
     AppConfig(
         dataDir = Files.createTempDirectory("suikang-ui-phone").toString(),
         serverUrl = server.url,
@@ -121,7 +122,7 @@ fun openApp(server: ServerProcess, face: FaceVerifier): App = App(
     ),
     face,
     MemorySecretStore(),
-)
+) }
 
 /** People with valid, unique resident ID numbers (GB 11643, MOD 11-2). */
 object People {
