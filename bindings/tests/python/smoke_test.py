@@ -123,6 +123,12 @@ async def main(url: str, root_key: str) -> None:
         reasons = suikang.device_reason_choices(suikang.Language.EN)
         assert reasons[-1].label == "no smartphone" and reasons[-1].reason.is_no_smartphone(); checks += 1
         assert await app.remove_dependent(held.code_id) == suikang.SubmitOutcome.DELIVERED; checks += 1
+
+        # The screens' own words, from the core, in the three languages.
+        assert suikang.ui_text(suikang.UiText.NO_CODE_YET, suikang.Language.ZH_HANT) == "還沒有穗康碼"; checks += 1
+        assert suikang.ui_text(suikang.UiText.APPLY_FOR_DEPENDENT, suikang.Language.EN) == "Apply for a dependent"; checks += 1
+        assert suikang.remove_dependent_question("李*英", suikang.Language.ZH_HANS) == "确定不再代领李*英的穗康码？"; checks += 1
+        assert [suikang.language_name(l) for l in suikang.Language] == ["简体", "繁體", "EN"]; checks += 1
     print(f"python: {checks} passed, 0 failed")
 
 
